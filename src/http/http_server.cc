@@ -1,0 +1,172 @@
+#include "http/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <vector>
+
+namespace sd::http {
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace asio = boost::asio;
+using net::awaitable;
+using net::tcp;
+
+namespace {
+constexpr std::size_t header_limit = 8 * 1024;
+constexpr std::size_t body_limit = 1024 * 1024;
+constexpr auto request_timeout = std::chrono::seconds(10);
+constexpr int max_connections = 256;
+
+std::map<std::string, std::string> parse_query(std::string_view q) {
+  std::map<std::string, std::string> out;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto part = q.substr(0, amp);
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos) out[std::string(part)] = "";
+    else out[std::string(part.substr(0, eq))] = std::string(part.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return out;
+}
+}  // namespace
+
+struct http_server::impl {
+  asio::io_context ctx{1};
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::thread thread;
+  std::map<std::string, handler_fn> get_routes;
+  std::vector<std::pair<std::string, handler_fn>> prefix_routes;
+  std::map<std::pair<std::string, std::string>, handler_fn> other_routes;
+  std::atomic<int> open{0};
+
+  response dispatch(const request& req) {
+    if (req.method == "GET" || req.method == "HEAD") {
+      if (auto it = get_routes.find(req.path); it != get_routes.end()) return it->second(req);
+      for (auto& [prefix, fn] : prefix_routes)
+        if (req.path.starts_with(prefix) && req.path.size() > prefix.size()) return fn(req);
+    }
+    if (auto it = other_routes.find({req.method, req.path}); it != other_routes.end()) return it->second(req);
+    bool path_known = get_routes.contains(req.path);
+    for (auto& [key, fn] : other_routes) path_known |= key.second == req.path;
+    if (path_known) return {405, "application/json", R"({"error":"method not allowed"})"};
+    return {404, "application/json", R"({"error":"not found"})"};
+  }
+
+  awaitable<void> serve(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer(header_limit + body_limit);
+    try {
+      for (;;) {
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.header_limit(header_limit);
+        parser.body_limit(body_limit);
+        stream.expires_after(request_timeout);
+        boost::system::error_code ec;
+        co_await bhttp::async_read(stream, buffer, parser, net::no_throw(ec));
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+            ec == asio::error::connection_reset)
+          break;
+        bhttp::response<bhttp::string_body> res;
+        bool keep_alive = false;
+        if (ec) {
+          res.result(ec == bhttp::error::header_limit ? bhttp::status::request_header_fields_too_large
+                     : ec == bhttp::error::body_limit ? bhttp::status::payload_too_large
+                                                      : bhttp::status::bad_request);
+          res.set(bhttp::field::content_type, "application/json");
+          res.body() = R"({"error":")" + std::string(res.reason()) + R"("})";
+        } else {
+          auto& m = parser.get();
+          request req;
+          req.method = std::string(m.method_string());
+          req.target = std::string(m.target());
+          auto qpos = req.target.find('?');
+          req.path = req.target.substr(0, qpos);
+          if (qpos != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(qpos + 1));
+          req.body = std::move(m.body());
+          response r;
+          try {
+            r = dispatch(req);
+          } catch (const std::exception& e) {
+            r = {500, "application/json", std::string(R"({"error":"internal error"})")};
+            spdlog::error("http {} {}: {}", req.method, req.path, e.what());
+          }
+          res.result(static_cast<unsigned>(r.status));
+          res.set(bhttp::field::content_type, r.content_type);
+          if (req.method != "HEAD") res.body() = std::move(r.body);
+          keep_alive = m.keep_alive();
+        }
+        res.set(bhttp::field::server, "streamdown");
+        res.keep_alive(keep_alive);
+        res.prepare_payload();
+        stream.expires_after(request_timeout);
+        co_await bhttp::async_write(stream, res, net::no_throw(ec));
+        if (ec || !keep_alive) break;
+      }
+    } catch (const std::exception& e) {
+      spdlog::debug("http connection ended: {}", e.what());
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    open.fetch_sub(1);
+  }
+
+  awaitable<void> accept_loop() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket s = co_await acceptor->async_accept(net::no_throw(ec));
+      if (ec) {
+        if (!acceptor->is_open()) co_return;
+        continue;
+      }
+      if (open.load() >= max_connections) {
+        s.close(ec);  // over the connection limit: refuse rather than queue
+        continue;
+      }
+      open.fetch_add(1);
+      asio::co_spawn(ctx, serve(std::move(s)), asio::detached);
+    }
+  }
+};
+
+http_server::http_server() : _impl(std::make_unique<impl>()) {}
+http_server::~http_server() { stop(); }
+
+void http_server::get(const std::string& path, handler_fn fn) { _impl->get_routes[path] = std::move(fn); }
+void http_server::get_prefix(const std::string& prefix, handler_fn fn) {
+  _impl->prefix_routes.emplace_back(prefix, std::move(fn));
+}
+void http_server::route(const std::string& method, const std::string& path, handler_fn fn) {
+  _impl->other_routes[{method, path}] = std::move(fn);
+}
+
+tcp::endpoint http_server::listen(const std::string& host, std::uint16_t port) {
+  tcp::endpoint ep(asio::ip::make_address(host), port);
+  _impl->acceptor = std::make_unique<tcp::acceptor>(_impl->ctx);
+  _impl->acceptor->open(ep.protocol());
+  _impl->acceptor->set_option(tcp::acceptor::reuse_address(true));
+  _impl->acceptor->bind(ep);
+  _impl->acceptor->listen();
+  return _impl->acceptor->local_endpoint();
+}
+
+void http_server::start() {
+  asio::co_spawn(_impl->ctx, _impl->accept_loop(), asio::detached);
+  _impl->thread = std::thread([this] { _impl->ctx.run(); });
+}
+
+void http_server::stop() {
+  if (!_impl || !_impl->thread.joinable()) return;
+  asio::post(_impl->ctx, [this] {
+    boost::system::error_code ec;
+    _impl->acceptor->close(ec);
+  });
+  _impl->ctx.stop();
+  _impl->thread.join();
+}
+
+}  // namespace sd::http

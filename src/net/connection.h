@@ -1,0 +1,60 @@
+#pragma once
+// connection: one client TCP connection. Two coroutines on the connection's shard executor:
+//   reader: size prefix -> refuse if out of range -> acquire memory budget -> read body -> dispatch (phase one,
+//           in order) -> queue phase two. Stops reading while the queue is full or the budget is spent, which
+//           is how overload becomes TCP backpressure instead of memory.
+//   writer: takes phase-two tasks in request order, awaits each, writes the response (bytes with write,
+//           file slices with sendfile).
+// Responses therefore leave in request order (Kafka pipelining). Lifetime: shared_ptr held by both coroutines.
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+
+#include "net/asio.h"
+#include "net/message.h"
+#include "net/notifier.h"
+
+namespace sd::net {
+
+struct connection_limits {
+  std::int32_t max_request_bytes = 100 * 1024 * 1024;  // socket.request.max.bytes
+  std::size_t max_in_flight = 32;                      // queued phase-two tasks per connection
+};
+
+struct connection_stats;  // defined in server.h
+
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(tcp::socket socket, connection_info info, request_handler& handler, memory_budget& budget,
+             connection_limits limits, connection_stats& stats);
+
+  void start();
+  /// Stops reading new requests; responses already queued are still written. Call on the connection's executor.
+  void stop_reading();
+  /// Closes the socket now.
+  void close();
+  bool closed() const noexcept { return _closed; }
+  const connection_info& info() const noexcept { return _info; }
+  asio::any_io_executor executor() { return _socket.get_executor(); }
+
+ private:
+  awaitable<void> read_loop();
+  awaitable<void> write_loop();
+  awaitable<void> write_message(outbound_message& msg);
+  awaitable<void> send_file_slice(const file_slice& slice);
+
+  tcp::socket _socket;
+  connection_info _info;
+  request_handler& _handler;
+  memory_budget& _budget;
+  connection_limits _limits;
+  connection_stats& _stats;
+  std::deque<response_task> _pending;  // phase-two tasks in request order; size <= max_in_flight
+  notifier _queue_changed;
+  bool _reading_done = false;
+  bool _stop_reading = false;
+  bool _closed = false;
+};
+
+}  // namespace sd::net

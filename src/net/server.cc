@@ -1,0 +1,87 @@
+#include "net/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <thread>
+
+namespace sd::net {
+
+server::server(shard_set& shards, request_handler& handler, memory_budget& budget, connection_limits limits)
+    : _shards(shards), _handler(handler), _budget(budget), _limits(limits) {}
+
+tcp::endpoint server::listen(const std::string& host, std::uint16_t port) {
+  auto addr = asio::ip::make_address(host);
+  _acceptor = std::make_unique<tcp::acceptor>(_shards.context(0));
+  tcp::endpoint ep(addr, port);
+  _acceptor->open(ep.protocol());
+  _acceptor->set_option(tcp::acceptor::reuse_address(true));
+  _acceptor->bind(ep);
+  _acceptor->listen(asio::socket_base::max_listen_connections);
+  return _acceptor->local_endpoint();
+}
+
+void server::start_accepting() {
+  asio::co_spawn(_shards.executor(0), [this] { return accept_loop(); }, asio::detached);
+}
+
+awaitable<void> server::accept_loop() {
+  for (;;) {
+    std::size_t shard = _next_shard++ % _shards.size();
+    boost::system::error_code ec;
+    tcp::socket socket = co_await _acceptor->async_accept(_shards.context(shard), no_throw(ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !_acceptor->is_open()) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      // Out of file descriptors and similar: back off briefly instead of spinning.
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+      co_await t.async_wait(no_throw(ec));
+      continue;
+    }
+    connection_info info;
+    info.shard = shard;
+    boost::system::error_code rec;
+    auto remote = socket.remote_endpoint(rec);
+    info.remote = rec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+    std::shared_ptr<connection> conn;
+    {
+      std::lock_guard lk(_mu);
+      info.id = _next_id++;
+      conn = std::make_shared<connection>(std::move(socket), std::move(info), _handler, _budget, _limits, _stats);
+      if (_connections.size() > 64 && _connections.size() % 64 == 0) {
+        std::erase_if(_connections, [](auto& w) { return w.expired(); });
+      }
+      _connections.push_back(conn);
+    }
+    _stats.accepted_total.fetch_add(1, std::memory_order_relaxed);
+    // start() must run on the connection's own shard.
+    asio::post(conn->executor(), [conn] { conn->start(); });
+  }
+}
+
+void server::shutdown(std::chrono::milliseconds grace) {
+  if (_acceptor) {
+    std::promise<void> closed;
+    asio::post(_shards.executor(0), [&] {
+      boost::system::error_code ec;
+      _acceptor->close(ec);
+      closed.set_value();
+    });
+    closed.get_future().wait();
+  }
+  std::vector<std::shared_ptr<connection>> live;
+  {
+    std::lock_guard lk(_mu);
+    for (auto& w : _connections)
+      if (auto c = w.lock()) live.push_back(std::move(c));
+  }
+  for (auto& c : live) asio::post(c->executor(), [c] { c->stop_reading(); });
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  for (auto& c : live) {
+    while (!c->closed() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (auto& c : live) asio::post(c->executor(), [c] { c->close(); });
+}
+
+}  // namespace sd::net
