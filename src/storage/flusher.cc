@@ -1,0 +1,131 @@
+#include "storage/flusher.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "storage/errc.h"
+#include "storage/partition_log.h"
+
+namespace sd::storage {
+
+namespace {
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+flusher::flusher() : _thread([this] { run(); }) {}
+
+flusher::~flusher() { stop(); }
+
+void flusher::request(partition_log& log, offset end, callback cb) { request(log.sync(), end, std::move(cb)); }
+
+void flusher::request(std::shared_ptr<sync_state> state, offset end, callback cb) {
+  {
+    std::lock_guard lk(_mu);
+    _pending.push_back({std::move(state), end, std::move(cb)});
+  }
+  _cv.notify_one();
+}
+
+void flusher::request_background(std::shared_ptr<sync_state> state) {
+  {
+    std::lock_guard lk(_mu);
+    _background.push_back(std::move(state));
+  }
+  _cv.notify_one();
+}
+
+void flusher::watch(std::shared_ptr<sync_state> state) {
+  {
+    std::lock_guard lk(_mu);
+    _watched.push_back(std::move(state));
+  }
+  _cv.notify_one();
+}
+
+void flusher::unwatch(const sync_state* state) {
+  std::lock_guard lk(_mu);
+  std::erase_if(_watched, [&](const auto& s) { return s.get() == state; });
+}
+
+void flusher::wake() { _cv.notify_one(); }
+
+void flusher::stop() {
+  {
+    std::lock_guard lk(_mu);
+    if (_stop && !_thread.joinable()) return;
+    _stop = true;
+  }
+  _cv.notify_one();
+  if (_thread.joinable()) _thread.join();
+}
+
+std::uint64_t flusher::rounds_total() const {
+  std::lock_guard lk(_mu);
+  return _rounds;
+}
+
+void flusher::run() {
+  std::unique_lock lk(_mu);
+  for (;;) {
+    // Next background deadline among watched partitions.
+    std::int64_t now = steady_ms();
+    std::int64_t next_due = -1;
+    std::vector<std::shared_ptr<sync_state>> due;
+    for (const auto& s : _watched) {
+      std::int64_t interval = s->flush_interval_ms.load();
+      if (interval <= 0) continue;
+      std::int64_t at = s->last_sync_steady_ms() + interval;
+      if (at <= now) {
+        if (s->needs_sync()) due.push_back(s);
+        at = now + interval;
+      }
+      if (next_due < 0 || at < next_due) next_due = at;
+    }
+    if (_pending.empty() && _background.empty() && due.empty()) {
+      if (_stop) return;
+      if (next_due < 0) {
+        _cv.wait(lk);
+      } else {
+        _cv.wait_for(lk, std::chrono::milliseconds(std::max<std::int64_t>(1, next_due - now)));
+      }
+      continue;
+    }
+    std::vector<waiter> batch;
+    batch.swap(_pending);
+    for (auto& s : _background) due.push_back(std::move(s));
+    _background.clear();
+    ++_rounds;
+    lk.unlock();
+    round(batch, due);
+    lk.lock();
+  }
+}
+
+void flusher::round(std::vector<waiter>& batch, std::vector<std::shared_ptr<sync_state>>& extra) {
+  std::vector<sync_state*> states;
+  for (const auto& w : batch) states.push_back(w.state.get());
+  for (const auto& s : extra) states.push_back(s.get());
+  std::sort(states.begin(), states.end());
+  states.erase(std::unique(states.begin(), states.end()), states.end());
+  for (auto* s : states) {
+    if (s->needs_sync()) (void)s->sync();  // a failure is sticky; waiters below read it
+  }
+  for (auto& w : batch) {
+    status result;
+    if (w.state->flushed() >= w.end) {
+      result = ok();
+    } else if (w.state->failed()) {
+      result = errc::io_error;
+    } else if (w.state->closed()) {
+      result = errc::log_closed;
+    } else {
+      result = errc::offset_out_of_range;  // end > written when the round snapshot was taken
+    }
+    w.cb(result);
+  }
+}
+
+}  // namespace sd::storage

@@ -1,0 +1,77 @@
+#pragma once
+// flusher: group commit on its own thread. Callers ask "tell me when every record below `end` is durable";
+// each round takes every request waiting at that moment, runs ONE sync_state::sync() per partition involved
+// (snapshot written, fdatasync, publish flushed), then completes every request whose end <= flushed.
+// Requests that arrive during a sync wait for the next round, so one fdatasync covers all of them.
+//
+// It also runs the background flush policy: a watched partition whose flush_interval_ms elapsed since its
+// last sync and that has unsynced data is synced (log_config::flush_interval_ms); partition_log asks for a
+// background round after flush_interval_messages records (request_background).
+//
+// Callbacks run on the flusher thread and must be quick and must not throw (the broker posts the result to
+// its event loop). They receive ok(), errc::io_error (sync failed; sticky), errc::log_closed (the log was
+// closed before its data was durable), or errc::offset_out_of_range (end was past the written end).
+// Thread-safe: any thread may call request*, watch and unwatch.
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "base/ids.h"
+#include "base/result.h"
+#include "storage/sync_state.h"
+
+namespace sd::storage {
+
+class partition_log;
+
+class flusher {
+ public:
+  using callback = std::function<void(status)>;
+
+  flusher();
+  ~flusher();  // stop()
+  flusher(const flusher&) = delete;
+  flusher& operator=(const flusher&) = delete;
+
+  /// Calls cb once every record of `log` with offset < end is durable (or on failure). `end` is usually
+  /// append_info::next_offset. Call from the log's owning thread (it reads the log's sync_state pointer).
+  void request(partition_log& log, offset end, callback cb);
+  void request(std::shared_ptr<sync_state> state, offset end, callback cb);
+  /// A sync without a waiter (flush policy).
+  void request_background(std::shared_ptr<sync_state> state);
+
+  /// Background flush by time for this partition (reads state->flush_interval_ms on every round).
+  void watch(std::shared_ptr<sync_state> state);
+  void unwatch(const sync_state* state);
+  /// Re-reads the flush intervals (after a config change).
+  void wake();
+
+  /// Completes every pending request (syncing first), then stops the thread. Idempotent.
+  void stop();
+
+  std::uint64_t rounds_total() const;
+
+ private:
+  struct waiter {
+    std::shared_ptr<sync_state> state;
+    offset end;
+    callback cb;
+  };
+  void run();
+  void round(std::vector<waiter>& batch, std::vector<std::shared_ptr<sync_state>>& extra);
+
+  mutable std::mutex _mu;
+  std::condition_variable _cv;
+  std::vector<waiter> _pending;
+  std::vector<std::shared_ptr<sync_state>> _background;
+  std::vector<std::shared_ptr<sync_state>> _watched;
+  bool _stop = false;
+  std::uint64_t _rounds = 0;
+  std::thread _thread;
+};
+
+}  // namespace sd::storage

@@ -1,0 +1,26 @@
+#pragma once
+// log_config: per-partition settings, named after Kafka's topic configs (segment.bytes, segment.ms,
+// retention.bytes, retention.ms, index.interval.bytes, max.message.bytes, flush.messages, flush.ms).
+// Not stored on disk: the owner (broker) passes it at create time and after start-up via update_config.
+
+#include <cstdint>
+
+#include "base/result.h"
+
+namespace sd::storage {
+
+struct log_config {
+  std::int64_t segment_bytes = 1LL << 30;                // roll when the active segment would exceed this
+  std::int64_t segment_ms = 7LL * 24 * 3600 * 1000;      // roll when the active segment is older than this
+  std::int64_t retention_bytes = -1;                     // -1 = no size limit
+  std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;    // -1 = no time limit
+  std::int64_t index_interval_bytes = 4096;              // bytes of log between sparse index entries
+  std::int64_t max_batch_bytes = 1048588;                // largest accepted batch (Kafka message.max.bytes)
+  std::int64_t flush_interval_messages = -1;             // background flush after N records; -1 = never
+  std::int64_t flush_interval_ms = -1;                   // background flush every M ms; -1 = never
+
+  /// errc::invalid_config when a value is out of range.
+  status validate() const;
+};
+
+}  // namespace sd::storage

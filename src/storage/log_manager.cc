@@ -1,0 +1,196 @@
+#include "storage/log_manager.h"
+
+#include "base/clock.h"
+#include "io/errc.h"
+#include "storage/errc.h"
+#include "storage/layout.h"
+#include "storage/topic_name.h"
+
+namespace sd::storage {
+
+log_manager::log_manager(std::string dir, io::filesystem& fs, log_config defaults)
+    : _dir(std::move(dir)), _fs(fs), _defaults(defaults) {}
+
+log_manager::~log_manager() { (void)close(); }
+
+std::string log_manager::partition_path(const partition_key& key) const {
+  return _dir + "/" + layout::partition_dir_name(key.topic, key.partition);
+}
+
+result<std::unique_ptr<log_manager>> log_manager::open(std::string data_dir, io::filesystem& fs,
+                                                       log_config defaults) {
+  SD_TRY(defaults.validate());
+  SD_TRY(fs.mkdir(data_dir));
+  std::unique_ptr<log_manager> m(new log_manager(data_dir, fs, defaults));
+  auto lock = fs.lock_exclusive(data_dir + "/" + std::string(layout::lock_file));
+  if (!lock) {
+    if (lock.error() == io::errc::locked) return errc::data_dir_locked;
+    return lock.error();
+  }
+  m->_lock = std::move(*lock);
+
+  const std::string marker = data_dir + "/" + std::string(layout::clean_shutdown_file);
+  auto clean = fs.exists(marker);
+  if (!clean) return clean.error();
+  m->_was_clean = *clean;
+
+  auto entries = fs.list(data_dir);
+  if (!entries) return entries.error();
+  bool removed_any = false;
+  for (const auto& e : *entries) {
+    if (!e.is_dir) continue;
+    if (layout::is_deleted_dir_name(e.name)) {
+      SD_TRY(fs.remove_all(data_dir + "/" + e.name));
+      removed_any = true;
+      continue;
+    }
+    auto pd = layout::parse_partition_dir_name(e.name);
+    if (!pd) continue;  // not ours: leave it alone
+    partition_key key{pd->topic, pd->partition};
+    auto log = m->open_partition(key, defaults, *clean);
+    if (!log) return log.error();
+  }
+  // From here on a crash is an unclean shutdown: the marker must be gone (durably) before any write.
+  if (*clean) {
+    SD_TRY(fs.remove(marker));
+    removed_any = true;
+  }
+  if (removed_any) SD_TRY(fs.sync_dir(data_dir));
+  return m;
+}
+
+result<std::shared_ptr<partition_log>> log_manager::open_partition(const partition_key& key,
+                                                                   const log_config& config, bool clean) {
+  auto log = partition_log::open(_fs, partition_path(key), config, open_options{clean, 0});
+  if (!log) return log.error();
+  std::shared_ptr<partition_log> shared(std::move(*log));
+  shared->attach_flusher(&_flusher);
+  _flusher.watch(shared->sync());
+  std::lock_guard lk(_mu);
+  _logs[key] = shared;
+  return shared;
+}
+
+std::vector<partition_key> log_manager::partitions() const {
+  std::lock_guard lk(_mu);
+  std::vector<partition_key> out;
+  out.reserve(_logs.size());
+  for (const auto& [k, v] : _logs) out.push_back(k);
+  return out;
+}
+
+result<std::shared_ptr<partition_log>> log_manager::create_partition(const std::string& topic,
+                                                                     partition_id partition,
+                                                                     std::optional<log_config> config) {
+  SD_TRY(validate_topic_name(topic));
+  if (partition.value() < 0) return errc::invalid_partition;
+  log_config cfg = config.value_or(_defaults);
+  SD_TRY(cfg.validate());
+  partition_key key{topic, partition};
+  {
+    std::lock_guard lk(_mu);
+    if (_closed) return errc::log_closed;
+    if (_logs.contains(key)) return errc::partition_exists;
+  }
+  auto log = open_partition(key, cfg, false);
+  if (!log) return log.error();
+  SD_TRY(_fs.sync_dir(_dir));  // the new partition directory survives a crash
+  return log;
+}
+
+std::shared_ptr<partition_log> log_manager::get(const std::string& topic, partition_id partition) const {
+  std::lock_guard lk(_mu);
+  auto it = _logs.find(partition_key{topic, partition});
+  return it == _logs.end() ? nullptr : it->second;
+}
+
+status log_manager::remove_topic(const std::string& topic) {
+  SD_TRY(validate_topic_name(topic));
+  std::vector<std::pair<partition_key, std::shared_ptr<partition_log>>> doomed;
+  {
+    std::lock_guard lk(_mu);
+    for (auto it = _logs.begin(); it != _logs.end();) {
+      if (it->first.topic == topic) {
+        doomed.emplace_back(it->first, it->second);
+        it = _logs.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  if (doomed.empty()) return errc::unknown_partition;
+  for (auto& [key, log] : doomed) {
+    _flusher.unwatch(log->sync().get());
+    log->sync()->close();
+    std::string from = partition_path(key);
+    std::string to = from + "." + std::to_string(wall_ms_now()) + "-" + std::to_string(++_deleted_seq) +
+                     std::string(layout::deleted_suffix);
+    SD_TRY(_fs.rename(from, to));
+  }
+  SD_TRY(_fs.sync_dir(_dir));
+  auto entries = _fs.list(_dir);
+  if (!entries) return entries.error();
+  for (const auto& e : *entries) {
+    if (e.is_dir && layout::is_deleted_dir_name(e.name)) SD_TRY(_fs.remove_all(_dir + "/" + e.name));
+  }
+  return _fs.sync_dir(_dir);
+}
+
+status log_manager::update_config(const std::string& topic, const log_config& config) {
+  SD_TRY(config.validate());
+  std::lock_guard lk(_mu);
+  bool any = false;
+  for (auto& [key, log] : _logs) {
+    if (key.topic != topic) continue;
+    log->update_config(config);
+    any = true;
+  }
+  if (!any) return errc::unknown_partition;
+  return ok();
+}
+
+status log_manager::enforce_retention(std::int64_t now_ms) {
+  std::vector<std::shared_ptr<partition_log>> logs;
+  {
+    std::lock_guard lk(_mu);
+    for (auto& [k, v] : _logs) logs.push_back(v);
+  }
+  status first;
+  for (auto& log : logs) {
+    auto r = log->enforce_retention(now_ms);
+    if (!r && first) first = r.error();
+  }
+  return first;
+}
+
+status log_manager::close() {
+  std::map<partition_key, std::shared_ptr<partition_log>> logs;
+  {
+    std::lock_guard lk(_mu);
+    if (_closed) return ok();
+    _closed = true;
+    logs = _logs;
+  }
+  _flusher.stop();
+  status first;
+  for (auto& [key, log] : logs) {
+    auto r = log->close();
+    if (!r && first) first = r;
+  }
+  if (first) {
+    // Every log is flushed and indexed: the next start may skip the full scan.
+    std::string marker = _dir + "/" + std::string(layout::clean_shutdown_file);
+    auto f = _fs.open(marker, io::open_mode::create_truncate);
+    if (!f) {
+      first = f.error();
+    } else {
+      auto s = (*f)->datasync();
+      if (s) s = _fs.sync_dir(_dir);
+      if (!s) first = s;
+    }
+  }
+  _lock.reset();
+  return first;
+}
+
+}  // namespace sd::storage

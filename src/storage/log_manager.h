@@ -1,0 +1,87 @@
+#pragma once
+// log_manager: every partition log of one data directory. At open it takes an exclusive flock on
+// <data_dir>/.lock (a second broker on the same directory gets errc::data_dir_locked), removes leftovers of
+// interrupted topic deletions, and reopens every "<topic>-<partition>" directory (recovering each log; see
+// partition_log.h). It owns the group-commit flusher thread. close() flushes everything, writes the
+// indexes and then the clean-shutdown marker, so the next start skips the full recovery scan.
+//
+// Threading: the manager's own methods are thread-safe (a mutex guards the partition map). The logs it
+// hands out follow partition_log's contract: one owning thread at a time. remove_topic and close must not
+// race with the owners' use of those logs (the broker stops using a partition before removing it).
+// Configuration is not persisted here: every log opens with the default config; the broker applies
+// per-topic overrides with update_config after open.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/ids.h"
+#include "base/result.h"
+#include "io/filesystem.h"
+#include "storage/flusher.h"
+#include "storage/log_config.h"
+#include "storage/partition_log.h"
+
+namespace sd::storage {
+
+struct partition_key {
+  std::string topic;
+  partition_id partition;
+  auto operator<=>(const partition_key&) const = default;
+};
+
+class log_manager {
+ public:
+  static result<std::unique_ptr<log_manager>> open(std::string data_dir, io::filesystem& fs, log_config defaults);
+  ~log_manager();  // close() if not done; errors are dropped there, so call close() to see them
+  log_manager(const log_manager&) = delete;
+  log_manager& operator=(const log_manager&) = delete;
+
+  /// Whether the previous run closed cleanly (the marker was present at open).
+  bool opened_after_clean_shutdown() const { return _was_clean; }
+  /// Every partition found or created, sorted by topic then partition.
+  std::vector<partition_key> partitions() const;
+  /// Creates the partition's directory and log. invalid_topic_name, invalid_partition, invalid_config,
+  /// partition_exists.
+  result<std::shared_ptr<partition_log>> create_partition(const std::string& topic, partition_id partition,
+                                                          std::optional<log_config> config = std::nullopt);
+  /// nullptr when unknown.
+  std::shared_ptr<partition_log> get(const std::string& topic, partition_id partition) const;
+  /// Closes and deletes every partition of the topic (crash-safe: each directory is renamed to
+  /// "<name>.<n>.deleted" and fsync'ed before it is removed; start-up removes leftovers).
+  status remove_topic(const std::string& topic);
+  /// Applies a config to every open partition of the topic.
+  status update_config(const std::string& topic, const log_config& config);
+  /// Runs retention on every partition (call from the owners' thread; single-loop brokers only).
+  status enforce_retention(std::int64_t now_ms);
+
+  storage::flusher& flusher() { return _flusher; }
+  const std::string& data_dir() const { return _dir; }
+  const log_config& default_config() const { return _defaults; }
+
+  /// Final flush of every log, indexes written, then the clean-shutdown marker (only if every log closed
+  /// without error). Releases the directory lock. Idempotent.
+  status close();
+
+ private:
+  log_manager(std::string dir, io::filesystem& fs, log_config defaults);
+  result<std::shared_ptr<partition_log>> open_partition(const partition_key& key, const log_config& config,
+                                                        bool clean);
+  std::string partition_path(const partition_key& key) const;
+
+  const std::string _dir;
+  io::filesystem& _fs;
+  const log_config _defaults;
+  std::unique_ptr<io::file_lock> _lock;
+  storage::flusher _flusher;
+  bool _was_clean = false;
+  bool _closed = false;
+  std::uint64_t _deleted_seq = 0;
+  mutable std::mutex _mu;  // guards _logs
+  std::map<partition_key, std::shared_ptr<partition_log>> _logs;
+};
+
+}  // namespace sd::storage

@@ -1,0 +1,218 @@
+// partition_log::open: find the segments of a partition directory and recover them.
+//
+// Clean shutdown (marker present): trust each segment's indexes if they decode consistently with the log
+// (sizes, monotonic entries, nothing past the end, the last offset-index entry really starts a batch with
+// that BaseOffset), and scan only the tail of the last segment from its last index entry. A segment whose
+// indexes are missing or inconsistent is fully scanned and its indexes rebuilt.
+// Unclean shutdown: fully scan every segment (CRC included) and rebuild its indexes. The first bad batch
+// truncates its segment; segments after a truncated (or non-contiguous) segment are removed, because the
+// log must stay contiguous. Then every segment is fdatasync'ed so flushed == next at the end of open().
+
+#include <algorithm>
+
+#include "base/clock.h"
+#include "storage/errc.h"
+#include "storage/log_start_offset.h"
+#include "storage/partition_log.h"
+#include "storage/segment_scan.h"
+
+namespace sd::storage {
+
+struct log_opener {
+  static result<std::unique_ptr<partition_log>> open(io::filesystem& fs, std::string dir, log_config config,
+                                                     open_options options);
+};
+
+namespace {
+
+result<bytes> read_whole(io::filesystem& fs, const std::string& path, bool& missing) {
+  missing = false;
+  auto f = fs.open(path, io::open_mode::read_only);
+  if (!f) {
+    if (f.error() == std::errc::no_such_file_or_directory) {
+      missing = true;
+      return bytes{};
+    }
+    return f.error();
+  }
+  auto size = (*f)->size();
+  if (!size) return size.error();
+  bytes data(*size);
+  auto n = io::read_up_to(**f, file_pos(0), data);
+  if (!n) return n.error();
+  data.resize(*n);
+  return data;
+}
+
+// Loads the segment's index files if they are consistent with a log of `log_size` bytes whose offsets end
+// before offset_end. On success seg's indexes and max_timestamp are set and true is returned.
+result<bool> load_indexes(io::filesystem& fs, segment& seg, std::uint64_t log_size, offset offset_end) {
+  bool missing_o = false;
+  bool missing_t = false;
+  auto odata = read_whole(fs, seg.path(layout::segment_file_kind::index), missing_o);
+  if (!odata) return odata.error();
+  auto tdata = read_whole(fs, seg.path(layout::segment_file_kind::time_index), missing_t);
+  if (!tdata) return tdata.error();
+  if (missing_o || missing_t) return false;
+  auto oidx = offset_index::decode(seg.base, *odata, log_size, offset_end);
+  auto tidx = time_index::decode(seg.base, *tdata, offset_end);
+  if (!oidx || !tidx) return false;
+  if (log_size == 0) return oidx->entries().empty() && tidx->entries().empty();
+  if (oidx->entries().empty() || tidx->entries().empty()) return false;
+  const auto& first = oidx->entries().front();
+  if (first.batch_base != seg.base || first.position != file_pos(0)) return false;
+  // The last entry must point at a batch header carrying that offset.
+  const auto& last = oidx->entries().back();
+  auto h = read_header_at(*seg.log, last.position, log_size);
+  if (!h) return h.error();
+  if (!*h || (*h)->magic != batch::magic_v2 || offset((*h)->base_offset) != last.batch_base) return false;
+  seg.oidx = std::move(*oidx);
+  seg.tidx = std::move(*tidx);
+  seg.max_timestamp = seg.tidx.entries().back().max_timestamp;
+  return true;
+}
+
+}  // namespace
+
+result<std::unique_ptr<partition_log>> partition_log::open(io::filesystem& fs, std::string dir, log_config config,
+                                                           open_options options) {
+  return log_opener::open(fs, std::move(dir), config, options);
+}
+
+result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std::string dir, log_config config,
+                                                        open_options options) {
+  SD_TRY(config.validate());
+  const std::int64_t now_ms = options.now_ms != 0 ? options.now_ms : wall_ms_now();
+  SD_TRY(fs.mkdir(dir));
+  auto entries = fs.list(dir);
+  if (!entries) return entries.error();
+
+  std::vector<offset> bases;
+  std::vector<std::string> index_files;
+  for (const auto& e : *entries) {
+    if (e.is_dir) continue;
+    if (e.name.ends_with(layout::tmp_suffix)) {
+      SD_TRY(fs.remove(dir + "/" + e.name));
+      continue;
+    }
+    auto seg_file = layout::parse_segment_file_name(e.name);
+    if (!seg_file) continue;
+    if (seg_file->kind == layout::segment_file_kind::log) {
+      bases.push_back(seg_file->base);
+    } else {
+      index_files.push_back(e.name);
+    }
+  }
+  std::sort(bases.begin(), bases.end());
+  // Index files without their log are leftovers of a deletion.
+  for (const auto& name : index_files) {
+    auto base = layout::parse_segment_file_name(name)->base;
+    if (!std::binary_search(bases.begin(), bases.end(), base)) SD_TRY(fs.remove(dir + "/" + name));
+  }
+
+  auto persisted_start = read_log_start_offset(fs, dir);
+  if (!persisted_start) return persisted_start.error();
+
+  std::unique_ptr<partition_log> log(new partition_log(fs, dir, config));
+  recovery_report& rep = log->_recovery;
+  rep.clean_shutdown = options.clean_shutdown;
+
+  if (bases.empty()) {
+    offset base = persisted_start->value_or(offset(0));
+    auto seg = create_segment(fs, dir, base);
+    if (!seg) return seg.error();
+    log->_segments.push_back(std::move(*seg));
+    SD_TRY(fs.sync_dir(dir));
+  }
+
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    const bool is_last = i + 1 == bases.size();
+    const offset offset_end = is_last ? offset::max() : bases[i + 1];
+    auto seg = std::make_unique<segment>(dir, bases[i], nullptr);
+    auto f = fs.open(seg->path(layout::segment_file_kind::log), io::open_mode::read_write);
+    if (!f) return f.error();
+    seg->log = std::move(*f);
+    auto file_size = seg->log->size();
+    if (!file_size) return file_size.error();
+
+    bool done = false;
+    if (options.clean_shutdown) {
+      auto loaded = load_indexes(fs, *seg, *file_size, offset_end);
+      if (!loaded) return loaded.error();
+      if (*loaded && !is_last) {
+        seg->size = *file_size;
+        seg->next_offset = offset_end;
+        seg->last_batch_base = seg->oidx.entries().empty() ? seg->base : seg->oidx.entries().back().batch_base;
+        done = true;
+      } else if (*loaded) {
+        // Tail scan: from the last indexed batch to the end of the file.
+        if (!seg->oidx.entries().empty()) {
+          const auto last = seg->oidx.entries().back();
+          seg->size = last.position.value();
+          seg->next_offset = last.batch_base;
+        }
+        auto out = scan_segment(*seg, *file_size, config.index_interval_bytes);
+        if (!out) return out.error();
+        done = out->reached_file_end;
+      }
+      if (!done) {
+        ++rep.indexes_rebuilt;
+        seg = std::make_unique<segment>(dir, bases[i], std::move(seg->log));
+      }
+    } else {
+      ++rep.indexes_rebuilt;
+    }
+
+    if (!done) {
+      ++rep.segments_scanned;
+      auto out = scan_segment(*seg, *file_size, config.index_interval_bytes);
+      if (!out) return out.error();
+      if (!out->reached_file_end) {
+        rep.bytes_truncated += *file_size - out->valid_end;
+        SD_TRY(seg->log->truncate(out->valid_end));
+      }
+      if (!is_last) {
+        seg->seal_time_index();
+        auto files = write_indexes(fs, *seg);
+        if (!files) return files.error();
+        for (auto& idx : *files) SD_TRY(idx->datasync());
+      }
+      // A segment that does not end where the next one begins breaks contiguity: drop the rest.
+      if (!is_last && (!out->reached_file_end || seg->next_offset != offset_end)) {
+        for (std::size_t j = i + 1; j < bases.size(); ++j) {
+          segment doomed(dir, bases[j], nullptr);
+          SD_TRY(remove_segment_files(fs, doomed));
+          ++rep.segments_removed;
+        }
+        bases.resize(i + 1);
+      }
+    }
+    log->_segments.push_back(std::move(seg));
+  }
+
+  // The active segment's age counts from its first batch's timestamp (not in the future).
+  segment& act = *log->_segments.back();
+  act.rolling_base_ms = now_ms;
+  if (!act.empty()) {
+    auto h = read_header_at(*act.log, file_pos(0), act.size);
+    if (!h) return h.error();
+    if (*h && (*h)->max_timestamp < now_ms) act.rolling_base_ms = (*h)->max_timestamp;
+  }
+
+  if (!options.clean_shutdown || rep.bytes_truncated > 0 || rep.segments_removed > 0) {
+    for (auto& s : log->_segments) SD_TRY(s->log->datasync());
+    SD_TRY(fs.sync_dir(dir));
+  }
+
+  for (auto& s : log->_segments) log->_size_bytes += s->size;
+  log->_next = act.next_offset;
+  log->_start = log->_segments.front()->base;
+  if (*persisted_start && **persisted_start > log->_start) log->_start = std::min(**persisted_start, log->_next);
+  rep.segments = log->_segments.size();
+  log->_sync = std::make_shared<sync_state>(fs, dir, log->_next);
+  log->_sync->set_active_file(act.log);
+  log->_sync->flush_interval_ms.store(config.flush_interval_ms);
+  return log;
+}
+
+}  // namespace sd::storage

@@ -1,0 +1,264 @@
+#include "storage/partition_log.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "base/clock.h"
+#include "base/record_batch_header.h"
+#include "io/errc.h"
+#include "storage/errc.h"
+#include "storage/flusher.h"
+#include "storage/log_start_offset.h"
+
+namespace sd::storage {
+
+partition_log::partition_log(io::filesystem& fs, std::string dir, log_config config)
+    : _fs(fs), _dir(std::move(dir)), _config(config) {}
+
+partition_log::~partition_log() {
+  if (_sync) _sync->close();
+}
+
+log_config partition_log::config() const {
+  std::lock_guard lk(_config_mu);
+  return _config;
+}
+
+void partition_log::update_config(const log_config& config) {
+  {
+    std::lock_guard lk(_config_mu);
+    _config = config;
+  }
+  _sync->flush_interval_ms.store(config.flush_interval_ms);
+  if (_flusher != nullptr) _flusher->wake();
+}
+
+void partition_log::attach_flusher(flusher* f) { _flusher = f; }
+
+std::error_code partition_log::fail(std::error_code cause) {
+  _sync->set_sticky(cause);
+  return make_error_code(errc::io_error);
+}
+
+result<append_info> partition_log::append(mutable_byte_span one_batch, std::int64_t now_ms) {
+  if (_closed) return errc::log_closed;
+  if (_sync->failed()) return errc::io_error;
+  const log_config cfg = config();
+
+  // Validate: exactly one well-formed batch within the size limit.
+  if (one_batch.size() >= batch::length_field_end) {
+    auto len = load_be<std::int32_t>(one_batch.data() + batch::field::batch_length);
+    if (len > 0 && static_cast<std::uint64_t>(len) + batch::length_field_end >
+                       static_cast<std::uint64_t>(cfg.max_batch_bytes)) {
+      return errc::batch_too_large;
+    }
+  }
+  auto fr = batch::frame(one_batch, static_cast<std::size_t>(cfg.max_batch_bytes));
+  if (fr.status != batch::check::ok || fr.size != one_batch.size()) return errc::corrupt_batch;
+  const std::int64_t delta = fr.hdr.last_offset_delta;
+
+  // Roll when the batch would not fit, the segment is too old, or relative offsets would overflow u32.
+  segment* seg = &active();
+  if (!seg->empty()) {
+    bool too_big = seg->size + one_batch.size() > static_cast<std::uint64_t>(cfg.segment_bytes);
+    bool too_old = now_ms - seg->rolling_base_ms >= cfg.segment_ms;
+    bool rel_overflow = (_next - seg->base) + delta > std::numeric_limits<std::int32_t>::max();
+    if (too_big || too_old || rel_overflow) {
+      SD_TRY(roll(_next, now_ms));
+      seg = &active();
+    }
+  }
+
+  batch::set_base_offset(one_batch, _next.value());
+  fr.hdr.base_offset = _next.value();
+  file_pos pos(seg->size);
+  auto w = io::write_all(*seg->log, pos, one_batch);
+  if (!w) {
+    if (io::is_no_space(w.error())) {
+      // Roll back the partial write so the file ends at the log's written end again.
+      auto t = seg->log->truncate(seg->size);
+      if (!t) return fail(t.error());
+      return errc::no_space;
+    }
+    return fail(w.error());
+  }
+  if (seg->empty()) seg->rolling_base_ms = now_ms;
+  seg->record_batch(fr.hdr, pos, one_batch.size(), cfg.index_interval_bytes);
+  _size_bytes += one_batch.size();
+
+  append_info info;
+  info.base_offset = _next;
+  info.last_offset = _next + delta;
+  info.next_offset = _next + (delta + 1);
+  info.max_timestamp = fr.hdr.max_timestamp;
+  info.records = fr.hdr.records_count;
+  info.position = pos;
+  info.size = one_batch.size();
+  _next = info.next_offset;
+  _sync->published_write(_next);
+
+  if (cfg.flush_interval_messages > 0 && _flusher != nullptr) {
+    _records_since_flush_request += delta + 1;
+    if (_records_since_flush_request >= cfg.flush_interval_messages) {
+      _records_since_flush_request = 0;
+      _flusher->request_background(_sync);
+    }
+  }
+  return info;
+}
+
+status partition_log::roll(offset new_base, std::int64_t now_ms) {
+  auto fresh = create_segment(_fs, _dir, new_base);
+  if (!fresh) return io::is_no_space(fresh.error()) ? status(errc::no_space) : status(fail(fresh.error()));
+  segment& old = active();
+  old.seal_time_index();
+  auto idx_files = write_indexes(_fs, old);
+  if (!idx_files) {
+    (void)_fs.remove((*fresh)->path(layout::segment_file_kind::log));
+    return io::is_no_space(idx_files.error()) ? status(errc::no_space) : status(fail(idx_files.error()));
+  }
+  for (auto& f : *idx_files) _sync->add_dirty_file(std::move(f));
+  (*fresh)->rolling_base_ms = now_ms;
+  _sync->set_active_file((*fresh)->log);
+  _sync->mark_dir_dirty();
+  _segments.push_back(std::move(*fresh));
+  return ok();
+}
+
+status partition_log::delete_oldest_segment() {
+  // Invariant: the active segment is never deleted.
+  if (_segments.size() < 2) return ok();
+  auto& oldest = _segments.front();
+  auto r = remove_segment_files(_fs, *oldest);
+  if (!r) return fail(r.error());
+  _size_bytes -= oldest->size;
+  _segments.erase(_segments.begin());
+  _sync->mark_dir_dirty();
+  if (_start < _segments.front()->base) _start = _segments.front()->base;
+  return ok();
+}
+
+std::size_t partition_log::segment_index_for(offset o) const {
+  auto it = std::upper_bound(_segments.begin(), _segments.end(), o,
+                             [](offset v, const std::unique_ptr<segment>& s) { return v < s->base; });
+  return it == _segments.begin() ? 0 : static_cast<std::size_t>(it - _segments.begin()) - 1;
+}
+
+result<read_result> partition_log::read(offset from, std::size_t max_bytes, read_options options) {
+  if (from < _start || from > _next) return errc::offset_out_of_range;
+  read_result out;
+  out.next_offset = from;
+  out.start_offset = _start;
+  out.high_watermark = _next;
+  offset limit = options.max_offset ? std::min(*options.max_offset, _next) : _next;
+  if (from >= limit) return out;
+
+  for (std::size_t i = segment_index_for(from); i < _segments.size(); ++i) {
+    segment& seg = *_segments[i];
+    file_pos pos(0);
+    if (out.slices.empty()) {
+      auto p = find_batch_position(seg, from);
+      if (!p) return p.error() == errc::corrupt_log ? p.error() : fail(p.error());
+      pos = *p;
+    }
+    while (pos.value() < seg.size) {
+      auto h = read_header_at(*seg.log, pos, seg.size);
+      if (!h) return h.error();
+      if (!*h) return errc::corrupt_log;
+      const auto& hdr = **h;
+      if (offset(hdr.base_offset) >= limit) return out;
+      std::size_t n = hdr.total_size();
+      if (out.total_bytes + n > max_bytes && !(out.slices.empty() && options.min_one_batch)) return out;
+      if (!out.slices.empty() && out.slices.back().file == seg.log &&
+          out.slices.back().position + out.slices.back().length == pos) {
+        out.slices.back().length += n;
+      } else {
+        out.slices.push_back({seg.log, pos, n});
+      }
+      out.total_bytes += n;
+      out.next_offset = offset(hdr.last_offset() + 1);
+      pos += n;
+    }
+  }
+  return out;
+}
+
+result<std::optional<offset>> partition_log::offset_for_timestamp(std::int64_t ts) {
+  for (auto& sp : _segments) {
+    segment& seg = *sp;
+    if (seg.empty() || seg.next_offset <= _start || seg.max_timestamp < ts) continue;
+    offset from = seg.tidx.search_start(ts);
+    file_pos pos = seg.oidx.floor(from).position;
+    while (pos.value() < seg.size) {
+      auto h = read_header_at(*seg.log, pos, seg.size);
+      if (!h) return h.error();
+      if (!*h) return errc::corrupt_log;
+      if ((*h)->max_timestamp >= ts && (*h)->last_offset() >= _start.value()) {
+        return std::optional<offset>(std::max(offset((*h)->base_offset), _start));
+      }
+      pos += (*h)->total_size();
+    }
+  }
+  return std::optional<offset>{};
+}
+
+status partition_log::delete_records_before(offset before) {
+  if (_closed) return errc::log_closed;
+  if (before > _next) return errc::offset_out_of_range;
+  if (before <= _start) return ok();
+  // Persist first: if we crash after deleting files, the start offset must not move back.
+  auto w = write_log_start_offset(_fs, _dir, before);
+  if (!w) return io::is_no_space(w.error()) ? status(errc::no_space) : status(fail(w.error()));
+  _start = before;
+  if (active().next_offset <= before && !active().empty()) SD_TRY(roll(_next, wall_ms_now()));
+  while (_segments.size() > 1 && _segments[1]->base <= before) SD_TRY(delete_oldest_segment());
+  return ok();
+}
+
+result<std::size_t> partition_log::enforce_retention(std::int64_t now_ms) {
+  if (_closed) return errc::log_closed;
+  const log_config cfg = config();
+  std::size_t deleted = 0;
+  while (_segments.size() > 1) {
+    const segment& oldest = *_segments.front();
+    bool over_size = cfg.retention_bytes >= 0 &&
+                     _size_bytes - oldest.size >= static_cast<std::uint64_t>(cfg.retention_bytes);
+    bool too_old = cfg.retention_ms >= 0 && oldest.max_timestamp < now_ms - cfg.retention_ms;
+    if (!over_size && !too_old) break;
+    SD_TRY(delete_oldest_segment());
+    ++deleted;
+  }
+  return deleted;
+}
+
+status partition_log::flush() {
+  if (!_sync->needs_sync()) return _sync->failed() ? status(errc::io_error) : ok();
+  return _sync->sync();
+}
+
+status partition_log::close() {
+  if (_closed) return ok();
+  _closed = true;
+  status result = flush();
+  if (result) {
+    segment& seg = active();
+    seg.seal_time_index();
+    auto files = write_indexes(_fs, seg);
+    if (!files) {
+      result = fail(files.error());
+    } else {
+      for (auto& f : *files) {
+        auto s = f->datasync();
+        if (!s) {
+          result = fail(s.error());
+          break;
+        }
+      }
+    }
+  }
+  _sync->close();
+  if (_flusher != nullptr) _flusher->unwatch(_sync.get());
+  return result;
+}
+
+}  // namespace sd::storage

@@ -1,0 +1,82 @@
+#include "storage/segment.h"
+
+#include "storage/errc.h"
+
+namespace sd::storage {
+
+void segment::record_batch(const batch::header& h, file_pos pos, std::size_t batch_size,
+                           std::int64_t index_interval_bytes) {
+  if (max_timestamp < h.max_timestamp) max_timestamp = h.max_timestamp;
+  offset b(h.base_offset);
+  const auto& entries = oidx.entries();
+  bool index_it = entries.empty() ? pos.value() == 0
+                                  : pos > entries.back().position &&
+                                        pos.value() - entries.back().position.value() >=
+                                            static_cast<std::uint64_t>(index_interval_bytes);
+  if (index_it) {
+    oidx.add(b, pos);
+    tidx.maybe_add(max_timestamp, b);
+  }
+  last_batch_base = b;
+  next_offset = offset(h.last_offset() + 1);
+  size = pos.value() + batch_size;
+}
+
+void segment::truncate_state(std::uint64_t end, offset end_offset) {
+  size = end;
+  next_offset = end_offset;
+  oidx.truncate_to(file_pos(end));
+  tidx.truncate_to(end_offset);
+}
+
+result<std::unique_ptr<segment>> create_segment(io::filesystem& fs, const std::string& dir, offset base) {
+  auto seg = std::make_unique<segment>(dir, base, nullptr);
+  auto f = fs.open(seg->path(layout::segment_file_kind::log), io::open_mode::create_truncate);
+  if (!f) return f.error();
+  seg->log = std::move(*f);
+  return seg;
+}
+
+result<std::vector<std::shared_ptr<io::file>>> write_indexes(io::filesystem& fs, segment& seg) {
+  std::vector<std::shared_ptr<io::file>> files;
+  for (auto kind : {layout::segment_file_kind::index, layout::segment_file_kind::time_index}) {
+    bytes data = kind == layout::segment_file_kind::index ? seg.oidx.encode() : seg.tidx.encode();
+    auto f = fs.open(seg.path(kind), io::open_mode::create_truncate);
+    if (!f) return f.error();
+    SD_TRY(io::write_all(**f, file_pos(0), data));
+    files.push_back(std::move(*f));
+  }
+  return files;
+}
+
+status remove_segment_files(io::filesystem& fs, const segment& seg) {
+  for (auto kind : {layout::segment_file_kind::log, layout::segment_file_kind::index,
+                    layout::segment_file_kind::time_index}) {
+    auto r = fs.remove(seg.path(kind));
+    if (!r && r.error() != std::errc::no_such_file_or_directory) return r;
+  }
+  return ok();
+}
+
+result<std::optional<batch::header>> read_header_at(io::file& f, file_pos pos, std::uint64_t end) {
+  if (pos.value() + batch::header_size > end) return std::optional<batch::header>{};
+  std::uint8_t buf[batch::header_size];
+  auto n = io::read_up_to(f, pos, mutable_byte_span(buf, sizeof buf));
+  if (!n) return n.error();
+  if (*n != sizeof buf) return errc::io_error;  // the file is shorter than the log we wrote: not ours to fix here
+  return std::optional<batch::header>(batch::parse_header(buf));
+}
+
+result<file_pos> find_batch_position(segment& seg, offset target) {
+  file_pos pos = seg.oidx.floor(target).position;
+  while (pos.value() < seg.size) {
+    auto h = read_header_at(*seg.log, pos, seg.size);
+    if (!h) return h.error();
+    if (!*h) return errc::corrupt_log;
+    if ((*h)->last_offset() >= target.value()) return pos;
+    pos += (*h)->total_size();
+  }
+  return file_pos(seg.size);
+}
+
+}  // namespace sd::storage

@@ -1,0 +1,71 @@
+#pragma once
+// segment: one <base>.log file of whole RecordBatch v2 batches, stored exactly as they arrived except for
+// BaseOffset, plus its in-memory sparse indexes. The format of the .log file is a plain sequence of batches
+// (base/record_batch_header.h defines a batch; docs/STORAGE_FORMAT.md describes the file).
+//
+// Invariants (hold between calls):
+//  - bytes [0, size) of the file are whole, valid batches with contiguous offsets [base, next_offset);
+//    bytes past `size` are not part of the log (a write being rolled back, or a torn tail not yet truncated);
+//  - the first batch starts at 0 and has BaseOffset == base;
+//  - oidx / tidx only index batches inside [0, size).
+// A segment is owned by its partition_log (one thread); the log file is shared (std::shared_ptr) with the
+// flusher thread and with readers holding file slices, so deleting a segment never invalidates them.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/record_batch_header.h"
+#include "base/result.h"
+#include "io/filesystem.h"
+#include "storage/layout.h"
+#include "storage/offset_index.h"
+#include "storage/time_index.h"
+
+namespace sd::storage {
+
+struct segment {
+  segment(std::string dir_, offset base_, std::shared_ptr<io::file> log_)
+      : dir(std::move(dir_)), base(base_), log(std::move(log_)), next_offset(base_), oidx(base_), tidx(base_) {}
+
+  std::string dir;
+  offset base;
+  std::shared_ptr<io::file> log;
+  std::uint64_t size = 0;           // written end of the log: the log is bytes [0, size)
+  offset next_offset;               // one past the last offset stored (== base when empty)
+  offset last_batch_base;           // base offset of the last batch (meaningless when empty)
+  std::int64_t max_timestamp = -1;  // largest batch MaxTimestamp; -1 when empty
+  std::int64_t rolling_base_ms = -1;  // segment_ms counts from here (first append's time, or first batch's timestamp after reopen)
+  offset_index oidx;
+  time_index tidx;
+
+  bool empty() const { return size == 0; }
+  std::string path(layout::segment_file_kind kind) const { return dir + "/" + layout::segment_file_name(base, kind); }
+
+  /// Accounts a batch just written at `pos` (its header already carries the assigned BaseOffset).
+  void record_batch(const batch::header& h, file_pos pos, std::size_t batch_size, std::int64_t index_interval_bytes);
+  /// Adds the final time index entry so the last entry holds max_timestamp (before writing the indexes).
+  void seal_time_index() {
+    if (!empty()) tidx.maybe_add(max_timestamp, last_batch_base);
+  }
+  /// Forgets everything at or past byte `end`; next_offset becomes `end_offset`.
+  void truncate_state(std::uint64_t end, offset end_offset);
+};
+
+/// Creates (or empties) <dir>/<base>.log and returns the segment.
+result<std::unique_ptr<segment>> create_segment(io::filesystem& fs, const std::string& dir, offset base);
+
+/// Writes <base>.index and <base>.timeindex whole; returns their open files (not yet synced).
+result<std::vector<std::shared_ptr<io::file>>> write_indexes(io::filesystem& fs, segment& seg);
+
+/// Removes the segment's three files (missing files are fine).
+status remove_segment_files(io::filesystem& fs, const segment& seg);
+
+/// Reads the batch header at pos; nullopt when pos + header_size > end (no whole header before end).
+result<std::optional<batch::header>> read_header_at(io::file& f, file_pos pos, std::uint64_t end);
+
+/// Position of the batch containing `target` (its last offset >= target), or seg.size when none.
+result<file_pos> find_batch_position(segment& seg, offset target);
+
+}  // namespace sd::storage

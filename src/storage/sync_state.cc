@@ -1,0 +1,92 @@
+#include "storage/sync_state.h"
+
+#include <chrono>
+
+#include "storage/errc.h"
+
+namespace sd::storage {
+
+namespace {
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+sync_state::sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written)
+    : _fs(fs), _dir(std::move(dir)), _written(flushed_and_written.value()), _flushed(flushed_and_written.value()) {
+  _last_sync_ms.store(steady_ms());
+}
+
+void sync_state::published_write(offset written_end) {
+  std::lock_guard lk(_mu);  // pairs with the snapshot in sync(): the bytes are in the file before it sees them
+  _written.store(written_end.value(), std::memory_order_release);
+}
+
+void sync_state::set_active_file(std::shared_ptr<io::file> f) {
+  std::lock_guard lk(_mu);
+  if (_active) _dirty.push_back(std::move(_active));
+  _active = std::move(f);
+}
+
+void sync_state::add_dirty_file(std::shared_ptr<io::file> f) {
+  std::lock_guard lk(_mu);
+  _dirty.push_back(std::move(f));
+}
+
+void sync_state::mark_dir_dirty() {
+  std::lock_guard lk(_mu);
+  _dir_dirty = true;
+}
+
+void sync_state::set_sticky(std::error_code cause) {
+  std::lock_guard lk(_mu);
+  if (!_sticky) _sticky = cause;
+  _failed.store(true, std::memory_order_release);
+}
+
+std::error_code sync_state::sticky() const {
+  std::lock_guard lk(_mu);
+  return _sticky;
+}
+
+bool sync_state::needs_sync() const {
+  std::lock_guard lk(_mu);
+  return written() > flushed() || !_dirty.empty() || _dir_dirty;
+}
+
+status sync_state::sync() {
+  std::lock_guard sync_lk(_sync_mu);
+  std::int64_t end = 0;
+  std::vector<std::shared_ptr<io::file>> files;
+  bool dir_dirty = false;
+  {
+    std::lock_guard lk(_mu);
+    if (_sticky) return errc::io_error;
+    end = _written.load(std::memory_order_relaxed);
+    files.swap(_dirty);
+    if (_active && end > _flushed.load(std::memory_order_relaxed)) files.push_back(_active);
+    dir_dirty = _dir_dirty;
+    _dir_dirty = false;
+  }
+  for (auto& f : files) {
+    auto r = f->datasync();
+    if (!r) {
+      set_sticky(r.error());
+      return errc::io_error;
+    }
+  }
+  if (dir_dirty) {
+    auto r = _fs.sync_dir(_dir);
+    if (!r) {
+      set_sticky(r.error());
+      return errc::io_error;
+    }
+  }
+  if (end > _flushed.load(std::memory_order_relaxed)) _flushed.store(end, std::memory_order_release);
+  _syncs.fetch_add(1);
+  _last_sync_ms.store(steady_ms());
+  return ok();
+}
+
+}  // namespace sd::storage
