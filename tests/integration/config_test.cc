@@ -70,6 +70,46 @@ TEST(Config, ValidSetsAreAccepted) {
   b.stop();
 }
 
+TEST(Config, EveryDocumentedKeyIsAccepted) {
+  // Every key the issue lists, each with a valid value: the broker starts and serves.
+  broker_config cfg;
+  cfg.sets = {{"auto.create.topics.enable", "true"},
+              {"num.partitions", "2"},
+              {"default.replication.factor", "1"},
+              {"message.max.bytes", "2097152"},
+              {"log.segment.bytes", "1048576"},
+              {"log.retention.ms", "604800000"},
+              {"log.retention.bytes", "-1"},
+              {"group.initial.rebalance.delay.ms", "0"},
+              {"socket.request.max.bytes", "52428800"},
+              {"streamdown.memory.budget.bytes", "67108864"}};
+  broker_process b(cfg);
+  b.start();
+  // message.max.bytes=2 MiB: a 1.5 MB record is accepted (over the 1048588 default).
+  auto s = produce_and_wait(b.bootstrap(), "all-keys", {{std::string("k"), make_value(3, 1'500'000), 0}},
+                            {{"acks", "all"}, {"message.max.bytes", "3000000"}});
+  EXPECT_TRUE(s.failed.empty()) << s.first_error();
+  EXPECT_EQ(partition_count(b.bootstrap(), "all-keys"), 2);
+  auto got = consume(b.bootstrap(), "all-keys", {0}, {.expected = 1, .overrides = {{"fetch.message.max.bytes", "4000000"}}});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].value == make_value(3, 1'500'000));
+  b.stop();
+}
+
+TEST(Config, AutoCreateCanBeDisabled) {
+  broker_config cfg;
+  cfg.sets = {{"auto.create.topics.enable", "false"}};
+  broker_process b(cfg);
+  b.start();
+  auto s = produce_and_wait(b.bootstrap(), "never-created", {{std::string("k"), "v", -1}},
+                            {{"message.timeout.ms", "5000"}}, std::chrono::seconds(30));
+  EXPECT_EQ(s.ok.size(), 0u) << "produce to a missing topic succeeded with auto-creation off";
+  EXPECT_THROW(partition_count(b.bootstrap(), "never-created"), harness_error);
+  create_topic(b.bootstrap(), "made-explicitly", 3);  // explicit creation still works
+  EXPECT_EQ(partition_count(b.bootstrap(), "made-explicitly"), 3);
+  b.stop();
+}
+
 TEST(Config, SecondBrokerOnSameDataDirFails) {
   broker_process first;
   first.start();

@@ -90,6 +90,26 @@ TEST_F(Kcat, MetadataListsBrokerAndTopics) {
   EXPECT_EQ(one.out.find("listed-b"), std::string::npos) << "asked for one topic, got others:\n" << one.out;
 }
 
+TEST(KcatFlags, NodeIdAndAdvertisedAddressReachMetadata) {
+  // --node-id and --advertised-addr are what clients see in Metadata (kcat -L prints the broker list it got
+  // from the bootstrap connection, reachable or not).
+  ASSERT_FALSE(kcat_binary().empty()) << "kcat not found: run scripts/setup";
+  broker_config cfg;
+  cfg.extra_args = {"--node-id", "7", "--advertised-addr", "sd-advertised.invalid:19092"};
+  broker_process broker(cfg);
+  broker.start();
+  temp_dir work("sd-kcat");
+  command cmd;
+  cmd.argv = {kcat_binary(), "-b", broker.bootstrap(), "-L", "-m", "10"};
+  cmd.stdout_path = work.file("out");
+  cmd.stderr_path = work.file("err");
+  exit_info e = run_command(cmd, 60s);
+  std::string out = read_file(cmd.stdout_path);
+  EXPECT_TRUE(e.clean()) << e.describe() << "\n" << read_file(cmd.stderr_path);
+  EXPECT_NE(out.find("broker 7 at sd-advertised.invalid:19092"), std::string::npos) << out;
+  broker.stop();
+}
+
 TEST_F(Kcat, Produce100kLinesAndConsumeInOrder) {
   // The issue asks for 100k: it is fast, so both scales keep it (large adds more).
   const int n = scaled(100'000, 1'000'000);
