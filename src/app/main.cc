@@ -1,11 +1,70 @@
 // streamdown: one binary, subcommands. Only this module wires the others together.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/broker_app.h"
+#include "app/config_loader.h"
+#include "broker/broker_config.h"
+
+namespace {
+
+struct broker_flags {
+  std::string config_file;
+  std::string data_dir;
+  std::string kafka_addr;
+  std::string advertised_addr;
+  std::string http_addr;
+  std::string node_id;
+  std::vector<std::string> sets;
+};
+
+void add_broker_command(CLI::App& app, broker_flags& f) {
+  auto* cmd = app.add_subcommand("broker", "run the Kafka-API broker");
+  cmd->add_option("--config", f.config_file, "TOML config file (Kafka key names)");
+  cmd->add_option("--data-dir", f.data_dir, "data directory (log.dirs; default ./data)");
+  cmd->add_option("--kafka-addr", f.kafka_addr, "Kafka API listen address HOST:PORT (default 127.0.0.1:9092; port 0 picks one)");
+  cmd->add_option("--advertised-addr", f.advertised_addr, "address clients are told to use (default: the bound one)");
+  cmd->add_option("--http-addr", f.http_addr, "HTTP listen address HOST:PORT (default 127.0.0.1:9644)");
+  cmd->add_option("--node-id", f.node_id, "node id (default 0)");
+  cmd->add_option("--set", f.sets, "KEY=VALUE for any config key (repeatable)")->take_all();
+}
+
+int run_broker_command(const broker_flags& f) {
+  std::map<std::string, std::string> values;
+  if (!f.config_file.empty()) values = sd::app::load_toml_file(f.config_file);
+  sd::app::apply_overrides(values, f.sets);
+  if (!f.data_dir.empty()) values["log.dirs"] = f.data_dir;
+  if (!f.kafka_addr.empty()) values["streamdown.kafka.addr"] = f.kafka_addr;
+  if (!f.advertised_addr.empty()) values["streamdown.advertised.addr"] = f.advertised_addr;
+  if (!f.http_addr.empty()) values["streamdown.http.addr"] = f.http_addr;
+  if (!f.node_id.empty()) values["node.id"] = f.node_id;
+  std::string error;
+  auto config = sd::broker::broker_config::from(values, error);
+  if (!config) {
+    std::cerr << "streamdown broker: " << error << "\n";
+    return 2;
+  }
+  return sd::app::run_broker(*config);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"streamdown: ordered, back-pressured, durable streaming (Kafka wire protocol)"};
+  CLI::App app{"streamdown: ordered, back-pressured, durable streaming over the Kafka wire protocol"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "streamdown 0.1.0");
+  broker_flags bf;
+  add_broker_command(app, bf);
   CLI11_PARSE(app, argc, argv);
+  try {
+    if (app.got_subcommand("broker")) return run_broker_command(bf);
+  } catch (const std::exception& e) {
+    std::cerr << "streamdown: " << e.what() << "\n";
+    return 1;
+  }
   return 0;
 }

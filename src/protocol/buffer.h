@@ -46,6 +46,11 @@ class response_buffer {
   response_buffer(std::vector<chunk> chunks, std::size_t size) : _chunks(std::move(chunks)), _size(size) {}
 
   const std::vector<chunk>& chunks() const noexcept { return _chunks; }
+  /// Moves the chunks out (the network layer sends them); the buffer is empty afterwards.
+  std::vector<chunk> take_chunks() && {
+    _size = 0;
+    return std::move(_chunks);
+  }
   std::size_t size() const noexcept { return _size; }
   /// All bytes in one buffer (file slices read with pread). For tests, TLS and tools; never on the
   /// plaintext fetch path.

@@ -1,0 +1,187 @@
+#include "broker/broker_config.h"
+
+#include <charconv>
+#include <functional>
+#include <limits>
+#include <system_error>
+
+namespace sd::broker {
+namespace {
+
+struct key_def {
+  const char* name;
+  const char* doc;
+  // Parses and stores the value; returns an empty string or a description of what was expected.
+  std::function<std::string(broker_config&, const std::string&)> set;
+  std::function<std::string(const broker_config&)> get;
+};
+
+template <class Int>
+std::string parse_int(const std::string& s, Int& out, std::int64_t lo, std::int64_t hi) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size())
+    return "an integer, got '" + s + "'";
+  if (v < lo || v > hi) return "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + s;
+  out = static_cast<Int>(v);
+  return {};
+}
+
+template <class Int>
+key_def int_key(const char* name, const char* doc, Int broker_config::*m, std::int64_t lo, std::int64_t hi) {
+  return {name, doc, [m, lo, hi](broker_config& c, const std::string& s) { return parse_int(s, c.*m, lo, hi); },
+          [m](const broker_config& c) { return std::to_string(c.*m); }};
+}
+
+key_def bool_key(const char* name, const char* doc, bool broker_config::*m) {
+  return {name, doc,
+          [m](broker_config& c, const std::string& s) -> std::string {
+            if (s == "true") c.*m = true;
+            else if (s == "false") c.*m = false;
+            else return "true or false, got '" + s + "'";
+            return {};
+          },
+          [m](const broker_config& c) { return std::string(c.*m ? "true" : "false"); }};
+}
+
+key_def string_key(const char* name, const char* doc, std::string broker_config::*m,
+                   std::function<std::string(const std::string&)> check = {}) {
+  return {name, doc,
+          [m, check](broker_config& c, const std::string& s) -> std::string {
+            if (check) {
+              if (auto e = check(s); !e.empty()) return e;
+            }
+            c.*m = s;
+            return {};
+          },
+          [m](const broker_config& c) { return c.*m; }};
+}
+
+std::string check_host_port(const std::string& s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "HOST:PORT, got '" + s + "'";
+  std::uint16_t port = 0;
+  auto ps = s.substr(colon + 1);
+  auto [p, ec] = std::from_chars(ps.data(), ps.data() + ps.size(), port);
+  if (ec != std::errc{} || p != ps.data() + ps.size()) return "HOST:PORT with a port in [0, 65535], got '" + s + "'";
+  return {};
+}
+
+std::string check_optional_host_port(const std::string& s) { return s.empty() ? std::string{} : check_host_port(s); }
+
+std::string check_log_level(const std::string& s) {
+  for (auto l : {"trace", "debug", "info", "warn", "error", "critical", "off"})
+    if (s == l) return {};
+  return "one of trace, debug, info, warn, error, critical, off; got '" + s + "'";
+}
+
+constexpr std::int64_t i32max = std::numeric_limits<std::int32_t>::max();
+constexpr std::int64_t i64max = std::numeric_limits<std::int64_t>::max();
+
+const std::vector<key_def>& key_table() {
+  static const std::vector<key_def> keys = {
+      int_key("node.id", "this broker's node id in Metadata", &broker_config::node_id, 0, i32max),
+      string_key("log.dirs", "data directory (one)", &broker_config::data_dir,
+                 [](const std::string& s) { return s.empty() ? std::string("a directory path") : std::string(); }),
+      string_key("streamdown.kafka.addr", "Kafka API listen address", &broker_config::kafka_addr, check_host_port),
+      string_key("streamdown.advertised.addr", "address given to clients in Metadata (empty: the bound one)",
+                 &broker_config::advertised_addr, check_optional_host_port),
+      string_key("streamdown.http.addr", "HTTP listen address (metrics, admin API)", &broker_config::http_addr,
+                 check_host_port),
+      bool_key("auto.create.topics.enable", "create unknown topics on Metadata and Produce",
+               &broker_config::auto_create_topics),
+      int_key("num.partitions", "partitions of an auto-created topic", &broker_config::num_partitions, 1, 100000),
+      int_key("default.replication.factor", "replication factor reported for auto-created topics",
+              &broker_config::default_replication_factor, 1, 1),
+      bool_key("streamdown.replication.factor.accept.above.one",
+               "accept CreateTopics with a replication factor above 1 as 1 (logged) instead of refusing it",
+               &broker_config::accept_replication_factor_above_one),
+      int_key("message.max.bytes", "largest record batch accepted", &broker_config::message_max_bytes, 1024, i32max),
+      int_key("socket.request.max.bytes", "largest request accepted", &broker_config::socket_request_max_bytes, 1024,
+              i32max),
+      int_key("streamdown.memory.budget.bytes", "bytes of in-flight requests before the broker stops reading",
+              &broker_config::memory_budget_bytes, 1 << 20, i64max),
+      int_key("streamdown.max.in.flight.requests.per.connection", "pipelined requests per connection",
+              &broker_config::max_in_flight_per_connection, 1, 1024),
+      int_key("log.segment.bytes", "segment size before a roll", &broker_config::log_segment_bytes, 1024, i32max),
+      int_key("log.roll.ms", "segment age before a roll", &broker_config::log_roll_ms, 1, i64max),
+      int_key("log.retention.ms", "age after which whole segments are deleted (-1: forever)",
+              &broker_config::log_retention_ms, -1, i64max),
+      int_key("log.retention.bytes", "partition size above which old segments are deleted (-1: unbounded)",
+              &broker_config::log_retention_bytes, -1, i64max),
+      int_key("log.retention.check.interval.ms", "how often retention runs",
+              &broker_config::log_retention_check_interval_ms, 1, i64max),
+      int_key("log.index.interval.bytes", "bytes between offset index entries", &broker_config::log_index_interval_bytes,
+              0, i32max),
+      int_key("log.flush.interval.messages", "fsync after this many messages", &broker_config::log_flush_interval_messages,
+              1, i64max),
+      int_key("log.flush.interval.ms", "fsync at least this often (-1: only when acks=all asks)",
+              &broker_config::log_flush_interval_ms, -1, i64max),
+      int_key("group.initial.rebalance.delay.ms", "wait for more members before the first rebalance of a group",
+              &broker_config::group_initial_rebalance_delay_ms, 0, i32max),
+      int_key("group.min.session.timeout.ms", "smallest session timeout a member may ask for",
+              &broker_config::group_min_session_timeout_ms, 1, i32max),
+      int_key("group.max.session.timeout.ms", "largest session timeout a member may ask for",
+              &broker_config::group_max_session_timeout_ms, 1, i32max),
+      int_key("offsets.retention.minutes", "how long an empty group's offsets are kept",
+              &broker_config::offsets_retention_minutes, 1, i32max),
+      int_key("producer.id.expiration.ms", "idle time after which a producer's state is dropped",
+              &broker_config::producer_id_expiration_ms, 1, i64max),
+      int_key("streamdown.shards", "event loops (0: one per core)", &broker_config::shards, 0, 256),
+      string_key("streamdown.log.level", "log level", &broker_config::log_level, check_log_level),
+      int_key("streamdown.shutdown.grace.ms", "time in-flight requests get to finish on shutdown",
+              &broker_config::shutdown_grace_ms, 0, 600000),
+  };
+  return keys;
+}
+
+}  // namespace
+
+result<broker_config> broker_config::from(const std::map<std::string, std::string>& values, std::string& error) {
+  broker_config c;
+  const auto& keys = key_table();
+  for (const auto& [name, value] : values) {
+    const key_def* def = nullptr;
+    for (const auto& k : keys)
+      if (name == k.name) def = &k;
+    if (!def) {
+      error = "unknown config key '" + name + "'";
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    if (auto e = def->set(c, value); !e.empty()) {
+      error = "config key '" + name + "': expected " + e;
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    c.explicitly_set[name] = value;
+  }
+  if (c.memory_budget_bytes < c.socket_request_max_bytes) {
+    error = "config key 'streamdown.memory.budget.bytes' (" + std::to_string(c.memory_budget_bytes) +
+            ") must be at least 'socket.request.max.bytes' (" + std::to_string(c.socket_request_max_bytes) +
+            "), or the largest allowed request could never be read";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  if (c.message_max_bytes > c.socket_request_max_bytes) {
+    error = "config key 'message.max.bytes' must not exceed 'socket.request.max.bytes'";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  if (c.group_min_session_timeout_ms > c.group_max_session_timeout_ms) {
+    error = "config key 'group.min.session.timeout.ms' must not exceed 'group.max.session.timeout.ms'";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  return c;
+}
+
+std::vector<broker_config::entry> broker_config::entries() const {
+  std::vector<entry> out;
+  for (const auto& k : key_table()) {
+    entry e;
+    e.name = k.name;
+    e.value = k.get(*this);
+    e.is_default = !explicitly_set.contains(k.name);
+    e.doc = k.doc;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace sd::broker

@@ -1,0 +1,68 @@
+#pragma once
+// broker_config: every broker setting, named as Kafka names it where Kafka has the setting. Values come from
+// the TOML file and `--set key=value`, both as strings keyed by name (app/ flattens the TOML); from() checks
+// every key and value and reports the first problem with the key's name. Unknown keys are errors.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace sd::broker {
+
+struct broker_config {
+  // identity and listeners
+  std::int32_t node_id = 0;                            // node.id
+  std::string data_dir = "./data";                     // log.dirs
+  std::string kafka_addr = "127.0.0.1:9092";           // streamdown.kafka.addr (--kafka-addr)
+  std::string advertised_addr;                         // streamdown.advertised.addr (empty: the bound address)
+  std::string http_addr = "127.0.0.1:9644";            // streamdown.http.addr (--http-addr)
+  // topics
+  bool auto_create_topics = true;                      // auto.create.topics.enable
+  std::int32_t num_partitions = 1;                     // num.partitions
+  std::int16_t default_replication_factor = 1;         // default.replication.factor
+  bool accept_replication_factor_above_one = false;    // streamdown.replication.factor.accept.above.one
+  // limits
+  std::int32_t message_max_bytes = 1048588;            // message.max.bytes (per batch)
+  std::int32_t socket_request_max_bytes = 104857600;   // socket.request.max.bytes
+  std::int64_t memory_budget_bytes = 256ll << 20;      // streamdown.memory.budget.bytes
+  std::int32_t max_in_flight_per_connection = 32;      // streamdown.max.in.flight.requests.per.connection
+  // log
+  std::int64_t log_segment_bytes = 1ll << 30;          // log.segment.bytes
+  std::int64_t log_roll_ms = 7ll * 24 * 3600 * 1000;   // log.roll.ms
+  std::int64_t log_retention_ms = 7ll * 24 * 3600 * 1000;  // log.retention.ms (-1: forever)
+  std::int64_t log_retention_bytes = -1;               // log.retention.bytes (-1: unbounded)
+  std::int64_t log_retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
+  std::int32_t log_index_interval_bytes = 4096;        // log.index.interval.bytes
+  std::int64_t log_flush_interval_messages = INT64_MAX;  // log.flush.interval.messages
+  std::int64_t log_flush_interval_ms = -1;             // log.flush.interval.ms (-1: only when asked)
+  // groups
+  std::int32_t group_initial_rebalance_delay_ms = 3000;  // group.initial.rebalance.delay.ms
+  std::int32_t group_min_session_timeout_ms = 6000;      // group.min.session.timeout.ms
+  std::int32_t group_max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
+  std::int64_t offsets_retention_minutes = 10080;        // offsets.retention.minutes
+  // producers
+  std::int64_t producer_id_expiration_ms = 86400000;     // producer.id.expiration.ms
+  // runtime
+  std::int32_t shards = 0;                             // streamdown.shards (0: one per core)
+  std::string log_level = "info";                      // streamdown.log.level
+  std::int64_t shutdown_grace_ms = 5000;               // streamdown.shutdown.grace.ms
+
+  /// Builds a config from defaults overridden by `values`. Errors name the key and say what is expected.
+  static result<broker_config> from(const std::map<std::string, std::string>& values, std::string& error);
+
+  /// Every key with its current value as a string and whether it was set explicitly, for DescribeConfigs.
+  struct entry {
+    std::string name;
+    std::string value;
+    bool is_default = true;
+    bool read_only = true;
+    std::string doc;
+  };
+  std::vector<entry> entries() const;
+  std::map<std::string, std::string> explicitly_set;
+};
+
+}  // namespace sd::broker

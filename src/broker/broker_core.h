@@ -1,0 +1,58 @@
+#pragma once
+// broker_core: what request handlers share: configuration, the topic table, the shards, storage and the
+// group-commit flusher. Built once by app/ after recovery; outlives every connection.
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "broker/broker_config.h"
+#include "broker/producer_id_source.h"
+#include "broker/topic_table.h"
+#include "net/shard_set.h"
+#include "storage/flusher.h"
+#include "storage/log_manager.h"
+
+namespace sd::broker {
+
+struct advertised_endpoint {
+  std::string host;
+  std::int32_t port = 0;
+};
+
+class broker_core {
+ public:
+  broker_core(const broker_config& config, net::shard_set& shards, storage::log_manager& logs,
+              storage::flusher& flusher, topic_table& topics, advertised_endpoint advertised)
+      : config(config),
+        shards(shards),
+        logs(logs),
+        flusher(flusher),
+        topics(topics),
+        advertised(std::move(advertised)),
+        producer_ids(topics) {}
+
+  const broker_config& config;
+  net::shard_set& shards;
+  storage::log_manager& logs;
+  storage::flusher& flusher;
+  topic_table& topics;
+  advertised_endpoint advertised;
+  producer_id_source producer_ids;
+
+  /// Runs fn on the partition's owner shard, unless the partition was deleted (then fn is not called and
+  /// `deleted_result` is returned).
+  /// (GCC 12: callers pass `fn` as a named variable, never as a lambda written inside the co_await.)
+  template <class F, class T = std::invoke_result_t<F&, partition_state&>>
+  net::awaitable<T> on_partition(partition_ptr p, F fn, T deleted_result) {
+    const std::size_t shard = p->shard;
+    auto guarded = [p = std::move(p), fn = std::move(fn), deleted_result = std::move(deleted_result)]() mutable -> T {
+      if (p->deleted) return deleted_result;
+      return fn(*p);
+    };
+    auto ex = shards.executor(shard);
+    co_return co_await net::run_on(ex, std::move(guarded));
+  }
+};
+
+}  // namespace sd::broker

@@ -1,0 +1,77 @@
+// DescribeConfigs (key 32), v0-3. TOPIC resources list every topic config with its effective value and
+// whether the topic overrides it; BROKER resources (name "" or this node's id) list the broker settings.
+// configuration_keys filters (null: all).
+#include "broker/handlers/config_resources.h"
+#include "broker/handlers/handlers.h"
+#include "protocol/generated/describe_configs.h"
+
+namespace sd::broker::handlers {
+namespace {
+
+using result_t = protocol::describe_configs_response::describe_configs_result;
+using entry_t = result_t::describe_configs_resource_result;
+
+bool wanted(const std::optional<std::vector<std::string>>& keys, const std::string& name) {
+  if (!keys) return true;
+  for (auto& k : *keys)
+    if (k == name) return true;
+  return false;
+}
+
+}  // namespace
+
+net::awaitable<net::response_task> describe_configs(request_context& ctx) {
+  protocol::describe_configs_request req;
+  if (!decode_request(ctx, req)) co_return close_connection();
+  auto& core = ctx.broker;
+  protocol::describe_configs_response resp;
+  for (auto& res : req.resources) {
+    auto& out = resp.results.emplace_back();
+    out.resource_type = res.resource_type;
+    out.resource_name = res.resource_name;
+    auto type = static_cast<resource_type>(res.resource_type);
+    if (type == resource_type::topic) {
+      auto topic = core.topics.find_topic(res.resource_name);
+      if (!topic) {
+        out.error_code = code(kafka_error::unknown_topic_or_partition);
+        out.error_message = "topic '" + res.resource_name + "' does not exist";
+        continue;
+      }
+      for (auto& e : describe_topic_config(core.config, topic->overrides)) {
+        if (!wanted(res.configuration_keys, e.name)) continue;
+        entry_t c;
+        c.name = e.name;
+        c.value = e.value;
+        c.read_only = e.read_only;
+        c.is_default = e.is_default;
+        c.config_source = static_cast<std::int8_t>(e.is_default ? config_source::default_config
+                                                                : config_source::dynamic_topic_config);
+        out.configs.push_back(std::move(c));
+      }
+    } else if (type == resource_type::broker) {
+      if (!res.resource_name.empty() && res.resource_name != std::to_string(core.config.node_id)) {
+        out.error_code = code(kafka_error::invalid_request);
+        out.error_message = "unknown broker '" + res.resource_name + "'";
+        continue;
+      }
+      for (auto& e : core.config.entries()) {
+        if (!wanted(res.configuration_keys, e.name)) continue;
+        entry_t c;
+        c.name = e.name;
+        c.value = e.value;
+        c.read_only = true;
+        c.is_default = e.is_default;
+        c.config_source = static_cast<std::int8_t>(e.is_default ? config_source::default_config
+                                                                : config_source::static_broker_config);
+        if (req.include_documentation) c.documentation = e.doc;
+        out.configs.push_back(std::move(c));
+      }
+    } else {
+      out.error_code = code(kafka_error::invalid_request);
+      out.error_message = "unsupported resource type " + std::to_string(res.resource_type);
+    }
+  }
+  co_return respond(ctx, resp);
+}
+
+}  // namespace sd::broker::handlers

@@ -1,0 +1,161 @@
+// Fetch (key 1), v4-11, sessionless (session id 0). Runs entirely in phase two, since it may wait.
+// Each round reads every requested partition on its owner shard: whole batches from the one holding
+// fetch_offset, up to partition_max_bytes and the request's max_bytes, except that the first batch of the
+// response is returned whole even when larger (KIP-74), so a consumer can always make progress. Record data
+// stays in the segment files: the response carries file slices that plaintext connections sendfile().
+// Long poll: while fewer than min_bytes are ready and max_wait_ms has not passed, wait for an append to
+// any requested partition. LastStableOffset = high watermark (no transactions), no aborted transactions.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "broker/handlers/handlers.h"
+#include "net/event.h"
+#include "protocol/generated/fetch.h"
+#include "storage/read_result.h"
+
+namespace sd::broker::handlers {
+namespace {
+
+using resp_t = protocol::fetch_response;
+using part_t = resp_t::fetchable_topic_response::partition_data;
+
+struct fetch_target {
+  std::size_t topic_index;
+  std::size_t part_index;
+  partition_ptr partition;  // null: unknown
+  std::int64_t fetch_offset;
+  std::int32_t partition_max_bytes;
+  std::int64_t seen_high_watermark = -1;  // as read in the last round
+};
+
+/// Reads one partition on its shard into `out`. Returns the bytes added.
+std::size_t read_partition(partition_state& p, const fetch_target& t, std::size_t budget, bool first_in_response,
+                           part_t& out) {
+  auto start = p.log->start_offset();
+  auto end = p.log->next_offset();
+  out.high_watermark = end.value();
+  out.last_stable_offset = end.value();
+  out.log_start_offset = start.value();
+  if (t.fetch_offset < start.value() || t.fetch_offset > end.value()) {
+    out.error_code = code(kafka_error::offset_out_of_range);
+    return 0;
+  }
+  if (t.fetch_offset == end.value()) return 0;
+  std::size_t limit = std::min<std::size_t>(budget, static_cast<std::size_t>(std::max(0, t.partition_max_bytes)));
+  storage::read_options opts;
+  opts.min_one_batch = first_in_response;
+  auto r = p.log->read(offset(t.fetch_offset), limit, opts);
+  if (!r) {
+    out.error_code = code(to_kafka_error(r.error()));
+    return 0;
+  }
+  for (auto& s : r->slices) {
+    int fd = s.file->native_handle();
+    if (fd >= 0) {
+      out.records.chunks.emplace_back(
+          protocol::file_slice{fd, s.position.value(), static_cast<std::uint32_t>(s.length), s.file});
+    } else {
+      storage::read_result one;
+      one.slices.push_back(s);
+      one.total_bytes = s.length;
+      auto copied = storage::copy_to_bytes(one);
+      if (!copied) {
+        out.error_code = code(to_kafka_error(copied.error()));
+        out.records.chunks.clear();
+        return 0;
+      }
+      out.records.chunks.emplace_back(std::move(*copied));
+    }
+  }
+  return r->total_bytes;
+}
+
+net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std::int32_t correlation_id,
+                             std::int16_t version) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
+  const std::size_t max_bytes = static_cast<std::size_t>(std::max(0, req.max_bytes));
+  const std::size_t min_bytes = static_cast<std::size_t>(std::max(0, req.min_bytes));
+  auto ex = co_await net::asio::this_coro::executor;
+
+  // Resolve partitions once; a topic deleted meanwhile shows up as deleted on its shard.
+  std::vector<fetch_target> targets;
+  resp_t skeleton;
+  for (auto& ft : req.topics) {
+    auto& tr = skeleton.responses.emplace_back();
+    tr.topic = ft.topic;
+    auto topic = core.topics.find_topic(ft.topic);
+    for (auto& fp : ft.partitions) {
+      auto& pr = tr.partitions.emplace_back();
+      pr.partition_index = fp.partition;
+      pr.aborted_transactions = std::vector<part_t::aborted_transaction>{};
+      partition_ptr p;
+      if (topic && fp.partition >= 0 && static_cast<std::size_t>(fp.partition) < topic->partitions.size())
+        p = topic->partitions[static_cast<std::size_t>(fp.partition)];
+      else
+        pr.error_code = code(kafka_error::unknown_topic_or_partition);
+      targets.push_back({skeleton.responses.size() - 1, tr.partitions.size() - 1, p, fp.fetch_offset,
+                         fp.partition_max_bytes});
+    }
+  }
+
+  for (;;) {
+    resp_t resp = skeleton;
+    std::size_t total = 0;
+    bool any_error = false;
+    for (auto& t : targets) {
+      auto& pr = resp.responses[t.topic_index].partitions[t.part_index];
+      if (!t.partition) {
+        any_error = true;
+        continue;
+      }
+      std::size_t budget = total >= max_bytes ? 0 : max_bytes - total;
+      bool first = total == 0;
+      auto read_one = [&pr, &t, budget, first, p = t.partition]() -> std::pair<std::size_t, part_t> {
+            part_t out = pr;
+            if (p->deleted) {
+              out.error_code = code(kafka_error::unknown_topic_or_partition);
+              return {0, std::move(out)};
+            }
+            if (budget == 0 && !first) {
+              // Nothing more fits: report offsets only.
+              out.high_watermark = p->log->next_offset().value();
+              out.last_stable_offset = out.high_watermark;
+              out.log_start_offset = p->log->start_offset().value();
+              return {0, std::move(out)};
+            }
+            auto n = read_partition(*p, t, budget, first, out);
+            return {n, std::move(out)};
+          };
+      auto [added, result] = co_await net::run_on(core.shards.executor(t.partition->shard), std::move(read_one));
+      pr = std::move(result);
+      t.seen_high_watermark = pr.high_watermark;
+      total += added;
+      any_error |= pr.error_code != 0;
+    }
+    if (total >= min_bytes || any_error || clock::now() >= deadline) {
+      co_return to_outbound(protocol::encode_response(correlation_id, version, resp));
+    }
+    // Long poll: register for appends, then re-check the published offsets so an append that raced with
+    // the reads above is not missed.
+    auto ev = std::make_shared<net::async_event>(ex);
+    bool moved = false;
+    for (auto& t : targets) {
+      if (!t.partition) continue;
+      t.partition->add_waiter(ev);
+      moved |= t.partition->high_watermark.load(std::memory_order_acquire) != t.seen_high_watermark;
+    }
+    if (!moved) co_await ev->wait_until(deadline);
+  }
+}
+
+}  // namespace
+
+net::awaitable<net::response_task> fetch(request_context& ctx) {
+  protocol::fetch_request req;
+  if (!decode_request(ctx, req)) co_return close_connection();
+  co_return run_fetch(ctx.broker, std::move(req), ctx.header.correlation_id, ctx.version);
+}
+
+}  // namespace sd::broker::handlers

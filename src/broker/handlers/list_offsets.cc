@@ -1,0 +1,69 @@
+// ListOffsets (key 2), v0-3. Timestamp -2: log start offset; -1: high watermark (latest); otherwise the
+// first offset whose batch holds a record with timestamp >= the target (batch granularity: the returned
+// offset is that batch's base offset, which is where a consumer must start to see the record), or -1 when
+// no record is that late. v0 answers in old_style_offsets.
+#include "broker/handlers/handlers.h"
+#include "protocol/generated/list_offsets.h"
+
+namespace sd::broker::handlers {
+namespace {
+
+using resp_t = protocol::list_offsets_response;
+using part_t = resp_t::list_offsets_topic_response::list_offsets_partition_response;
+
+constexpr std::int64_t latest = -1;
+constexpr std::int64_t earliest = -2;
+
+}  // namespace
+
+net::awaitable<net::response_task> list_offsets(request_context& ctx) {
+  protocol::list_offsets_request req;
+  if (!decode_request(ctx, req)) co_return close_connection();
+  auto& core = ctx.broker;
+  resp_t resp;
+  for (auto& t : req.topics) {
+    auto& tr = resp.topics.emplace_back();
+    tr.name = t.name;
+    auto topic = core.topics.find_topic(t.name);
+    for (auto& rp : t.partitions) {
+      part_t out;
+      out.partition_index = rp.partition_index;
+      partition_ptr p;
+      if (topic && rp.partition_index >= 0 && static_cast<std::size_t>(rp.partition_index) < topic->partitions.size())
+        p = topic->partitions[static_cast<std::size_t>(rp.partition_index)];
+      if (!p) {
+        out.error_code = code(kafka_error::unknown_topic_or_partition);
+        tr.partitions.push_back(std::move(out));
+        continue;
+      }
+      const std::int64_t ts = rp.timestamp;
+      part_t gone = out;
+      gone.error_code = code(kafka_error::unknown_topic_or_partition);
+      auto lookup = [ts, out](partition_state& ps) mutable {
+            if (ts == latest) {
+              out.offset = ps.log->next_offset().value();
+            } else if (ts == earliest) {
+              out.offset = ps.log->start_offset().value();
+            } else {
+              auto found = ps.log->offset_for_timestamp(ts);
+              if (!found) {
+                out.error_code = code(to_kafka_error(found.error()));
+              } else if (*found) {
+                out.offset = (*found)->value();
+                out.timestamp = ts;
+              }
+            }
+            return out;
+          };
+      out = co_await core.on_partition(p, std::move(lookup), std::move(gone));
+      if (ctx.version == 0 && out.error_code == 0 && out.offset >= 0) {
+        out.old_style_offsets = {out.offset};
+        if (rp.max_num_offsets <= 0) out.old_style_offsets.clear();
+      }
+      tr.partitions.push_back(std::move(out));
+    }
+  }
+  co_return respond(ctx, resp);
+}
+
+}  // namespace sd::broker::handlers

@@ -1,0 +1,226 @@
+// Produce (key 0), v3-7 (RecordBatch v2 only). Phase one, in request order: validate every batch of a
+// partition (framing, magic, CRC, size) before appending any of it, then append on the partition's shard
+// (BaseOffset is rewritten in place in the request buffer, nothing else is touched). Phase two: acks=0 sends
+// nothing; acks=1 answers at once (written to the page cache); acks=-1 answers after the group-commit
+// fdatasync covers the partition's last appended offset.
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "base/clock.h"
+#include "base/record_batch_header.h"
+#include "broker/handlers/handlers.h"
+#include "net/event.h"
+#include "protocol/generated/produce.h"
+#include "storage/errc.h"
+
+namespace sd::broker::handlers {
+namespace {
+
+using resp_t = protocol::produce_response;
+using part_resp_t = resp_t::topic_produce_response::partition_produce_response;
+
+struct partition_job {
+  std::size_t topic_index = 0;   // index into the response's topics
+  std::size_t part_index = 0;    // index into that topic's partitions
+  partition_ptr partition;
+  std::vector<mutable_byte_span> batches;  // validated, in order; views into the request frame
+  std::int64_t flush_to = -1;              // acks=-1: wait until offsets < flush_to are durable
+};
+
+/// Splits a partition's records into whole batches and checks each. Fills `error` and returns false when
+/// any batch is unusable: the partition then appends nothing.
+bool split_batches(mutable_byte_span records, std::size_t max_batch, std::vector<mutable_byte_span>& out,
+                   kafka_error& error, std::string& why) {
+  std::size_t pos = 0;
+  if (records.empty()) {
+    error = kafka_error::corrupt_message;
+    why = "empty record set";
+    return false;
+  }
+  while (pos < records.size()) {
+    auto rest = records.subspan(pos);
+    auto fr = batch::frame(rest, max_batch);
+    switch (fr.status) {
+      case batch::check::ok:
+        break;
+      case batch::check::bad_length:
+        if (rest.size() >= batch::length_field_end &&
+            load_be<std::int32_t>(rest.data() + batch::field::batch_length) > 0) {
+          error = kafka_error::message_too_large;
+          why = "batch larger than max.message.bytes (" + std::to_string(max_batch) + ")";
+        } else {
+          error = kafka_error::corrupt_message;
+          why = "batch length field is invalid";
+        }
+        return false;
+      case batch::check::bad_magic:
+        error = kafka_error::unsupported_for_message_format;
+        why = "only RecordBatch v2 (magic 2) is accepted";
+        return false;
+      case batch::check::bad_crc:
+        error = kafka_error::corrupt_message;
+        why = "batch CRC32C does not match";
+        return false;
+      case batch::check::truncated:
+        error = kafka_error::corrupt_message;
+        why = "record set ends inside a batch";
+        return false;
+      case batch::check::bad_counts:
+        error = kafka_error::corrupt_message;
+        why = "batch record count and offset delta disagree";
+        return false;
+    }
+    if (fr.hdr.control()) {
+      error = kafka_error::invalid_record;
+      why = "control batches may not be produced by clients";
+      return false;
+    }
+    if (fr.hdr.transactional()) {
+      error = kafka_error::transactional_id_authorization_failed;
+      why = "transactions are not supported yet";
+      return false;
+    }
+    out.push_back(records.subspan(pos, fr.size));
+    pos += fr.size;
+  }
+  return true;
+}
+
+struct flush_wait {
+  std::atomic<int> remaining{0};
+  std::shared_ptr<net::async_event> done;
+  std::mutex mu;
+  std::vector<std::pair<std::size_t, std::error_code>> failures;  // job index -> error
+};
+
+}  // namespace
+
+net::awaitable<net::response_task> produce(request_context& ctx) {
+  protocol::produce_request req;
+  if (!decode_request(ctx, req)) co_return close_connection();
+  auto& core = ctx.broker;
+  const std::int16_t acks = req.acks;
+
+  resp_t resp;
+  std::vector<partition_job> jobs;
+  for (auto& td : req.topic_data) {
+    auto& tr = resp.responses.emplace_back();
+    tr.name = td.name;
+    auto topic = core.topics.find_topic(td.name);
+    for (auto& pd : td.partition_data) {
+      auto& pr = tr.partition_responses.emplace_back();
+      pr.index = pd.index;
+      pr.base_offset = -1;
+      if (acks != 0 && acks != 1 && acks != -1) {
+        pr.error_code = code(kafka_error::invalid_required_acks);
+        continue;
+      }
+      if (req.transactional_id) {
+        pr.error_code = code(kafka_error::transactional_id_authorization_failed);
+        continue;
+      }
+      if (!topic || pd.index < 0 || static_cast<std::size_t>(pd.index) >= topic->partitions.size()) {
+        pr.error_code = code(kafka_error::unknown_topic_or_partition);
+        continue;
+      }
+      partition_job job;
+      job.topic_index = resp.responses.size() - 1;
+      job.part_index = tr.partition_responses.size() - 1;
+      job.partition = topic->partitions[static_cast<std::size_t>(pd.index)];
+      kafka_error err = kafka_error::none;
+      std::string why;
+      auto max_batch = static_cast<std::size_t>(effective_log_config(core.config, topic->overrides).max_batch_bytes);
+      if (pd.records.is_null || !split_batches(pd.records.data, max_batch, job.batches, err, why)) {
+        if (pd.records.is_null) {
+          err = kafka_error::corrupt_message;
+          why = "null record set";
+        }
+        pr.error_code = code(err);
+        spdlog::debug("produce to {}-{} from {} refused: {}", td.name, pd.index, ctx.conn.remote, why);
+        continue;
+      }
+      jobs.push_back(std::move(job));
+    }
+  }
+
+  // Append, one hop per owner shard; partitions keep their request order within a shard.
+  std::map<std::size_t, std::vector<std::size_t>> by_shard;
+  for (std::size_t i = 0; i < jobs.size(); ++i) by_shard[jobs[i].partition->shard].push_back(i);
+  const std::int64_t now = wall_ms_now();
+  for (auto shard_it = by_shard.begin(); shard_it != by_shard.end(); ++shard_it) {
+    const std::vector<std::size_t>* idxs = &shard_it->second;
+    // Named, reference-only lambda: see net::run_on about GCC 12 and temporaries in co_await.
+    auto append_all = [&jobs, &resp, idxs, now] {
+      for (auto i : *idxs) {
+        auto& job = jobs[i];
+        auto& pr = resp.responses[job.topic_index].partition_responses[job.part_index];
+        auto& p = *job.partition;
+        if (p.deleted) {
+          pr.error_code = code(kafka_error::unknown_topic_or_partition);
+          job.batches.clear();
+          continue;
+        }
+        for (std::size_t b = 0; b < job.batches.size(); ++b) {
+          auto appended = p.log->append(job.batches[b], now);
+          if (!appended) {
+            pr.error_code = code(to_kafka_error(appended.error()));
+            spdlog::warn("append to {}-{} failed: {}", p.topic, p.id, appended.error().message());
+            break;
+          }
+          if (b == 0) pr.base_offset = appended->base_offset.value();
+          job.flush_to = appended->last_offset.value() + 1;
+        }
+        pr.log_start_offset = p.log->start_offset().value();
+        p.publish();
+        p.wake_waiters();
+      }
+    };
+    co_await net::run_on(core.shards.executor(shard_it->first), std::move(append_all));
+  }
+
+  if (acks == 0) co_return ready(std::nullopt);
+  if (acks == 1) co_return respond(ctx, resp);
+
+  // acks=-1: one flush request per partition that appended; group commit covers many at once.
+  auto wait = std::make_shared<flush_wait>();
+  wait->done = std::make_shared<net::async_event>(co_await net::asio::this_coro::executor);
+  int pending = 0;
+  for (auto& job : jobs)
+    if (job.flush_to >= 0) ++pending;
+  wait->remaining = pending;
+  if (pending == 0) wait->done->set();
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    auto& job = jobs[i];
+    if (job.flush_to < 0) continue;
+    auto p = job.partition;
+    auto request_flush = [&core, p, wait, i, to = job.flush_to] {
+      auto on_durable = [wait, i](status st) {
+        if (!st) {
+          std::lock_guard lk(wait->mu);
+          wait->failures.emplace_back(i, st.error());
+        }
+        if (wait->remaining.fetch_sub(1) == 1) net::async_event::set_from_any_thread(wait->done);
+      };
+      if (p->deleted) {
+        on_durable(storage::make_error_code(storage::errc::log_closed));
+        return;
+      }
+      core.flusher.request(*p->log, offset(to), on_durable);
+    };
+    co_await net::run_on(core.shards.executor(p->shard), std::move(request_flush));
+  }
+  auto phase_two = [](std::shared_ptr<flush_wait> wait, std::vector<partition_job> jobs, resp_t resp,
+                      std::int32_t correlation_id, std::int16_t version) -> net::response_task {
+    co_await wait->done->wait();
+    for (auto& [i, ec] : wait->failures) {
+      auto& job = jobs[i];
+      resp.responses[job.topic_index].partition_responses[job.part_index].error_code = code(to_kafka_error(ec));
+    }
+    co_return to_outbound(protocol::encode_response(correlation_id, version, resp));
+  };
+  for (auto& j : jobs) j.batches.clear();  // the views die with the request frame
+  co_return phase_two(wait, std::move(jobs), std::move(resp), ctx.header.correlation_id, ctx.version);
+}
+
+}  // namespace sd::broker::handlers

@@ -1,0 +1,58 @@
+#include "broker/kafka_error.h"
+
+#include "io/errc.h"
+#include "protocol/errc.h"
+#include "storage/errc.h"
+
+namespace sd::broker {
+
+kafka_error to_kafka_error(std::error_code ec) noexcept {
+  if (!ec) return kafka_error::none;
+  if (ec.category() == storage::error_category()) {
+    switch (static_cast<storage::errc>(ec.value())) {
+      case storage::errc::corrupt_batch:
+        return kafka_error::corrupt_message;
+      case storage::errc::batch_too_large:
+        return kafka_error::message_too_large;
+      case storage::errc::invalid_topic_name:
+        return kafka_error::invalid_topic_exception;
+      case storage::errc::invalid_partition:
+      case storage::errc::unknown_partition:
+      case storage::errc::log_closed:
+        return kafka_error::unknown_topic_or_partition;
+      case storage::errc::offset_out_of_range:
+        return kafka_error::offset_out_of_range;
+      case storage::errc::invalid_config:
+        return kafka_error::invalid_config;
+      case storage::errc::partition_exists:
+        return kafka_error::topic_already_exists;
+      case storage::errc::no_space:
+      case storage::errc::io_error:
+      case storage::errc::corrupt_log:
+      case storage::errc::data_dir_locked:
+        return kafka_error::kafka_storage_error;
+    }
+    return kafka_error::unknown_server_error;
+  }
+  if (ec.category() == protocol::error_category()) {
+    switch (static_cast<protocol::errc>(ec.value())) {
+      case protocol::errc::corrupt_batch:
+      case protocol::errc::unsupported_codec:
+      case protocol::errc::decompression_failed:
+        return kafka_error::corrupt_message;
+      case protocol::errc::unsupported_version:
+      case protocol::errc::unknown_api_key:
+        return kafka_error::unsupported_version;
+      case protocol::errc::truncated:
+      case protocol::errc::malformed:
+        return kafka_error::invalid_request;
+      default:
+        return kafka_error::unknown_server_error;
+    }
+  }
+  if (ec.category() == io::error_category() || ec.category() == std::system_category())
+    return kafka_error::kafka_storage_error;
+  return kafka_error::unknown_server_error;
+}
+
+}  // namespace sd::broker

@@ -1,0 +1,256 @@
+#include "broker/topic_table.h"
+
+#include <spdlog/spdlog.h>
+
+#include <functional>
+
+#include "storage/topic_name.h"
+
+namespace sd::broker {
+
+topic_table::topic_table(const broker_config& config, net::shard_set& shards, storage::log_manager& logs,
+                         metadata_store& store, broker_metadata metadata)
+    : _config(config),
+      _shards(shards),
+      _logs(logs),
+      _store(store),
+      _metadata(std::move(metadata)),
+      _snapshot(std::make_shared<const topic_map>()) {}
+
+std::size_t topic_table::shard_for(const std::string& topic, std::int32_t partition) const {
+  // Consecutive partitions of one topic land on consecutive shards, so a topic spreads over all cores.
+  return (std::hash<std::string>{}(topic) + static_cast<std::size_t>(partition)) % _shards.size();
+}
+
+result<partition_ptr> topic_table::open_partition(const std::string& topic, std::int32_t p,
+                                                  const storage::log_config& cfg) {
+  std::shared_ptr<storage::partition_log> log = _logs.get(topic, partition_id(p));
+  if (!log) {
+    auto created = _logs.create_partition(topic, partition_id(p), cfg);
+    if (!created) return created.error();
+    log = std::move(*created);
+  }
+  auto ps = std::make_shared<partition_state>();
+  ps->topic = topic;
+  ps->id = p;
+  ps->shard = shard_for(topic, p);
+  ps->log = log;
+  ps->publish();
+  return ps;
+}
+
+status topic_table::load_existing() {
+  std::lock_guard lk(_admin_mu);
+  std::map<std::string, std::int32_t> counts;
+  for (const auto& key : _logs.partitions()) {
+    auto& c = counts[key.topic];
+    c = std::max(c, key.partition.value() + 1);
+  }
+  auto next = std::make_shared<topic_map>();
+  bool metadata_changed = false;
+  for (const auto& [name, count] : counts) {
+    auto ts = std::make_shared<topic_state>();
+    ts->name = name;
+    auto& persisted = _metadata.topics[name];
+    if (persisted.id == topic_uuid{}) {
+      persisted.id = metadata_store::random_uuid();
+      metadata_changed = true;
+    }
+    ts->id = persisted.id;
+    ts->overrides = persisted.overrides;
+    auto cfg = effective_log_config(_config, ts->overrides);
+    for (std::int32_t p = 0; p < count; ++p) {
+      // A partition directory missing in the middle (lost by hand) is recreated empty, so the topic stays whole.
+      auto ps = open_partition(name, p, cfg);
+      if (!ps) return ps.error();
+      (*ps)->log->update_config(cfg);
+      ts->partitions.push_back(*ps);
+    }
+    (*next)[name] = std::move(ts);
+  }
+  // Topics in the metadata file without any partition on disk were deleted while the file was stale.
+  std::erase_if(_metadata.topics, [&](const auto& kv) {
+    bool gone = !counts.contains(kv.first);
+    metadata_changed |= gone;
+    return gone;
+  });
+  if (metadata_changed) SD_TRY(_store.save(_metadata));
+  publish(std::move(next));
+  return ok();
+}
+
+std::shared_ptr<const topic_state> topic_table::find_topic(const std::string& name) const {
+  auto snap = snapshot();
+  auto it = snap->find(name);
+  return it == snap->end() ? nullptr : it->second;
+}
+
+partition_ptr topic_table::find(const std::string& topic, std::int32_t partition) const {
+  auto t = find_topic(topic);
+  if (!t || partition < 0 || static_cast<std::size_t>(partition) >= t->partitions.size()) return nullptr;
+  return t->partitions[static_cast<std::size_t>(partition)];
+}
+
+admin_result topic_table::check_new_topic(const std::string& name, std::int32_t partitions,
+                                          const topic_overrides& overrides, const topic_map& current) const {
+  if (!storage::is_valid_topic_name(name))
+    return {kafka_error::invalid_topic_exception,
+            "topic name must be 1-249 characters of [A-Za-z0-9._-] and not '.' or '..'"};
+  if (current.contains(name)) return {kafka_error::topic_already_exists, "topic '" + name + "' already exists"};
+  if (partitions < 1 || partitions > 100000)
+    return {kafka_error::invalid_partitions, "number of partitions must be in [1, 100000]"};
+  for (const auto& [k, v] : overrides)
+    if (auto e = validate_topic_config(k, v); !e.empty()) return {kafka_error::invalid_config, e};
+  return {};
+}
+
+admin_result topic_table::create_topic(const std::string& name, std::int32_t partitions,
+                                       const topic_overrides& overrides, bool validate_only) {
+  std::lock_guard lk(_admin_mu);
+  auto current = snapshot();
+  if (auto r = check_new_topic(name, partitions, overrides, *current); !r.ok() || validate_only) return r;
+
+  auto ts = std::make_shared<topic_state>();
+  ts->name = name;
+  ts->id = metadata_store::random_uuid();
+  ts->overrides = overrides;
+  auto cfg = effective_log_config(_config, overrides);
+  // Persist first: a crash after this leaves a topic with missing partitions, which start-up recreates;
+  // the reverse order could leave partition directories the metadata does not describe (harmless too).
+  _metadata.topics[name] = {ts->id, overrides};
+  if (auto st = _store.save(_metadata); !st) {
+    _metadata.topics.erase(name);
+    return {kafka_error::kafka_storage_error, "could not persist topic metadata: " + st.error().message()};
+  }
+  for (std::int32_t p = 0; p < partitions; ++p) {
+    auto ps = open_partition(name, p, cfg);
+    if (!ps) {
+      spdlog::error("create topic {}: partition {}: {}", name, p, ps.error().message());
+      return {kafka_error::kafka_storage_error, "could not create partition: " + ps.error().message()};
+    }
+    ts->partitions.push_back(*ps);
+  }
+  auto next = std::make_shared<topic_map>(*current);
+  (*next)[name] = std::move(ts);
+  publish(std::move(next));
+  spdlog::info("created topic {} with {} partition(s)", name, partitions);
+  return {};
+}
+
+net::awaitable<admin_result> topic_table::delete_topic(const std::string& name) {
+  std::shared_ptr<const topic_state> victim;
+  {
+    std::lock_guard lk(_admin_mu);
+    auto current = snapshot();
+    auto it = current->find(name);
+    if (it == current->end())
+      co_return admin_result{kafka_error::unknown_topic_or_partition, "topic '" + name + "' does not exist"};
+    victim = it->second;
+    auto next = std::make_shared<topic_map>(*current);
+    next->erase(name);
+    publish(std::move(next));
+    _metadata.topics.erase(name);
+    if (auto st = _store.save(_metadata); !st)
+      spdlog::error("delete topic {}: could not persist metadata: {}", name, st.error().message());
+  }
+  // Fence every partition on its own shard before the logs go away.
+  for (const auto& p : victim->partitions) {
+    auto fence = [p] {
+      p->deleted = true;
+      p->log = nullptr;
+      p->wake_waiters();
+    };
+    co_await net::run_on(_shards.executor(p->shard), std::move(fence));
+  }
+  std::lock_guard lk(_admin_mu);
+  if (auto st = _logs.remove_topic(name); !st) {
+    co_return admin_result{kafka_error::kafka_storage_error, "could not remove topic data: " + st.error().message()};
+  }
+  spdlog::info("deleted topic {}", name);
+  co_return admin_result{};
+}
+
+admin_result topic_table::create_partitions(const std::string& name, std::int32_t total, bool validate_only) {
+  std::lock_guard lk(_admin_mu);
+  auto current = snapshot();
+  auto it = current->find(name);
+  if (it == current->end())
+    return {kafka_error::unknown_topic_or_partition, "topic '" + name + "' does not exist"};
+  auto have = static_cast<std::int32_t>(it->second->partitions.size());
+  if (total <= have)
+    return {kafka_error::invalid_partitions, "topic '" + name + "' has " + std::to_string(have) +
+                                                  " partitions; the new count must be larger"};
+  if (total > 100000) return {kafka_error::invalid_partitions, "number of partitions must be at most 100000"};
+  if (validate_only) return {};
+  auto ts = std::make_shared<topic_state>(*it->second);
+  auto cfg = effective_log_config(_config, ts->overrides);
+  for (std::int32_t p = have; p < total; ++p) {
+    auto ps = open_partition(name, p, cfg);
+    if (!ps) return {kafka_error::kafka_storage_error, "could not create partition: " + ps.error().message()};
+    ts->partitions.push_back(*ps);
+  }
+  auto next = std::make_shared<topic_map>(*current);
+  (*next)[name] = std::move(ts);
+  publish(std::move(next));
+  spdlog::info("topic {} now has {} partitions", name, total);
+  return {};
+}
+
+net::awaitable<admin_result> topic_table::alter_config(const std::string& name, const topic_overrides& set,
+                                                        const std::vector<std::string>& remove, bool replace_all,
+                                                        bool validate_only) {
+  std::shared_ptr<const topic_state> updated;
+  {
+    std::lock_guard lk(_admin_mu);
+    auto current = snapshot();
+    auto it = current->find(name);
+    if (it == current->end())
+      co_return admin_result{kafka_error::unknown_topic_or_partition, "topic '" + name + "' does not exist"};
+    for (const auto& [k, v] : set)
+      if (auto e = validate_topic_config(k, v); !e.empty()) co_return admin_result{kafka_error::invalid_config, e};
+    for (const auto& k : remove)
+      if (!is_topic_config_key(k))
+        co_return admin_result{kafka_error::invalid_config, "unknown topic config '" + k + "'"};
+    if (validate_only) co_return admin_result{};
+    auto ts = std::make_shared<topic_state>(*it->second);
+    if (replace_all) ts->overrides.clear();
+    for (const auto& k : remove) ts->overrides.erase(k);
+    for (const auto& [k, v] : set) ts->overrides[k] = v;
+    _metadata.topics[name].overrides = ts->overrides;
+    if (auto st = _store.save(_metadata); !st)
+      co_return admin_result{kafka_error::kafka_storage_error, "could not persist config: " + st.error().message()};
+    auto next = std::make_shared<topic_map>(*current);
+    (*next)[name] = ts;
+    publish(std::move(next));
+    updated = ts;
+  }
+  auto cfg = effective_log_config(_config, updated->overrides);
+  for (const auto& p : updated->partitions) {
+    auto apply = [p, cfg] {
+      if (!p->deleted) p->log->update_config(cfg);
+    };
+    co_await net::run_on(_shards.executor(p->shard), std::move(apply));
+  }
+  co_return admin_result{};
+}
+
+result<std::int64_t> topic_table::allocate_producer_id_block(std::int64_t count) {
+  std::lock_guard lk(_admin_mu);
+  std::int64_t first = _metadata.next_producer_id_block;
+  _metadata.next_producer_id_block = first + count;
+  if (auto st = _store.save(_metadata); !st) {
+    _metadata.next_producer_id_block = first;
+    return st.error();
+  }
+  return first;
+}
+
+std::vector<partition_ptr> topic_table::partitions_on_shard(std::size_t shard) const {
+  std::vector<partition_ptr> out;
+  for (const auto& [name, t] : *snapshot())
+    for (const auto& p : t->partitions)
+      if (p->shard == shard) out.push_back(p);
+  return out;
+}
+
+}  // namespace sd::broker
