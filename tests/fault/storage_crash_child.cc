@@ -1,0 +1,69 @@
+// Child of the storage crash test: opens the data directory given as argv[1], then appends deterministic
+// batches forever, asking the group-commit flusher for durability, and writes each flushed end offset (8
+// bytes, native order) to stdout once its callback reports success. The parent kill -9s it at random.
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "crash_batches.h"
+#include "base/clock.h"
+#include "io/filesystem.h"
+#include "storage/log_manager.h"
+
+using namespace sd;
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s <data_dir>\n", argv[0]);
+    return 2;
+  }
+  storage::log_config cfg;
+  cfg.segment_bytes = 64 * 1024;
+  cfg.index_interval_bytes = 1024;
+  cfg.retention_ms = -1;
+  auto m = storage::log_manager::open(argv[1], io::posix_filesystem(), cfg);
+  if (!m) {
+    std::fprintf(stderr, "child: open: %s\n", m.error().message().c_str());
+    return 3;
+  }
+  auto log = (*m)->get("crash", partition_id(0));
+  if (!log) {
+    auto created = (*m)->create_partition("crash", partition_id(0));
+    if (!created) {
+      std::fprintf(stderr, "child: create: %s\n", created.error().message().c_str());
+      return 3;
+    }
+    log = *created;
+  }
+  std::atomic<int> outstanding{0};
+  std::uint64_t round = 0;
+  for (;;) {
+    while (outstanding.load() >= 4) std::this_thread::yield();
+    int n = static_cast<int>(1 + round++ % 6);
+    offset end;
+    for (int i = 0; i < n; ++i) {
+      bytes b = crash::batch_for(log->next_offset().value());
+      auto r = log->append(b, wall_ms_now());
+      if (!r) {
+        std::fprintf(stderr, "child: append: %s\n", r.error().message().c_str());
+        std::_Exit(4);
+      }
+      end = r->next_offset;
+    }
+    ++outstanding;
+    (*m)->flusher().request(*log, end, [end, &outstanding](status s) {
+      if (!s) {
+        std::fprintf(stderr, "child: flush: %s\n", s.error().message().c_str());
+        std::_Exit(5);
+      }
+      std::int64_t v = end.value();
+      if (::write(1, &v, sizeof v) != sizeof v) std::_Exit(6);
+      --outstanding;
+    });
+    if (round % 8 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
