@@ -121,7 +121,7 @@ status log_manager::remove_topic(const std::string& topic) {
   if (doomed.empty()) return errc::unknown_partition;
   for (auto& [key, log] : doomed) {
     _flusher.unwatch(log->sync().get());
-    log->sync()->close();
+    log->mark_removed();
     std::string from = partition_path(key);
     std::string to = from + "." + std::to_string(wall_ms_now()) + "-" + std::to_string(++_deleted_seq) +
                      std::string(layout::deleted_suffix);

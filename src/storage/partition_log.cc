@@ -236,9 +236,13 @@ status partition_log::flush() {
   return _sync->sync();
 }
 
-status partition_log::close() {
-  if (_closed) return ok();
+void partition_log::mark_removed() {
   _closed = true;
+  _sync->close();
+}
+
+status partition_log::close() {
+  if (_closed.exchange(true)) return ok();
   status result = flush();
   if (result) {
     segment& seg = active();

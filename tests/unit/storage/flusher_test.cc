@@ -182,5 +182,19 @@ TEST(GroupCommitFaults, StopCompletesPendingRequests) {
   EXPECT_EQ(done.load(), 5);
 }
 
+TEST(GroupCommitFaults, RequestAfterStopFailsAtOnce) {
+  sd::test::temp_dir dir;
+  auto log = partition_log::open(io::posix_filesystem(), dir / "t-0", small_config());
+  ASSERT_TRUE(log);
+  flusher fl;
+  fl.stop();
+  bytes b = make_batch(1, 10);
+  auto info = (*log)->append(b, 10'000);
+  ASSERT_TRUE(info);
+  status got = ok();
+  fl.request(**log, info->next_offset, [&](status s) { got = s; });
+  EXPECT_EQ(got.error(), make_error_code(errc::log_closed));
+}
+
 }  // namespace
 }  // namespace sd::storage::test

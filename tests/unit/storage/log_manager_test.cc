@@ -114,6 +114,7 @@ TEST_P(LogManager, RemoveTopicDeletesItsDirectories) {
     EXPECT_FALSE(e.path().string().ends_with(".deleted")) << e.path();
   }
   EXPECT_EQ(m->remove_topic("gone").error(), make_error_code(errc::unknown_partition));
+  EXPECT_EQ(held->append(b, 10'000).error(), make_error_code(errc::log_closed));  // a stale handle
   // The topic can be created again, empty.
   auto again = m->create_partition("gone", partition_id(0));
   ASSERT_TRUE(again);
