@@ -11,7 +11,7 @@
 
 #include "crash_batches.h"
 #include "base/clock.h"
-#include "io/filesystem.h"
+#include "io/faulty_filesystem.h"
 #include "storage/log_manager.h"
 
 using namespace sd;
@@ -25,7 +25,14 @@ int main(int argc, char** argv) {
   cfg.segment_bytes = 64 * 1024;
   cfg.index_interval_bytes = 1024;
   cfg.retention_ms = -1;
-  auto m = storage::log_manager::open(argv[1], io::posix_filesystem(), cfg);
+  // Short writes split each batch over several pwrite calls and the throttle (1 MB/s) makes the child spend
+  // most of its time between those calls, so a kill -9 usually leaves a torn batch at the tail (a single
+  // pwrite into the page cache is never torn by a kill).
+  io::fault_config faults;
+  faults.max_bytes_per_write = 128;
+  faults.write_bytes_per_second = 1'000'000;
+  io::faulty_filesystem fs(io::posix_filesystem(), faults);
+  auto m = storage::log_manager::open(argv[1], fs, cfg);
   if (!m) {
     std::fprintf(stderr, "child: open: %s\n", m.error().message().c_str());
     return 3;
@@ -42,7 +49,7 @@ int main(int argc, char** argv) {
   std::atomic<int> outstanding{0};
   std::uint64_t round = 0;
   for (;;) {
-    while (outstanding.load() >= 4) std::this_thread::yield();
+    while (outstanding.load() >= 16) std::this_thread::yield();
     int n = static_cast<int>(1 + round++ % 6);
     offset end;
     for (int i = 0; i < n; ++i) {
