@@ -92,6 +92,7 @@ TEST_P(LogManager, SecondOpenOfTheDirectoryIsRefused) {
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error(), make_error_code(errc::data_dir_locked));
   EXPECT_NE(second.error().message().find("locked"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(_dir / ".clean_shutdown"));  // the refused manager wrote nothing
   ASSERT_TRUE(m->close());
   EXPECT_TRUE(log_manager::open(_dir.path(), fs(), small_config()));  // released by close()
 }
