@@ -103,6 +103,44 @@ TEST_P(ReadFilled, NonMonotonicTimestamps) {
   EXPECT_EQ(*r, offset(91));
 }
 
+using ReadLarge = StorageTest;
+
+// Enough varied batches that headers straddle the read-ahead chunks of reads (64 KiB) and of the recovery
+// scan (256 KiB); includes batches larger than a chunk.
+TEST_P(ReadLarge, ManyBatchesAcrossReadAheadChunks) {
+  log_config cfg = small_config();
+  cfg.segment_bytes = 4 << 20;
+  cfg.max_batch_bytes = 1 << 20;
+  cfg.index_interval_bytes = 4096;
+  std::vector<bytes> stored;
+  {
+    auto log = open_log(cfg);
+    for (int i = 0; i < 700; ++i) {
+      std::size_t payload = i % 97 == 0 ? 300'000 : 50 + (i * 131) % 3000;
+      bytes b = make_batch(1 + i % 3, payload, 1000 + i, static_cast<std::uint8_t>(i));
+      ASSERT_TRUE(log->append(b, 10'000));
+      stored.push_back(b);
+    }
+  }  // unclean: the reopen scans everything
+  auto log = open_log(cfg);
+  EXPECT_EQ(log->recovery().bytes_truncated, 0u);
+  auto r = log->read(log->start_offset(), 64 << 20);
+  ASSERT_TRUE(r);
+  bytes expect;
+  for (auto& b : stored) expect.insert(expect.end(), b.begin(), b.end());
+  EXPECT_EQ(*copy_to_bytes(*r), expect);
+  // Point reads land on the right batch everywhere.
+  for (std::size_t i = 0; i < stored.size(); i += 37) {
+    offset base(load_be<std::int64_t>(stored[i].data()));
+    auto one = log->read(base + 0, 1);
+    ASSERT_TRUE(one);
+    EXPECT_EQ(*copy_to_bytes(*one), stored[i]) << i;
+    EXPECT_EQ(*log->offset_for_timestamp(1000 + static_cast<std::int64_t>(i)), base);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fs, ReadLarge, ::testing::Values(false, true), fs_name);
+
 INSTANTIATE_TEST_SUITE_P(Fs, ReadFilled, ::testing::Values(false, true), fs_name);
 
 }  // namespace
