@@ -244,16 +244,52 @@ class Message:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Minimum encoded sizes: an array count is checked against remaining / min element size, which bounds the
+# memory a hostile count can make the decoder allocate.
+
+FIXED = {"bool": 1, "int8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4, "int64": 8, "float64": 8, "uuid": 16}
+
+
+def value_min(f, msg, v, elem=False):
+    flex = f.flex_override.contains(v) if f.flex_override is not None else msg.flexible.contains(v)
+    if f.is_array and not elem:
+        return 1 if flex else 4
+    if f.struct is not None:
+        if f.is_nullable_type() and not elem:
+            return 1
+        return struct_min(f.struct, msg, v)
+    if f.elem in FIXED:
+        return FIXED[f.elem]
+    if f.elem == "string":
+        return 1 if flex else 2
+    return 1 if flex else 4  # bytes, records
+
+
+def struct_min(s, msg, v):
+    n = 1 if msg.flexible.contains(v) else 0
+    for f in s.fields:
+        if f.versions.contains(v) and not f.tagged.contains(v):
+            n += value_min(f, msg, v)
+    return n
+
+
+def elem_min(f, msg):
+    """Smallest encoding of one element of array field f over every version where f exists (>= 1)."""
+    sizes = [value_min(f, msg, v, elem=True) for v in range(msg.valid.lo, msg.valid.hi + 1) if f.versions.contains(v)]
+    return max(1, min(sizes)) if sizes else 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # C++ emission
 
 
-def decode_value(f, target, rd, flex, null_expr, elem=False, ind="    "):
+def decode_value(f, target, rd, flex, null_expr, elem=False, ind="    ", msg=None):
     """Statements decoding one value of field f (an element when elem=True) into target."""
     kind = f.elem
     is_struct = f.struct is not None
     nullable = f.is_nullable_type() and not elem
     if f.is_array and not elem:
-        out = [f"{ind}{{", f"{ind}  const std::int32_t n_ = sd::protocol::wire::read_array_len({rd}, {flex}, {null_expr});"]
+        out = [f"{ind}{{", f"{ind}  const std::int32_t n_ = sd::protocol::wire::read_array_len({rd}, {flex}, {null_expr}, {elem_min(f, msg)});"]
         if nullable:
             out.append(f"{ind}  if (n_ < 0) {{ {target}.reset(); }} else {{")
             out.append(f"{ind}  auto& v_ = {target}.emplace();")
@@ -262,7 +298,7 @@ def decode_value(f, target, rd, flex, null_expr, elem=False, ind="    "):
             out.append(f"{ind}  v_.clear();")
         out.append(f"{ind}  for (std::int32_t i_ = 0; i_ < n_ && {rd}.ok(); ++i_) {{")
         out.append(f"{ind}    auto& e_ = v_.emplace_back();")
-        out += decode_value(f, "e_", rd, flex, "false", elem=True, ind=ind + "    ")
+        out += decode_value(f, "e_", rd, flex, "false", elem=True, ind=ind + "    ", msg=msg)
         out.append(f"{ind}  }}")
         if nullable:
             out.append(f"{ind}  }}")
@@ -404,7 +440,7 @@ def emit_defs(s, msg):
         if cond is None:
             continue
         null_expr = f.nullable.expr(within=f.versions)
-        body = decode_value(f, f.cname, "r", flex_expr(f, msg, valid), null_expr, ind="    ")
+        body = decode_value(f, f.cname, "r", flex_expr(f, msg, valid), null_expr, ind="    ", msg=msg)
         if cond == "true":
             out += [l[2:] for l in body]
         else:
@@ -422,7 +458,7 @@ def emit_defs(s, msg):
         for f in tagged:
             out.append(f"        case {f.tag}:")
             out.append(f"          if ({f.tagged.expr(within=valid)}) {{")
-            out += decode_value(f, f.cname, "sub_", "true", f.nullable.expr(within=f.versions), ind="            ")
+            out += decode_value(f, f.cname, "sub_", "true", f.nullable.expr(within=f.versions), ind="            ", msg=msg)
             out.append("          }")
             out.append("          break;")
         out.append("        default:")
@@ -621,7 +657,7 @@ def emit_api_keys(schema_dir, upstream, out_dir, generated_keys):
 def fill_value(f, target, seed_expr, k, elem=False, ind="  ", msg=None):
     kind = f.elem
     nullable = f.is_nullable_type() and not elem
-    null_cond = f"({f.nullable.expr(within=msg.valid)}) && ({seed_expr} + {k}) % 3 == 2"
+    null_cond = f"({f.nullable.expr(within=msg.valid)}) && {seed_expr} >= 0 && ({seed_expr} + {k}) % 3 == 2"
     if f.is_array and not elem:
         out = []
         if nullable:
@@ -631,16 +667,16 @@ def fill_value(f, target, seed_expr, k, elem=False, ind="  ", msg=None):
             out.append(f"{ind}{{")
             out.append(f"{ind}  auto& v_ = {target};")
         out.append(f"{ind}  v_.clear();")
-        out.append(f"{ind}  for (int i_ = 0; i_ < ({seed_expr} % 2) + 1; ++i_) {{")
+        out.append(f"{ind}  for (int i_ = 0; i_ < ({seed_expr} < 0 ? 1 : ({seed_expr} % 2) + 1); ++i_) {{")
         out.append(f"{ind}    auto& e_ = v_.emplace_back();")
-        out += fill_value(f, "e_", f"({seed_expr} + 1 + i_)", k, elem=True, ind=ind + "    ", msg=msg)
+        out += fill_value(f, "e_", f"({seed_expr} < 0 ? {seed_expr} : {seed_expr} + 1 + i_)", k, elem=True, ind=ind + "    ", msg=msg)
         out.append(f"{ind}  }}")
         out.append(f"{ind}}}")
         return out
     if f.struct is not None:
         if nullable:
-            return [f"{ind}if ({null_cond}) {{ {target}.reset(); }} else {{ fill({target}.emplace(), ver, {seed_expr} + {k}); }}"]
-        return [f"{ind}fill({target}, ver, {seed_expr} + {k});"]
+            return [f"{ind}if ({null_cond}) {{ {target}.reset(); }} else {{ fill({target}.emplace(), ver, {seed_expr} < 0 ? {seed_expr} : {seed_expr} + {k}); }}"]
+        return [f"{ind}fill({target}, ver, {seed_expr} < 0 ? {seed_expr} : {seed_expr} + {k});"]
     if kind in INT_READ:
         return [f"{ind}{target} = static_cast<{PRIMS[kind]}>({seed_expr} * 37 + {k});"]
     if kind == "bool":
@@ -650,14 +686,14 @@ def fill_value(f, target, seed_expr, k, elem=False, ind="  ", msg=None):
     if kind == "uuid":
         return [f"{ind}for (std::size_t b_ = 0; b_ < {target}.size(); ++b_) {target}[b_] = static_cast<std::uint8_t>({seed_expr} + {k} + b_);"]
     if kind == "string":
-        val = f"\"s\" + std::to_string({seed_expr}) + \"_{k}\""
+        val = f"{seed_expr} < 0 ? std::string() : \"s\" + std::to_string({seed_expr}) + \"_{k}\""
     elif kind == "bytes":
-        val = f"sd::bytes{{static_cast<std::uint8_t>({seed_expr}), {k % 256}, 0xff}}"
+        val = f"{seed_expr} < 0 ? sd::bytes() : sd::bytes{{static_cast<std::uint8_t>({seed_expr}), {k % 256}, 0xff}}"
     elif kind == "records":
         out = [f"{ind}{{", f"{ind}  static std::uint8_t buf_[] = {{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}};"]
         if not f.nullable.empty():
             out.append(f"{ind}  {target}.is_null = {null_cond};")
-        out.append(f"{ind}  if (!{target}.is_null) {target}.data = sd::mutable_byte_span(buf_, static_cast<std::size_t>({seed_expr} % 10));")
+        out.append(f"{ind}  if (!{target}.is_null) {target}.data = sd::mutable_byte_span(buf_, {seed_expr} < 0 ? 0u : static_cast<std::size_t>({seed_expr} % 10));")
         out.append(f"{ind}}}")
         return out
     else:
@@ -687,7 +723,8 @@ def emit_fill(msgs, upstream, out_path, groups):
     lines = banner(upstream, "Test helper.") + [
         "#pragma once",
         "// fill(message, ver, seed): sets every field present at `ver` to a seed-derived value (nullable fields are",
-        "// null for some seeds, arrays have 1 or 2 elements). Used by the round-trip tests.",
+        "// null for some seeds, arrays have 1 or 2 elements). A negative seed gives the smallest encoding: empty",
+        "// strings and bytes, non-null values, one minimal element per array. Used by the round-trip tests.",
         "",
         "#include <cstdint>",
         "#include <string>",
