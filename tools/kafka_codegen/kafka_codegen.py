@@ -745,8 +745,19 @@ def main():
     ap.add_argument("--out", default=os.path.join(root, "src/protocol/generated"))
     ap.add_argument("--tests-out", default=os.path.join(root, "tests/unit/protocol/generated"))
     ap.add_argument("--messages", default=os.path.join(here, "messages.txt"))
-    ap.add_argument("--upstream", default="1eb7644349cb07139d6a3c1ad1986979647cac99")
+    ap.add_argument("--upstream", default=None,
+                    help="upstream apache/kafka commit of the schemas (default: read from README.md next to SCHEMA_DIR)")
     a = ap.parse_args()
+    if a.upstream is None:
+        readme = os.path.join(os.path.dirname(os.path.abspath(a.schema_dir.rstrip("/"))), "README.md")
+        found = None
+        if os.path.exists(readme):
+            with open(readme, encoding="utf-8") as f:
+                m = re.search(r"commit ([0-9a-f]{40})", f.read())
+                found = m.group(1) if m else None
+        if not found:
+            raise SystemExit("cannot find the upstream commit: pass --upstream")
+        a.upstream = found
 
     os.makedirs(a.out, exist_ok=True)
     os.makedirs(a.tests_out, exist_ok=True)
