@@ -18,7 +18,6 @@ defaults. The generated test helper `fill(T&, ver, seed)` populates every field 
 
 
 import argparse
-import json
 import os
 import re
 import sys
