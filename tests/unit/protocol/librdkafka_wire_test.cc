@@ -12,7 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -37,10 +39,12 @@ bool read_exact(int fd, std::uint8_t* p, std::size_t n) {
   return true;
 }
 
-bool write_all(int fd, const sd::bytes& b) {
+// Sockets are written with MSG_NOSIGNAL: a client that hangs up must not SIGPIPE the test process.
+bool write_all(int fd, const sd::bytes& b, bool socket = true) {
   std::size_t off = 0;
   while (off < b.size()) {
-    ssize_t w = ::write(fd, b.data() + off, b.size() - off);
+    ssize_t w = socket ? ::send(fd, b.data() + off, b.size() - off, MSG_NOSIGNAL)
+                       : ::write(fd, b.data() + off, b.size() - off);
     if (w <= 0) return false;
     off += static_cast<std::size_t>(w);
   }
@@ -79,6 +83,14 @@ class mini_broker {
     return _records;
   }
   int errors() const { return _errors.load(); }
+  /// Fetches of partition 0 at offsets below `count` are answered with `len` bytes at `pos` of `fd`
+  /// (a file slice, as the broker serves segments); later offsets get empty records after a short wait.
+  void set_fetch_data(int fd, std::uint64_t pos, std::uint32_t len, std::int64_t count) {
+    std::lock_guard g(_mu);
+    _fetch = file_slice{fd, pos, len, nullptr};
+    _fetch_count = count;
+  }
+  int fetches() const { return _fetches.load(); }
   std::vector<int> codecs_seen() {
     std::lock_guard g(_mu);
     return _codecs;
@@ -186,6 +198,33 @@ class mini_broker {
           out = encode_response(corr, v, r);
           break;
         }
+        case api_key::fetch: {
+          fetch_request in;
+          if (!decode_body(req->body, v, in)) return fail("fetch", v);
+          ++_fetches;
+          fetch_response r;
+          bool any = false;
+          for (const auto& t : in.topics) {
+            auto& rt = r.responses.emplace_back();
+            rt.topic = t.topic;
+            for (const auto& p : t.partitions) {
+              auto& rp = rt.partitions.emplace_back();
+              rp.partition_index = p.partition;
+              std::lock_guard g(_mu);
+              rp.high_watermark = _fetch_count;
+              rp.last_stable_offset = _fetch_count;
+              rp.log_start_offset = 0;
+              rp.aborted_transactions.emplace();  // empty, not null
+              if (p.fetch_offset < _fetch_count) {
+                rp.records.chunks.push_back(_fetch);
+                any = true;
+              }
+            }
+          }
+          if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(std::min(in.max_wait_ms, 100)));
+          out = encode_response(corr, v, r);
+          break;
+        }
         default:
           std::fprintf(stderr, "mini_broker: unexpected api %d v%d\n", static_cast<int>(req->header.api), v);
           ++_errors;
@@ -206,6 +245,9 @@ class mini_broker {
   std::vector<std::thread> _threads;
   std::vector<record> _records;
   std::vector<int> _codecs;
+  file_slice _fetch;
+  std::int64_t _fetch_count = 0;
+  std::atomic<int> _fetches{0};
 };
 
 struct delivery_state {
@@ -269,6 +311,83 @@ TEST_P(LibrdkafkaWire, ProduceIsDecodedAndAcknowledged) {
   EXPECT_FALSE(codecs.empty());
   for (int c : codecs) EXPECT_EQ(c, expected);
 }
+
+// The other direction: batches built by batch_builder (each codec) are served from a file slice in a Fetch
+// v11 response and consumed by librdkafka.
+class LibrdkafkaFetch : public ::testing::TestWithParam<batch::compression> {};
+
+TEST_P(LibrdkafkaFetch, ConsumesBatchesBuiltHere) {
+  mini_broker broker;
+  constexpr int n = 10;
+  std::vector<record> recs(n);
+  for (int i = 0; i < n; ++i) {
+    std::string k = "k" + std::to_string(i);
+    recs[i].key = sd::bytes(k.begin(), k.end());
+    recs[i].value = sd::bytes(50 + i, static_cast<std::uint8_t>('A' + i));
+    recs[i].headers.push_back({"hdr", sd::bytes{'x'}});
+    recs[i].timestamp = 1700000000000 + i;
+  }
+  batch_options o;
+  o.codec = GetParam();
+  auto batch = build_batch(recs, o);
+  ASSERT_TRUE(batch.has_value());
+  char path[] = "/tmp/sd_protocol_fetch_XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::unlink(path);
+  sd::bytes file(100 + batch->size(), 0xEE);  // the batch sits at a non-zero position, as in a segment
+  std::copy(batch->begin(), batch->end(), file.begin() + 100);
+  ASSERT_TRUE(write_all(fd, file, /*socket=*/false));
+  broker.set_fetch_data(fd, 100, static_cast<std::uint32_t>(batch->size()), n);
+
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  const std::string bootstrap = "127.0.0.1:" + std::to_string(broker.port());
+  ASSERT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err), RD_KAFKA_CONF_OK);
+  ASSERT_EQ(rd_kafka_conf_set(conf, "check.crcs", "true", err, sizeof err), RD_KAFKA_CONF_OK);
+  if (const char* dbg = std::getenv("SD_RDKAFKA_DEBUG")) rd_kafka_conf_set(conf, "debug", dbg, err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  ASSERT_NE(rk, nullptr) << err;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, "fetch-test", nullptr);
+  ASSERT_EQ(rd_kafka_consume_start(rkt, 0, 0), 0);
+  std::vector<record> got;
+  for (int tries = 0; tries < 100 && got.size() < static_cast<std::size_t>(n); ++tries) {
+    rd_kafka_message_t* m = rd_kafka_consume(rkt, 0, 200);
+    if (!m) continue;
+    if (!m->err) {
+      record r;
+      r.key.emplace(static_cast<const std::uint8_t*>(m->key), static_cast<const std::uint8_t*>(m->key) + m->key_len);
+      r.value.emplace(static_cast<const std::uint8_t*>(m->payload),
+                      static_cast<const std::uint8_t*>(m->payload) + m->len);
+      EXPECT_EQ(m->offset, static_cast<std::int64_t>(got.size()));
+      rd_kafka_headers_t* hdrs = nullptr;
+      const void* hv = nullptr;
+      std::size_t hl = 0;
+      if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          rd_kafka_header_get_last(hdrs, "hdr", &hv, &hl) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        r.headers.push_back({"hdr", sd::bytes(static_cast<const std::uint8_t*>(hv),
+                                              static_cast<const std::uint8_t*>(hv) + hl)});
+      }
+      r.timestamp = rd_kafka_message_timestamp(m, nullptr);
+      got.push_back(std::move(r));
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consume_stop(rkt, 0);
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  ::close(fd);
+
+  EXPECT_EQ(broker.errors(), 0);
+  EXPECT_GE(broker.fetches(), 1);
+  ASSERT_EQ(got.size(), recs.size());
+  for (int i = 0; i < n; ++i) EXPECT_EQ(got[i], recs[i]) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, LibrdkafkaFetch,
+                         ::testing::Values(batch::compression::none, batch::compression::gzip,
+                                           batch::compression::snappy, batch::compression::lz4,
+                                           batch::compression::zstd));
 
 INSTANTIATE_TEST_SUITE_P(Codecs, LibrdkafkaWire, ::testing::Values("none", "gzip", "snappy", "lz4", "zstd"));
 
