@@ -110,6 +110,7 @@ class engine : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb {
   std::priority_queue<timer, std::vector<timer>, std::greater<>> _timers;
   bool _paused = false;
   bool _assigned = false;
+  std::uint64_t _received = 0;
   std::uint64_t _finished = 0;
   std::string _fatal;
   steady::time_point _next_commit{};
@@ -257,6 +258,7 @@ void engine::on_message(RdKafka::Message& m) {
   auto& part = pit->second;
   part.eof = false;
   if (auto h = part.tracker.highest(); h && m.offset() <= *h) return;  // already received (re-fetch)
+  if (_o.count > 0 && _received >= _o.count) return;  // past --count: left for the next run
   record_item item;
   item.topic = tp.first;
   item.partition = tp.second;
@@ -279,6 +281,7 @@ void engine::on_message(RdKafka::Message& m) {
     item.not_before = steady::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, due_ms - now_ms));
   }
   const auto id = _next_id++;
+  ++_received;
   part.tracker.received(item.offset);
   part.scheduler.submit(id, item.key);
   _items.emplace(id, std::move(item));
@@ -377,8 +380,11 @@ void engine::dr_cb(RdKafka::Message& m) {
     return;
   }
   if (_items.count(id) == 0) return;
-  // A later stage on a partition we also consume is no longer at its end.
-  if (auto it = _parts.find({m.topic_name(), m.partition()}); it != _parts.end()) it->second.eof = false;
+  // A retry topic partition we also consume is no longer at its end, unless we already read this record.
+  if (auto it = _parts.find({m.topic_name(), m.partition()}); it != _parts.end()) {
+    auto h = it->second.tracker.highest();
+    if (!h || *h < m.offset()) it->second.eof = false;
+  }
   finish(id);
 }
 
@@ -486,15 +492,15 @@ int engine::run() {
   if (!_delays.empty() && !group_mode()) throw usage_error("--retry-delays needs a group (-g)");
   for (const auto& t : _o.topics)
     for (std::size_t i = 0; i < _delays.size(); ++i) _retry_stage_of[retry_topic(t, int(i) + 1)] = {t, int(i) + 1};
+  g_stop.store(false);
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGPIPE, SIG_IGN);  // a command that does not read its stdin must not kill the tool
   {
     admin_client admin(_o.conn);
     prepare_topics(admin);
     create_clients(admin);
   }
-  g_stop.store(false);
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
-  std::signal(SIGPIPE, SIG_IGN);
   while (!g_stop.load()) {
     update_pause();
     const bool busy = !_items.empty();

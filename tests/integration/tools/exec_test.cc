@@ -217,7 +217,7 @@ TEST_F(tools_exec, kill_and_restart_loses_nothing_and_repeats_only_uncommitted) 
   const auto first = read_log();
   ASSERT_LT(first.size(), static_cast<std::size_t>(n)) << "killed too late to test anything";
 
-  auto second = run_tool(dir, with_conn({"consume", "-t", "work", "-g", "restart", "--exit-at-end", "--exec",
+  auto second = run_tool(dir, with_conn({"consume", "-t", "work", "-g", "restart", "--from-beginning", "--exit-at-end", "--exec",
                                          "sh " + script, "-X", "session.timeout.ms=6000"}),
                          "", 300s, {{"RUN", "2"}});
   ASSERT_TRUE(second.exit.clean()) << second.describe();
