@@ -51,7 +51,7 @@ void admin_client::event_deleter::operator()(void* ev) const {
   rd_kafka_event_destroy(static_cast<rd_kafka_event_t*>(ev));
 }
 
-admin_client::admin_client(const connection_options& o) : _timeout(timeout_of(o)) {
+admin_client::admin_client(const connection_options& o) : _timeout(timeout_of(o)), _bootstrap(o.bootstrap) {
   auto conf = make_conf(o, {}, &_log);
   std::string err;
   _handle.reset(RdKafka::Producer::create(conf.get(), err));
@@ -70,6 +70,7 @@ admin_client::event_ptr admin_client::run(const char* what, Call&& call) {
   rd_kafka_AdminOptions_set_request_timeout(opts.get(), ms, err, sizeof err);
   call(rk, opts.get(), q.get());
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), ms + 5000);
+  _handle->poll(0);  // serves the error events that explain a failure (connection refused, ...)
   if (!ev) throw tool_error(failure(what, RD_KAFKA_RESP_ERR__TIMED_OUT, nullptr, _log));
   event_ptr owned(ev);
   if (auto e = rd_kafka_event_error(ev)) throw tool_error(failure(what, e, rd_kafka_event_error_string(ev), _log));
@@ -80,7 +81,10 @@ std::vector<topic_info> admin_client::metadata(const std::string* topic) {
   RdKafka::Metadata* md = nullptr;
   auto err = _handle->metadata(true, nullptr, &md, static_cast<int>(_timeout.count()));
   std::unique_ptr<RdKafka::Metadata> owned(md);
-  if (err != RdKafka::ERR_NO_ERROR) throw tool_error(describe_failure("cannot read metadata", err, &_log));
+  if (err != RdKafka::ERR_NO_ERROR) {
+    _handle->poll(0);  // serves the error events that say why (connection refused, ...)
+    throw tool_error(describe_failure("cannot read metadata from " + _bootstrap, err, &_log));
+  }
   std::vector<topic_info> out;
   for (const auto* t : *md->topics()) {
     if (topic && t->topic() != *topic) continue;
@@ -228,6 +232,7 @@ void admin_client::alter_topic_configs(const std::string& name, const std::map<s
 watermarks admin_client::query_watermarks(const std::string& topic, std::int32_t partition) {
   watermarks w;
   auto err = _handle->query_watermark_offsets(topic, partition, &w.low, &w.high, static_cast<int>(_timeout.count()));
+  if (err != RdKafka::ERR_NO_ERROR) _handle->poll(0);
   if (err != RdKafka::ERR_NO_ERROR)
     throw tool_error(describe_failure("cannot read offsets of " + topic + "/" + std::to_string(partition), err,
                                       &_log));

@@ -119,6 +119,7 @@ class admin_client {
 
   error_log _log;
   std::chrono::milliseconds _timeout;
+  std::string _bootstrap;
   std::unique_ptr<RdKafka::Producer> _handle;
 };
 

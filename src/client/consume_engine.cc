@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -142,7 +144,8 @@ void engine::create_clients(admin_client& admin) {
       {"auto.offset.reset", _o.from_beginning ? "earliest" : "latest"},
       {"enable.partition.eof", _o.exit_at_end ? "true" : "false"},
   };
-  if (group_mode()) defaults["group.id"] = _o.group;
+  // librdkafka's KafkaConsumer needs a group.id even for assign(); without -g it is never joined or committed.
+  defaults["group.id"] = group_mode() ? _o.group : "streamdown-consume-" + std::to_string(::getpid());
   auto conf = make_conf(_o.conn, defaults, &_log);
   std::string err;
   if (group_mode() && conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err) != RdKafka::Conf::CONF_OK)

@@ -55,7 +55,11 @@ int run_produce(const produce_flags& f) {
   auto format = parse_input_format(f.format);
   if (!format) throw usage_error("--format '" + f.format + "': expected lines, len32 or json");
   header_list common_headers;
-  for (const auto& [k, v] : parse_settings(f.headers, "--header")) common_headers.emplace_back(k, v);
+  for (const auto& h : f.headers) {  // in the order given; a name may repeat
+    auto kv = parse_setting(h);
+    if (!kv) throw usage_error("malformed --header '" + h + "': " + make_error_code(errc::malformed_header).message());
+    common_headers.push_back(std::move(*kv));
+  }
   auto progress = parse_duration(f.progress);
   if (!progress) throw usage_error("--progress '" + f.progress + "': " + progress.error().message());
   if (f.acks != "all" && f.acks != "-1" && f.acks != "1" && f.acks != "0")

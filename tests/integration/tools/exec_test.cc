@@ -17,7 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 
 class tools_exec : public ::testing::Test {
- protected:
+ public:  // the check helpers below use tool() and the log
   void SetUp() override {
     broker_config cfg;
     cfg.sets = {{"group.initial.rebalance.delay.ms", "0"}};
@@ -40,7 +40,9 @@ class tools_exec : public ::testing::Test {
                "[ \"$STREAMDOWN_KEY\" != bad ]\n");
   }
   void TearDown() override {
-    if (broker->running()) EXPECT_NO_THROW(broker->stop()) << broker->diagnostics();
+    if (broker->running()) {
+      EXPECT_NO_THROW(broker->stop()) << broker->diagnostics();
+    }
   }
   std::vector<std::string> with_conn(std::vector<std::string> args) {
     args.insert(args.end(), {"-b", broker->bootstrap(), "--timeout", "10s"});
@@ -66,9 +68,7 @@ class tools_exec : public ::testing::Test {
     }
     return out;
   }
-  void require_groups() {
-    if (!broker_has_groups(*broker)) GTEST_SKIP() << "broker does not advertise consumer-group APIs (JoinGroup)";
-  }
+  bool has_groups() { return broker_has_groups(*broker); }
 
   std::unique_ptr<broker_process> broker;
   temp_dir dir{"sd-tools-exec"};
@@ -150,7 +150,7 @@ TEST_F(tools_exec, poison_key_goes_to_dead_letter_topic_without_group) {
 }
 
 TEST_F(tools_exec, poison_key_with_group_commits_to_the_end) {
-  require_groups();
+  if (!has_groups()) GTEST_SKIP() << "broker does not advertise consumer-group APIs (JoinGroup)";
   create_topic(broker->bootstrap(), "work", 3);
   const int n = scaled(100, 2000);
   ASSERT_TRUE(tool({"produce", "-t", "work", "-K", " "}, keyed_input(n, 5)).exit.clean());
@@ -169,7 +169,7 @@ TEST_F(tools_exec, poison_key_with_group_commits_to_the_end) {
 }
 
 TEST_F(tools_exec, retry_topic_delays_then_dead_letters) {
-  require_groups();
+  if (!has_groups()) GTEST_SKIP() << "broker does not advertise consumer-group APIs (JoinGroup)";
   create_topic(broker->bootstrap(), "work", 2);
   ASSERT_TRUE(tool({"produce", "-t", "work", "-K", " "}, "bad bad-0\nk1 ok-1\nbad bad-2\nk1 ok-3\n").exit.clean());
   auto run = tool({"consume", "-t", "work", "-g", "retriers", "--from-beginning", "--exit-at-end", "--exec",
@@ -197,7 +197,7 @@ TEST_F(tools_exec, retry_topic_delays_then_dead_letters) {
 }
 
 TEST_F(tools_exec, kill_and_restart_loses_nothing_and_repeats_only_uncommitted) {
-  require_groups();
+  if (!has_groups()) GTEST_SKIP() << "broker does not advertise consumer-group APIs (JoinGroup)";
   create_topic(broker->bootstrap(), "work", 2);
   const int n = scaled(200, 3000);
   std::string in;

@@ -19,7 +19,9 @@ class tools_group : public ::testing::Test {
     if (!broker_has_groups(broker)) GTEST_SKIP() << "broker does not advertise consumer-group APIs (JoinGroup)";
   }
   void TearDown() override {
-    if (broker.running()) EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+    if (broker.running()) {
+      EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+    }
   }
   tool_run tool(std::vector<std::string> args, const std::string& in = "") {
     args.insert(args.end(), {"-b", broker.bootstrap(), "--timeout", "10s"});
@@ -85,7 +87,9 @@ TEST_F(tools_group, describe_lag_matches_broker_then_reset_and_delete) {
       EXPECT_TRUE(p["committed_offset"].is_null());
       EXPECT_EQ(p["lag"].get<std::int64_t>(), hw[id]);
     }
-    if (metrics && metrics->count(id)) EXPECT_EQ(p["lag"].get<std::int64_t>(), metrics->at(id)) << "metric";
+    if (metrics && metrics->count(id)) {
+      EXPECT_EQ(p["lag"].get<std::int64_t>(), metrics->at(id)) << "metric";
+    }
     total += p["lag"].get<std::int64_t>();
   }
   EXPECT_EQ(d["total_lag"].get<std::int64_t>(), total);

@@ -16,7 +16,9 @@ class tools_roundtrip : public ::testing::Test {
  protected:
   void SetUp() override { broker.start(); }
   void TearDown() override {
-    if (broker.running()) EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+    if (broker.running()) {
+      EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+    }
   }
   tool_run tool(std::vector<std::string> args, const std::string& in = "") {
     args.insert(args.end(), {"-b", broker.bootstrap(), "--timeout", "10s"});
@@ -103,7 +105,7 @@ TEST_F(tools_roundtrip, json_and_length_delimited_inputs) {
   EXPECT_EQ(kv.out, "key=line1\nline2\n=plain\n");
 
   // A truncated length-delimited input: what was read is sent, the exit is non-zero with a count.
-  auto truncated = tool({"produce", "-t", "bin", "--format", "len32"}, frame("ok") + std::string("\0\0\0\x09abc", 7));
+  auto truncated = tool({"produce", "-t", "bin", "--format", "len32"}, frame("ok") + std::string("\0\0\0\x09" "abc", 7));
   EXPECT_EQ(truncated.exit.code, 1) << truncated.describe();
   EXPECT_NE(truncated.err.find("record 2"), std::string::npos) << truncated.err;
 }

@@ -13,7 +13,9 @@ class tools_topic : public ::testing::Test {
  protected:
   void SetUp() override { broker.start(); }
   void TearDown() override {
-    if (broker.running()) EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+    if (broker.running()) {
+      EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+    }
   }
   tool_run tool(std::vector<std::string> args) {
     args.insert(args.end(), {"-b", broker.bootstrap(), "--timeout", "10s"});
