@@ -504,7 +504,14 @@ int engine::run() {
     prepare_topics(admin);
     create_clients(admin);
   }
+  const auto assign_deadline = steady::now() + timeout_of(_o.conn);
+  bool warned = false;
   while (!g_stop.load()) {
+    if (group_mode() && !_assigned && !warned && steady::now() > assign_deadline) {
+      std::cerr << "streamdown consume: no partitions assigned to group '" << _o.group << "' after "
+                << _o.conn.timeout << " (does the broker support consumer groups? still waiting)\n";
+      warned = true;
+    }
     update_pause();
     const bool busy = !_items.empty();
     std::unique_ptr<RdKafka::Message> m(_consumer->consume(busy ? 10 : 100));
