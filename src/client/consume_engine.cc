@@ -518,6 +518,12 @@ int engine::run() {
     for (int i = 0; m && i < 500; ++i) {
       on_message(*m);
       if (m->err() != RdKafka::ERR_NO_ERROR) break;
+      // At the bound, pause now: pausing drops what librdkafka already fetched for those partitions (it is
+      // fetched again from the consumed position after resume), so nothing beyond the bound is handed out.
+      if (_items.size() >= _o.max_in_flight) {
+        update_pause();
+        break;
+      }
       m.reset(_consumer->consume(0));
     }
     if (_producer) _producer->poll(0);

@@ -149,6 +149,27 @@ TEST_F(tools_exec, poison_key_goes_to_dead_letter_topic_without_group) {
   check_dead_letters_and_order(*this, lines, n, 3, read_json_topic(*this, "work.dlq"));
 }
 
+TEST_F(tools_exec, in_flight_bound_limits_concurrent_commands) {
+  create_topic(broker->bootstrap(), "work", 2);
+  const int n = scaled(60, 600);
+  std::string in;
+  for (int i = 0; i < n; ++i) in += "k" + std::to_string(i) + " v" + std::to_string(i) + "\n";  // all keys differ
+  ASSERT_TRUE(tool({"produce", "-t", "work", "-K", " "}, in).exit.clean());
+  const std::string running = dir.file("running");
+  const std::string seen = dir.file("concurrency.log");
+  write_file(dir.file("slow.sh"), "mkdir -p " + running + "\nd=" + running + "/$STREAMDOWN_PARTITION-$STREAMDOWN_OFFSET\n"
+             "mkdir $d\nls " + running + " | wc -l >> " + seen + "\nsleep 0.05\nrmdir $d\n");
+  auto run = tool({"consume", "-t", "work", "--from-beginning", "--exit-at-end", "--exec", "sh " + dir.file("slow.sh"),
+                   "--parallel", "8", "--max-in-flight", "3"});
+  ASSERT_TRUE(run.exit.clean()) << run.describe();
+  auto counts = split_lines(read_file(seen));
+  ASSERT_EQ(counts.size(), static_cast<std::size_t>(n));  // every record once
+  int most = 0;
+  for (const auto& c : counts) most = std::max(most, std::stoi(c));
+  EXPECT_GE(most, 1);
+  EXPECT_LE(most, 3) << "more commands ran at once than --max-in-flight allows";
+}
+
 TEST_F(tools_exec, poison_key_with_group_commits_to_the_end) {
   if (!has_groups()) GTEST_SKIP() << "broker does not advertise consumer-group APIs (JoinGroup)";
   create_topic(broker->bootstrap(), "work", 3);
