@@ -476,8 +476,8 @@ int engine::shut_down(int code) {
     const auto deadline = steady::now() + timeout_of(_o.conn) + std::chrono::seconds(5);
     while (_producer->outq_len() > 0 && steady::now() < deadline) _producer->poll(100);
   }
-  if (code == 0 && !_fatal.empty()) code = 1;
-  if (_fatal.empty() || code == 0) commit(true);
+  // Safe even after a failure: only finished records are below a committable offset.
+  commit(true);
   if (!_fatal.empty()) {
     std::cerr << "streamdown consume: " << _fatal << "\n";
     code = 1;
