@@ -7,6 +7,7 @@
 
 #include <limits>
 
+#include "base/byte_reader.h"
 #include "base/record_batch_header.h"
 #include "support/broker_process.h"
 #include "support/kafka_client.h"
@@ -31,6 +32,57 @@ bytes idempotent_batch(std::int64_t pid, std::int16_t epoch, std::int32_t seq, i
   store_be(b.data() + batch::field::base_sequence, seq);
   batch::seal_crc(b);
   return b;
+}
+
+struct described_producer {
+  std::int64_t producer_id = -1;
+  std::int32_t epoch = -1;
+  std::int32_t last_sequence = -1;
+  std::int64_t last_timestamp = -1;
+};
+struct described_partition {
+  std::int16_t error_code = -1;
+  std::vector<described_producer> producers;
+};
+
+// DescribeProducers v0 (flexible: request header v2, response header v1) for one topic and partition,
+// encoded and parsed here from the schema, independent of the broker's codec.
+bytes describe_producers_frame(std::int32_t corr, const std::string& topic, std::int32_t partition) {
+  wire::writer body;
+  body.uvarint(2).compact_string(topic).uvarint(2).i32(partition).uvarint(0);  // one topic, one partition
+  body.uvarint(0);
+  return wire::request_frame_v2(61, 0, corr, "sd-itest-idem", body.data());
+}
+std::optional<described_partition> parse_describe_producers(byte_span frame, std::int32_t corr) {
+  byte_reader r(frame);
+  if (r.read_i32() != corr) return std::nullopt;
+  r.skip(r.read_uvarint());  // header tagged fields (count 0 expected, each would need more parsing)
+  r.read_i32();              // throttle
+  if (r.read_uvarint() != 2) return std::nullopt;
+  r.skip(r.read_uvarint() - 1);  // topic name
+  if (r.read_uvarint() != 2) return std::nullopt;
+  described_partition out;
+  r.read_i32();  // partition index
+  out.error_code = r.read_i16();
+  auto msg = r.read_uvarint();
+  if (msg > 0) r.skip(msg - 1);
+  auto n = r.read_uvarint();
+  if (!r.ok() || n == 0) return std::nullopt;
+  for (std::uint32_t i = 0; i + 1 < n; ++i) {
+    described_producer d;
+    d.producer_id = r.read_i64();
+    d.epoch = r.read_i32();
+    d.last_sequence = r.read_i32();
+    d.last_timestamp = r.read_i64();
+    r.read_i32();  // coordinator epoch
+    r.read_i64();  // txn start offset
+    if (r.read_uvarint() != 0) return std::nullopt;
+    out.producers.push_back(d);
+  }
+  if (r.read_uvarint() != 0 || r.read_uvarint() != 0 || r.read_uvarint() != 0 || !r.ok() || !r.at_end()) {
+    return std::nullopt;
+  }
+  return out;
 }
 
 class Idempotence : public ::testing::Test {
@@ -145,6 +197,34 @@ TEST_F(Idempotence, DeduplicatesAcrossCleanRestartAndKill9) {
   expect_ok(idempotent_batch(6000, 0, 10, 1, "r5"), 10, "continues after kill -9");
   EXPECT_EQ(end_offset(), 11);
   EXPECT_NE(broker.stderr_text().find("producer state"), std::string::npos) << "recovery should log the replay";
+}
+
+TEST_F(Idempotence, DescribeProducersListsTheRememberedProducers) {
+  expect_ok(idempotent_batch(7000, 2, 0, 3, "a"), 0, "producer 7000");
+  expect_ok(idempotent_batch(7001, 0, 10, 1, "b"), 3, "producer 7001");
+  expect_ok(idempotent_batch(-1, -1, -1, 1, "plain"), 4, "no producer id");
+  raw_client c(broker.kafka_port());
+  ASSERT_TRUE(c.send_all(describe_producers_frame(77, topic, 0)));
+  auto r = c.receive_frame(15s);
+  ASSERT_EQ(r.st, raw_client::status::frame) << to_string(r.st);
+  auto d = parse_describe_producers(r.payload, 77);
+  ASSERT_TRUE(d.has_value()) << "unparseable DescribeProducers v0 response";
+  EXPECT_EQ(d->error_code, 0);
+  ASSERT_EQ(d->producers.size(), 2u);
+  EXPECT_EQ(d->producers[0].producer_id, 7000);
+  EXPECT_EQ(d->producers[0].epoch, 2);
+  EXPECT_EQ(d->producers[0].last_sequence, 2);
+  EXPECT_EQ(d->producers[0].last_timestamp, 1700000000000);
+  EXPECT_EQ(d->producers[1].producer_id, 7001);
+  EXPECT_EQ(d->producers[1].last_sequence, 10);
+  // An unknown partition answers its error, not a disconnect.
+  ASSERT_TRUE(c.send_all(describe_producers_frame(78, topic, 9)));
+  auto r2 = c.receive_frame(15s);
+  ASSERT_EQ(r2.st, raw_client::status::frame);
+  auto d2 = parse_describe_producers(r2.payload, 78);
+  ASSERT_TRUE(d2.has_value());
+  EXPECT_EQ(d2->error_code, 3);
+  EXPECT_TRUE(d2->producers.empty());
 }
 
 }  // namespace
