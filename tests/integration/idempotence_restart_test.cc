@@ -5,6 +5,8 @@
 // as duplicates (the producer state survives through snapshots and header replay); a gap or an answer of
 // OUT_OF_ORDER would be fatal in librdkafka.
 // N is small by default and 1,000,000 with STREAMDOWN_TEST_SCALE=large.
+// The same with kafkajs 2.2.4 (js/idempotent.js: idempotent: true, one request in flight), on a smaller
+// scale, read back with librdkafka.
 #include <gtest/gtest.h>
 #include <signal.h>
 
