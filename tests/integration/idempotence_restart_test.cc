@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include <filesystem>
@@ -152,11 +153,12 @@ TEST(IdempotenceRestart, KafkaJsExactlyOnceAcrossRestarts) {
   cmd.stderr_path = out.file("stderr");
   pid_t pid = spawn(cmd);
   bool restarted_all = true;
+  std::optional<exit_info> early_exit;  // poll_exit reaps the child: keep what it saw
   for (int r = 1; r <= restarts; ++r) {
     const std::uint64_t target = total * static_cast<std::uint64_t>(r) / (restarts + 1);
     auto deadline = std::chrono::steady_clock::now() + 180s;
-    while (js_acked(cmd.stdout_path) < target && std::chrono::steady_clock::now() < deadline &&
-           poll_exit(pid).timed_out) {
+    while (js_acked(cmd.stdout_path) < target && std::chrono::steady_clock::now() < deadline && !early_exit) {
+      if (auto x = poll_exit(pid); !x.timed_out) early_exit = x;
       std::this_thread::sleep_for(20ms);
     }
     if (js_acked(cmd.stdout_path) < target) {
@@ -170,7 +172,7 @@ TEST(IdempotenceRestart, KafkaJsExactlyOnceAcrossRestarts) {
       broker.restart();
     }
   }
-  exit_info e = wait_for_exit(pid, 420s);
+  exit_info e = early_exit ? *early_exit : wait_for_exit(pid, 420s);
   if (e.timed_out) {
     ::kill(pid, SIGKILL);
     wait_for_exit(pid, 10s);

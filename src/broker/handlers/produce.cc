@@ -7,6 +7,7 @@
 // answered with its original base offset (and, for acks=-1, after that offset is durable) without appending.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 
 #include "base/clock.h"
