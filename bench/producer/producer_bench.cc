@@ -69,3 +69,4 @@ BENCHMARK(BM_SnapshotEncodeDecode)->Arg(100)->Arg(10'000);
 
 }  // namespace
 }  // namespace sd::producer
+BENCHMARK_MAIN();
