@@ -18,7 +18,6 @@
 #include "broker/topic_table.h"
 #include "group/coordinator.h"
 #include "http/http_server.h"
-#include "io/fault_config.h"
 #include "io/faulty_filesystem.h"
 #include "io/filesystem.h"
 #include "net/memory_budget.h"
@@ -108,14 +107,8 @@ int run_broker(const broker::broker_config& config) {
   ::signal(SIGPIPE, SIG_IGN);
 
   // File layer. Fault injection is a test facility: it is only on when a STREAMDOWN_FAULT_* variable is set.
-  io::filesystem* fs = &io::posix_filesystem();
-  std::unique_ptr<io::faulty_filesystem> faulty;
-  auto faults = io::fault_config::from_env();
-  if (faults.any()) {
-    faulty = std::make_unique<io::faulty_filesystem>(io::posix_filesystem(), faults);
-    fs = faulty.get();
-    spdlog::warn("fault injection is ON (STREAMDOWN_FAULT_* is set): for tests only");
-  }
+  io::filesystem* fs = &io::filesystem_from_env();
+  if (fs != &io::posix_filesystem()) spdlog::warn("fault injection is ON (STREAMDOWN_FAULT_* is set): for tests only");
 
   // Storage: lock and recover before anything listens.
   auto defaults = broker::effective_log_config(config, {});

@@ -43,12 +43,6 @@ std::array<api_entry, 128> build_table() {
   return t;
 }
 
-net::response_task hold_lease(net::budget_lease lease, net::response_task inner) {
-  auto out = co_await std::move(inner);
-  lease.release();  // the request's memory is accounted until its response is ready to go
-  co_return out;
-}
-
 }  // namespace
 
 net::response_task close_connection() {
@@ -86,11 +80,9 @@ net::awaitable<net::response_task> dispatcher::dispatch(const net::connection_in
   }
   auto body = decoded->body;
   auto header = decoded->header;
-  net::budget_lease lease = std::move(frame.lease);
   request_context ctx{_core, conn, std::move(header), header.api_version, std::move(frame), body};
   ctx.version = ctx.header.api_version;
-  net::response_task task = co_await entry->fn(ctx);
-  co_return hold_lease(std::move(lease), std::move(task));
+  co_return co_await entry->fn(ctx);
 }
 
 void dispatcher::on_refused_frame(const net::connection_info& conn, std::int64_t claimed_size) {

@@ -267,4 +267,14 @@ result<std::uint64_t> faulty_filesystem::free_space(const std::string& path) {
   return _inner.free_space(path);
 }
 
+filesystem& filesystem_from_env() {
+  static filesystem* chosen = [] {
+    fault_config config = fault_config::from_env();
+    if (!config.any()) return &posix_filesystem();
+    static faulty_filesystem faulty(posix_filesystem(), config);
+    return static_cast<filesystem*>(&faulty);
+  }();
+  return *chosen;
+}
+
 }  // namespace sd::io

@@ -55,4 +55,9 @@ class faulty_filesystem final : public filesystem {
   std::shared_ptr<fault_state> _state;
 };
 
+/// The filesystem a process should use: posix_filesystem(), or, when any STREAMDOWN_FAULT_* variable is set
+/// (see io/fault_config.h), a process-wide faulty_filesystem over it configured from them. Reads the
+/// environment on the first call only. Throws std::invalid_argument on a malformed value (start-up error).
+filesystem& filesystem_from_env();
+
 }  // namespace sd::io

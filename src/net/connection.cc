@@ -65,13 +65,13 @@ awaitable<void> connection::read_loop() {
         break;
       }
       budget_lease lease = co_await _budget.acquire(static_cast<std::size_t>(size));
-      inbound_frame frame{bytes(static_cast<std::size_t>(size)), std::move(lease)};
+      inbound_frame frame{bytes(static_cast<std::size_t>(size))};
       co_await asio::async_read(_socket, asio::buffer(frame.data), no_throw(ec));
       if (ec) break;
       _stats.requests_total.fetch_add(1, std::memory_order_relaxed);
       _stats.bytes_received_total.fetch_add(4 + static_cast<std::uint64_t>(size), std::memory_order_relaxed);
       response_task task = co_await _handler.dispatch(_info, std::move(frame));
-      _pending.push_back(std::move(task));
+      _pending.push_back(pending_response{std::move(task), std::move(lease)});
       _queue_changed.notify();
     }
   } catch (const std::exception& e) {
@@ -87,13 +87,14 @@ awaitable<void> connection::write_loop() {
     for (;;) {
       while (_pending.empty() && !_reading_done && !_closed) co_await _queue_changed.wait();
       if (_pending.empty() || _closed) break;
-      response_task task = std::move(_pending.front());
+      pending_response next = std::move(_pending.front());
       _pending.pop_front();
       _queue_changed.notify();  // the reader may be waiting for room
-      std::optional<outbound_message> msg = co_await std::move(task);
+      std::optional<outbound_message> msg = co_await std::move(next.task);
       if (!msg) continue;
       if (_closed) break;
       co_await write_message(*msg);
+      next.lease.release();
       if (msg->close_after) break;
     }
   } catch (const std::exception& e) {

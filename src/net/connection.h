@@ -50,7 +50,11 @@ class connection : public std::enable_shared_from_this<connection> {
   memory_budget& _budget;
   connection_limits _limits;
   connection_stats& _stats;
-  std::deque<response_task> _pending;  // phase-two tasks in request order; size <= max_in_flight
+  struct pending_response {
+    response_task task;
+    budget_lease lease;  // returned once the response is written
+  };
+  std::deque<pending_response> _pending;  // phase-two tasks in request order; size <= max_in_flight
   notifier _queue_changed;
   bool _reading_done = false;
   bool _stop_reading = false;

@@ -1,8 +1,10 @@
 #pragma once
 // What crosses the boundary between the network layer and whoever handles requests (the broker).
 //
-// inbound_frame: one request as it arrived (the bytes after the 4-byte size prefix) with the memory-budget
-//   lease that pays for it. The handler may modify the bytes in place (the broker rewrites BaseOffset).
+// inbound_frame: one request as it arrived (the bytes after the 4-byte size prefix). The handler may modify
+//   the bytes in place (the broker rewrites BaseOffset). The memory-budget lease that pays for the frame stays
+//   with the connection until the request's response has been written, so the budget bounds request bytes
+//   plus the responses they are waiting on.
 // outbound_message: one response as a sequence of chunks, each owned bytes or a slice of a file that is sent
 //   with sendfile on plaintext connections. The first chunk carries the 4-byte size prefix; the sum of the
 //   chunk lengths minus 4 equals it (the handler's encoder guarantees this).
@@ -21,7 +23,6 @@ namespace sd::net {
 
 struct inbound_frame {
   bytes data;
-  budget_lease lease;
 };
 
 struct file_slice {

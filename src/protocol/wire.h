@@ -91,8 +91,9 @@ inline void read_records(byte_reader& r, bool flex, bool nullable, records& out)
   out.data = sd::mutable_byte_span(const_cast<std::uint8_t*>(v.data()), v.size());
 }
 
-/// Array count: -1 for null (only if nullable); otherwise 0 <= count <= r.remaining().
-inline std::int32_t read_array_len(byte_reader& r, bool flex, bool nullable) {
+/// Array count: -1 for null (only if nullable); otherwise 0 <= count * min_elem_size <= r.remaining(), where
+/// min_elem_size (>= 1, computed by the generator) is the smallest encoding an element can have.
+inline std::int32_t read_array_len(byte_reader& r, bool flex, bool nullable, std::size_t min_elem_size = 1) {
   std::int64_t n;
   if (flex) {
     n = static_cast<std::int64_t>(r.read_uvarint()) - 1;
@@ -105,7 +106,7 @@ inline std::int32_t read_array_len(byte_reader& r, bool flex, bool nullable) {
     r.fail();
     return 0;
   }
-  if (static_cast<std::uint64_t>(n) > r.remaining()) {
+  if (static_cast<std::uint64_t>(n) * min_elem_size > r.remaining()) {
     r.fail();
     return 0;
   }

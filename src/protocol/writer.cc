@@ -27,6 +27,9 @@ void writer::write_raw(sd::byte_span b) {
 }
 
 void writer::write_string(std::string_view s, bool flex) {
+  // A non-compact string has an int16 length: longer values are cut at 32767 bytes rather than written
+  // with a wrapped length that would corrupt the frame.
+  if (!flex && s.size() > 0x7fff) s = s.substr(0, 0x7fff);
   if (flex) {
     write_uvarint(s.size() + 1);
   } else {

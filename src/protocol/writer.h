@@ -31,7 +31,8 @@ class writer {
   void write_varlong(std::int64_t v) { write_uvarint(varint::zigzag64(v)); }
   void write_raw(sd::byte_span b);
 
-  /// Length-prefixed primitives. `flex` selects compact (uvarint N+1) encodings.
+  /// Length-prefixed primitives. `flex` selects compact (uvarint N+1) encodings. Non-compact strings
+  /// longer than 32767 bytes are truncated to fit their int16 length.
   void write_string(std::string_view s, bool flex);
   void write_nullable_string(const std::optional<std::string>& s, bool flex);
   void write_bytes(sd::byte_span b, bool flex);

@@ -15,7 +15,7 @@ std::int64_t steady_ms() {
 }
 }  // namespace
 
-flusher::flusher() : _thread([this] { run(); }) {}
+flusher::flusher(std::chrono::microseconds max_gather) : _max_gather(max_gather), _thread([this] { run(); }) {}
 
 flusher::~flusher() { stop(); }
 
@@ -23,7 +23,12 @@ void flusher::request(partition_log& log, offset end, callback cb) { request(log
 
 void flusher::request(std::shared_ptr<sync_state> state, offset end, callback cb) {
   {
-    std::lock_guard lk(_mu);
+    std::unique_lock lk(_mu);
+    if (_stop) {
+      lk.unlock();
+      cb(errc::log_closed);
+      return;
+    }
     _pending.push_back({std::move(state), end, std::move(cb)});
   }
   _cv.notify_one();
@@ -93,8 +98,14 @@ void flusher::run() {
       }
       continue;
     }
+    if (!_pending.empty() && _pending.size() < _last_round_waiters && !_stop) {
+      auto gather = std::min<std::chrono::nanoseconds>(_last_sync_duration / 2, _max_gather);
+      std::size_t want = _last_round_waiters;
+      _cv.wait_for(lk, gather, [&] { return _stop || _pending.size() >= want; });
+    }
     std::vector<waiter> batch;
     batch.swap(_pending);
+    _last_round_waiters = batch.size();
     for (auto& s : _background) due.push_back(std::move(s));
     _background.clear();
     ++_rounds;
@@ -110,9 +121,11 @@ void flusher::round(std::vector<waiter>& batch, std::vector<std::shared_ptr<sync
   for (const auto& s : extra) states.push_back(s.get());
   std::sort(states.begin(), states.end());
   states.erase(std::unique(states.begin(), states.end()), states.end());
+  auto started = std::chrono::steady_clock::now();
   for (auto* s : states) {
     if (s->needs_sync()) (void)s->sync();  // a failure is sticky; waiters below read it
   }
+  if (!batch.empty()) _last_sync_duration = std::chrono::steady_clock::now() - started;
   for (auto& w : batch) {
     status result;
     if (w.state->flushed() >= w.end) {

@@ -8,11 +8,18 @@
 // last sync and that has unsynced data is synced (log_config::flush_interval_ms); partition_log asks for a
 // background round after flush_interval_messages records (request_background).
 //
+// Gathering: one fdatasync costs about the same for 1 or 16 batches, so when a round starts with fewer
+// waiters than the previous round completed (the other appenders are still writing their next batch), the
+// flusher waits for them, at most half the previous sync's duration and never more than max_gather.
+// A lone appender never waits (the previous round had one waiter).
+//
 // Callbacks run on the flusher thread and must be quick and must not throw (the broker posts the result to
 // its event loop). They receive ok(), errc::io_error (sync failed; sticky), errc::log_closed (the log was
 // closed before its data was durable), or errc::offset_out_of_range (end was past the written end).
-// Thread-safe: any thread may call request*, watch and unwatch.
+// Thread-safe: any thread may call request*, watch and unwatch. After stop(), request() completes at once,
+// on the caller's thread, with errc::log_closed.
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -32,7 +39,7 @@ class flusher {
  public:
   using callback = std::function<void(status)>;
 
-  flusher();
+  explicit flusher(std::chrono::microseconds max_gather = std::chrono::microseconds(2000));
   ~flusher();  // stop()
   flusher(const flusher&) = delete;
   flusher& operator=(const flusher&) = delete;
@@ -71,6 +78,9 @@ class flusher {
   std::vector<std::shared_ptr<sync_state>> _watched;
   bool _stop = false;
   std::uint64_t _rounds = 0;
+  const std::chrono::microseconds _max_gather;
+  std::size_t _last_round_waiters = 0;              // flusher thread only
+  std::chrono::nanoseconds _last_sync_duration{0};  // flusher thread only
   std::thread _thread;
 };
 

@@ -56,6 +56,7 @@ result<std::unique_ptr<log_manager>> log_manager::open(std::string data_dir, io:
     removed_any = true;
   }
   if (removed_any) SD_TRY(fs.sync_dir(data_dir));
+  m->_open_complete = true;
   return m;
 }
 
@@ -121,7 +122,7 @@ status log_manager::remove_topic(const std::string& topic) {
   if (doomed.empty()) return errc::unknown_partition;
   for (auto& [key, log] : doomed) {
     _flusher.unwatch(log->sync().get());
-    log->sync()->close();
+    log->mark_removed();
     std::string from = partition_path(key);
     std::string to = from + "." + std::to_string(wall_ms_now()) + "-" + std::to_string(++_deleted_seq) +
                      std::string(layout::deleted_suffix);
@@ -177,7 +178,7 @@ status log_manager::close() {
     auto r = log->close();
     if (!r && first) first = r;
   }
-  if (first) {
+  if (first && _open_complete) {
     // Every log is flushed and indexed: the next start may skip the full scan.
     std::string marker = _dir + "/" + std::string(layout::clean_shutdown_file);
     auto f = _fs.open(marker, io::open_mode::create_truncate);

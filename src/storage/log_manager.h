@@ -78,6 +78,7 @@ class log_manager {
   std::unique_ptr<io::file_lock> _lock;
   storage::flusher _flusher;
   bool _was_clean = false;
+  bool _open_complete = false;  // close() writes the marker only for a manager that fully opened
   bool _closed = false;
   std::uint64_t _deleted_seq = 0;
   mutable std::mutex _mu;  // guards _logs

@@ -114,6 +114,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   if (!persisted_start) return persisted_start.error();
 
   std::unique_ptr<partition_log> log(new partition_log(fs, dir, config));
+  std::vector<std::shared_ptr<io::file>> rewritten_indexes;  // synced by the first flusher round or close
   recovery_report& rep = log->_recovery;
   rep.clean_shutdown = options.clean_shutdown;
 
@@ -172,10 +173,18 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
         SD_TRY(seg->log->truncate(out->valid_end));
       }
       if (!is_last) {
+        // Rewrite the sealed segment's indexes only when the files differ from what the scan rebuilt.
         seg->seal_time_index();
-        auto files = write_indexes(fs, *seg);
-        if (!files) return files.error();
-        for (auto& idx : *files) SD_TRY(idx->datasync());
+        bool missing = false;
+        auto on_disk_o = read_whole(fs, seg->path(layout::segment_file_kind::index), missing);
+        if (!on_disk_o) return on_disk_o.error();
+        auto on_disk_t = read_whole(fs, seg->path(layout::segment_file_kind::time_index), missing);
+        if (!on_disk_t) return on_disk_t.error();
+        if (*on_disk_o != seg->oidx.encode() || *on_disk_t != seg->tidx.encode()) {
+          auto files = write_indexes(fs, *seg);
+          if (!files) return files.error();
+          for (auto& idx : *files) rewritten_indexes.push_back(std::move(idx));
+        }
       }
       // A segment that does not end where the next one begins breaks contiguity: drop the rest.
       if (!is_last && (!out->reached_file_end || seg->next_offset != offset_end)) {
@@ -211,6 +220,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   rep.segments = log->_segments.size();
   log->_sync = std::make_shared<sync_state>(fs, dir, log->_next);
   log->_sync->set_active_file(act.log);
+  for (auto& f : rewritten_indexes) log->_sync->add_dirty_file(std::move(f));
   log->_sync->flush_interval_ms.store(config.flush_interval_ms);
   return log;
 }

@@ -8,6 +8,7 @@
 #include "io/errc.h"
 #include "storage/errc.h"
 #include "storage/flusher.h"
+#include "storage/header_cursor.h"
 #include "storage/log_start_offset.h"
 
 namespace sd::storage {
@@ -155,6 +156,7 @@ result<read_result> partition_log::read(offset from, std::size_t max_bytes, read
 
   for (std::size_t i = segment_index_for(from); i < _segments.size(); ++i) {
     segment& seg = *_segments[i];
+    header_cursor cursor(*seg.log, seg.size);
     file_pos pos(0);
     if (out.slices.empty()) {
       auto p = find_batch_position(seg, from);
@@ -162,7 +164,7 @@ result<read_result> partition_log::read(offset from, std::size_t max_bytes, read
       pos = *p;
     }
     while (pos.value() < seg.size) {
-      auto h = read_header_at(*seg.log, pos, seg.size);
+      auto h = cursor.at(pos);
       if (!h) return h.error();
       if (!*h) return errc::corrupt_log;
       const auto& hdr = **h;
@@ -189,8 +191,9 @@ result<std::optional<offset>> partition_log::offset_for_timestamp(std::int64_t t
     if (seg.empty() || seg.next_offset <= _start || seg.max_timestamp < ts) continue;
     offset from = seg.tidx.search_start(ts);
     file_pos pos = seg.oidx.floor(from).position;
+    header_cursor cursor(*seg.log, seg.size);
     while (pos.value() < seg.size) {
-      auto h = read_header_at(*seg.log, pos, seg.size);
+      auto h = cursor.at(pos);
       if (!h) return h.error();
       if (!*h) return errc::corrupt_log;
       if ((*h)->max_timestamp >= ts && (*h)->last_offset() >= _start.value()) {
@@ -236,9 +239,13 @@ status partition_log::flush() {
   return _sync->sync();
 }
 
-status partition_log::close() {
-  if (_closed) return ok();
+void partition_log::mark_removed() {
   _closed = true;
+  _sync->close();
+}
+
+status partition_log::close() {
+  if (_closed.exchange(true)) return ok();
   status result = flush();
   if (result) {
     segment& seg = active();

@@ -23,6 +23,7 @@
 // and io_error for any other I/O failure, which is sticky: every later append returns io_error too
 // (io_failure() keeps the OS cause). A failed fdatasync is sticky in the same way.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -109,6 +110,9 @@ class partition_log {
   status flush();
   /// Final flush, writes the active segment's indexes; later appends return log_closed. Idempotent.
   status close();
+  /// The partition is being deleted (log_manager::remove_topic): later appends and syncs fail with
+  /// log_closed, nothing more is written. Any thread; the files may already be renamed.
+  void mark_removed();
 
   void update_config(const log_config& config);
   log_config config() const;
@@ -142,7 +146,7 @@ class partition_log {
   std::int64_t _records_since_flush_request = 0;
   std::shared_ptr<sync_state> _sync;
   flusher* _flusher = nullptr;
-  bool _closed = false;
+  std::atomic<bool> _closed{false};
   recovery_report _recovery;
 };
 

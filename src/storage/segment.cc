@@ -1,6 +1,7 @@
 #include "storage/segment.h"
 
 #include "storage/errc.h"
+#include "storage/header_cursor.h"
 
 namespace sd::storage {
 
@@ -68,9 +69,10 @@ result<std::optional<batch::header>> read_header_at(io::file& f, file_pos pos, s
 }
 
 result<file_pos> find_batch_position(segment& seg, offset target) {
+  header_cursor cursor(*seg.log, seg.size);
   file_pos pos = seg.oidx.floor(target).position;
   while (pos.value() < seg.size) {
-    auto h = read_header_at(*seg.log, pos, seg.size);
+    auto h = cursor.at(pos);
     if (!h) return h.error();
     if (!*h) return errc::corrupt_log;
     if ((*h)->last_offset() >= target.value()) return pos;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/crc32c.h"
+#include "storage/header_cursor.h"
 
 namespace sd::storage {
 
@@ -27,11 +28,12 @@ result<bool> crc_ok(io::file& f, file_pos pos, std::size_t total, std::uint32_t 
 }  // namespace
 
 result<scan_outcome> scan_segment(segment& seg, std::uint64_t file_size, std::int64_t index_interval_bytes) {
-  bytes buf(chunk_size);
+  bytes buf;
+  header_cursor cursor(*seg.log, file_size, chunk_size);
   for (;;) {
     file_pos pos(seg.size);
     if (pos.value() + batch::header_size > file_size) break;  // clean end, or a torn header
-    auto h = read_header_at(*seg.log, pos, file_size);
+    auto h = cursor.at(pos);
     if (!h) return h.error();
     const batch::header& hdr = **h;
     if (hdr.batch_length < static_cast<std::int32_t>(batch::header_size - batch::length_field_end)) break;
@@ -43,9 +45,14 @@ result<scan_outcome> scan_segment(segment& seg, std::uint64_t file_size, std::in
       break;
     }
     if (offset(hdr.base_offset) != seg.next_offset) break;  // offsets must continue without gap or overlap
-    auto good = crc_ok(*seg.log, pos, total, hdr.crc, buf);
-    if (!good) return good.error();
-    if (!*good) break;
+    if (byte_span whole = cursor.buffered(pos, total); !whole.empty()) {
+      if (batch::compute_crc(whole) != hdr.crc) break;
+    } else {
+      if (buf.empty()) buf.resize(chunk_size);
+      auto good = crc_ok(*seg.log, pos, total, hdr.crc, buf);
+      if (!good) return good.error();
+      if (!*good) break;
+    }
     seg.record_batch(hdr, pos, total, index_interval_bytes);
   }
   return scan_outcome{seg.size, seg.size == file_size};

@@ -16,244 +16,26 @@ honouring versions, nullableVersions, taggedVersions/tag, flexibleVersions (mess
 defaults. The generated test helper `fill(T&, ver, seed)` populates every field present in a version.
 """
 
+
 import argparse
-import json
 import os
 import re
 import sys
 
-MAXV = 0x7FFF
-
-PRIMS = {
-    "bool": "bool",
-    "int8": "std::int8_t",
-    "int16": "std::int16_t",
-    "uint16": "std::uint16_t",
-    "int32": "std::int32_t",
-    "uint32": "std::uint32_t",
-    "int64": "std::int64_t",
-    "float64": "double",
-    "string": "std::string",
-    "bytes": "sd::bytes",
-    "uuid": "sd::protocol::uuid",
-    "records": "sd::protocol::records",
-}
-INT_READ = {
-    "int8": "read_i8", "int16": "read_i16", "uint16": "read_u16", "int32": "read_i32",
-    "uint32": "read_u32", "int64": "read_i64",
-}
-INT_WRITE = {
-    "int8": "write_i8", "int16": "write_i16", "uint16": "write_u16", "int32": "write_i32",
-    "uint32": "write_u32", "int64": "write_i64",
-}
-KEYWORDS = set("""alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t
-char32_t class compl concept const consteval constexpr constinit const_cast continue co_await co_return co_yield
-decltype default delete do double dynamic_cast else enum explicit export extern false float for friend goto if
-inline int long mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected public
-register reinterpret_cast requires return short signed sizeof static static_assert static_cast struct switch
-template this thread_local throw true try typedef typeid typename union unsigned using virtual void volatile
-wchar_t while xor xor_eq r w ver""".split())
-
-
-class VRange:
-    def __init__(self, lo, hi):
-        self.lo, self.hi = lo, hi
-
-    @staticmethod
-    def parse(s):
-        if s is None:
-            return VRange(None, None)
-        s = str(s).strip()
-        if s == "none" or s == "":
-            return VRange(None, None)
-        if s.endswith("+"):
-            return VRange(int(s[:-1]), MAXV)
-        if "-" in s:
-            a, b = s.split("-")
-            return VRange(int(a), int(b))
-        return VRange(int(s), int(s))
-
-    def empty(self):
-        return self.lo is None
-
-    def intersect(self, o):
-        if self.empty() or o.empty():
-            return VRange(None, None)
-        lo, hi = max(self.lo, o.lo), min(self.hi, o.hi)
-        return VRange(lo, hi) if lo <= hi else VRange(None, None)
-
-    def contains(self, v):
-        return not self.empty() and self.lo <= v <= self.hi
-
-    def expr(self, var="ver", within=None):
-        """C++ condition; `within` is the range already known to hold (simplifies the test)."""
-        if self.empty():
-            return "false"
-        lo, hi = self.lo, self.hi
-        wlo, whi = (within.lo, within.hi) if within and not within.empty() else (0, MAXV)
-        need_lo = lo > wlo
-        need_hi = hi < whi
-        if not need_lo and not need_hi:
-            return "true"
-        if lo == hi:
-            return f"{var} == {lo}"
-        if need_lo and need_hi:
-            return f"({var} >= {lo} && {var} <= {hi})"
-        if need_lo:
-            return f"{var} >= {lo}"
-        return f"{var} <= {hi}"
-
-
-def strip_comments(text):
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
-
-
-def load_schema(path):
-    with open(path, encoding="utf-8") as f:
-        return json.loads(strip_comments(f.read()))
-
-
-def snake(name):
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
-    return s.lower()
-
-
-def ident(name):
-    s = snake(name)
-    return s + "_" if s in KEYWORDS else s
-
-
-class Field:
-    def __init__(self, d, msg):
-        self.name = d["name"]
-        self.cname = ident(self.name)
-        self.type = d["type"]
-        self.about = d.get("about", "").replace("\n", " ")
-        self.versions = VRange.parse(d.get("versions"))
-        self.nullable = VRange.parse(d.get("nullableVersions")).intersect(self.versions)
-        self.tagged = VRange.parse(d.get("taggedVersions")).intersect(self.versions)
-        self.tag = d.get("tag")
-        if not self.tagged.empty() and self.tag is None:
-            raise SystemExit(f"{msg.name}.{self.name}: taggedVersions without tag")
-        self.flex_override = VRange.parse(d["flexibleVersions"]) if "flexibleVersions" in d else None
-        self.default = d.get("default")
-        self.is_array = self.type.startswith("[]")
-        self.elem = self.type[2:] if self.is_array else self.type
-        self.struct = None
-        if self.elem not in PRIMS:
-            if "fields" in d:
-                self.struct = Struct(self.elem, d["fields"], msg)
-            elif self.elem in msg.common:
-                self.struct = msg.common[self.elem]
-                self.struct_is_common = True
-            else:
-                raise SystemExit(f"{msg.name}.{self.name}: unknown type {self.type}")
-        self.struct_is_common = self.struct is not None and "fields" not in d
-
-    def is_nullable_type(self):
-        return not self.nullable.empty() and self.elem != "records"
-
-    def elem_ctype(self):
-        return self.struct.cname if self.struct else PRIMS[self.elem]
-
-    def ctype(self):
-        t = self.elem_ctype()
-        if self.is_array:
-            t = f"std::vector<{t}>"
-        if self.is_nullable_type():
-            t = f"std::optional<{t}>"
-        return t
-
-    def init(self):
-        """Initializer (without braces) for the member, or '' for value-initialisation."""
-        d = self.default
-        if self.is_array or self.struct:
-            return ""
-        if d is None:
-            if self.elem in INT_READ or self.elem == "float64":
-                return "0"
-            if self.elem == "bool":
-                return "false"
-            return ""
-        d = str(d)
-        if d == "null":
-            return ""
-        if self.elem in INT_READ:
-            v = int(d, 0)
-            if self.elem in ("int32", "int64") and v == -(2 ** 31):
-                return "INT32_MIN" if self.elem == "int32" else "-2147483648LL"
-            return str(v)
-        if self.elem == "bool":
-            return "true" if d.lower() == "true" else "false"
-        if self.elem == "float64":
-            return str(float(d))
-        if self.elem == "string":
-            return json.dumps(d) if d != "" else ""
-        raise SystemExit(f"unsupported default {d!r} for {self.name} ({self.type})")
-
-
-class Struct:
-    def __init__(self, type_name, fields, msg, cname=None):
-        self.type_name = type_name
-        self.cname = cname or ident(type_name)
-        self.fields = [Field(f, msg) for f in fields]
-        self.parent = None
-        self.nested = []  # structs declared inside this one
-        for f in self.fields:
-            if f.struct and not f.struct_is_common:
-                f.struct.parent = self
-                self.nested.append(f.struct)
-        names = {f.cname for f in self.fields}
-        for s in self.nested:
-            own = {f.cname for f in s.fields}
-            while s.cname in names or s.cname in own or s.cname == self.cname:
-                s.cname += "_data"
-
-    def path(self):
-        return (self.parent.path() + "::" if self.parent else "") + self.cname
-
-    def all_structs(self):
-        yield self
-        for s in self.nested:
-            yield from s.all_structs()
-
-
-class Message:
-    def __init__(self, schema):
-        self.name = schema["name"]
-        self.api_key = schema.get("apiKey")
-        self.kind = schema.get("type")
-        self.valid = VRange.parse(schema["validVersions"])
-        self.flexible = VRange.parse(schema.get("flexibleVersions", "none"))
-        self.common = {}
-        common = []
-        for c in schema.get("commonStructs", []):
-            s = Struct(c["name"], [], self)
-            self.common[c["name"]] = s
-            common.append((s, c))
-        for s, c in common:  # second pass: common structs may refer to each other
-            full = Struct(c["name"], c["fields"], self)
-            s.fields, s.nested = full.fields, full.nested
-            for n in s.nested:
-                n.parent = s
-        self.root = Struct(self.name, schema["fields"], self)
-        for s, _ in common:
-            s.parent = self.root
-            self.root.nested.insert(0, s)
-
+from schema import (INT_READ, INT_WRITE, MAXV, PRIMS, Message, VRange, elem_min, ident, load_schema,
+                    snake)
 
 # ---------------------------------------------------------------------------------------------------------------
 # C++ emission
 
 
-def decode_value(f, target, rd, flex, null_expr, elem=False, ind="    "):
+def decode_value(f, target, rd, flex, null_expr, elem=False, ind="    ", msg=None):
     """Statements decoding one value of field f (an element when elem=True) into target."""
     kind = f.elem
     is_struct = f.struct is not None
     nullable = f.is_nullable_type() and not elem
     if f.is_array and not elem:
-        out = [f"{ind}{{", f"{ind}  const std::int32_t n_ = sd::protocol::wire::read_array_len({rd}, {flex}, {null_expr});"]
+        out = [f"{ind}{{", f"{ind}  const std::int32_t n_ = sd::protocol::wire::read_array_len({rd}, {flex}, {null_expr}, {elem_min(f, msg)});"]
         if nullable:
             out.append(f"{ind}  if (n_ < 0) {{ {target}.reset(); }} else {{")
             out.append(f"{ind}  auto& v_ = {target}.emplace();")
@@ -262,7 +44,7 @@ def decode_value(f, target, rd, flex, null_expr, elem=False, ind="    "):
             out.append(f"{ind}  v_.clear();")
         out.append(f"{ind}  for (std::int32_t i_ = 0; i_ < n_ && {rd}.ok(); ++i_) {{")
         out.append(f"{ind}    auto& e_ = v_.emplace_back();")
-        out += decode_value(f, "e_", rd, flex, "false", elem=True, ind=ind + "    ")
+        out += decode_value(f, "e_", rd, flex, "false", elem=True, ind=ind + "    ", msg=msg)
         out.append(f"{ind}  }}")
         if nullable:
             out.append(f"{ind}  }}")
@@ -404,7 +186,7 @@ def emit_defs(s, msg):
         if cond is None:
             continue
         null_expr = f.nullable.expr(within=f.versions)
-        body = decode_value(f, f.cname, "r", flex_expr(f, msg, valid), null_expr, ind="    ")
+        body = decode_value(f, f.cname, "r", flex_expr(f, msg, valid), null_expr, ind="    ", msg=msg)
         if cond == "true":
             out += [l[2:] for l in body]
         else:
@@ -422,7 +204,7 @@ def emit_defs(s, msg):
         for f in tagged:
             out.append(f"        case {f.tag}:")
             out.append(f"          if ({f.tagged.expr(within=valid)}) {{")
-            out += decode_value(f, f.cname, "sub_", "true", f.nullable.expr(within=f.versions), ind="            ")
+            out += decode_value(f, f.cname, "sub_", "true", f.nullable.expr(within=f.versions), ind="            ", msg=msg)
             out.append("          }")
             out.append("          break;")
         out.append("        default:")
@@ -621,7 +403,7 @@ def emit_api_keys(schema_dir, upstream, out_dir, generated_keys):
 def fill_value(f, target, seed_expr, k, elem=False, ind="  ", msg=None):
     kind = f.elem
     nullable = f.is_nullable_type() and not elem
-    null_cond = f"({f.nullable.expr(within=msg.valid)}) && ({seed_expr} + {k}) % 3 == 2"
+    null_cond = f"({f.nullable.expr(within=msg.valid)}) && {seed_expr} >= 0 && ({seed_expr} + {k}) % 3 == 2"
     if f.is_array and not elem:
         out = []
         if nullable:
@@ -631,16 +413,16 @@ def fill_value(f, target, seed_expr, k, elem=False, ind="  ", msg=None):
             out.append(f"{ind}{{")
             out.append(f"{ind}  auto& v_ = {target};")
         out.append(f"{ind}  v_.clear();")
-        out.append(f"{ind}  for (int i_ = 0; i_ < ({seed_expr} % 2) + 1; ++i_) {{")
+        out.append(f"{ind}  for (int i_ = 0; i_ < ({seed_expr} < 0 ? 1 : ({seed_expr} % 2) + 1); ++i_) {{")
         out.append(f"{ind}    auto& e_ = v_.emplace_back();")
-        out += fill_value(f, "e_", f"({seed_expr} + 1 + i_)", k, elem=True, ind=ind + "    ", msg=msg)
+        out += fill_value(f, "e_", f"({seed_expr} < 0 ? {seed_expr} : {seed_expr} + 1 + i_)", k, elem=True, ind=ind + "    ", msg=msg)
         out.append(f"{ind}  }}")
         out.append(f"{ind}}}")
         return out
     if f.struct is not None:
         if nullable:
-            return [f"{ind}if ({null_cond}) {{ {target}.reset(); }} else {{ fill({target}.emplace(), ver, {seed_expr} + {k}); }}"]
-        return [f"{ind}fill({target}, ver, {seed_expr} + {k});"]
+            return [f"{ind}if ({null_cond}) {{ {target}.reset(); }} else {{ fill({target}.emplace(), ver, {seed_expr} < 0 ? {seed_expr} : {seed_expr} + {k}); }}"]
+        return [f"{ind}fill({target}, ver, {seed_expr} < 0 ? {seed_expr} : {seed_expr} + {k});"]
     if kind in INT_READ:
         return [f"{ind}{target} = static_cast<{PRIMS[kind]}>({seed_expr} * 37 + {k});"]
     if kind == "bool":
@@ -650,14 +432,14 @@ def fill_value(f, target, seed_expr, k, elem=False, ind="  ", msg=None):
     if kind == "uuid":
         return [f"{ind}for (std::size_t b_ = 0; b_ < {target}.size(); ++b_) {target}[b_] = static_cast<std::uint8_t>({seed_expr} + {k} + b_);"]
     if kind == "string":
-        val = f"\"s\" + std::to_string({seed_expr}) + \"_{k}\""
+        val = f"{seed_expr} < 0 ? std::string() : \"s\" + std::to_string({seed_expr}) + \"_{k}\""
     elif kind == "bytes":
-        val = f"sd::bytes{{static_cast<std::uint8_t>({seed_expr}), {k % 256}, 0xff}}"
+        val = f"{seed_expr} < 0 ? sd::bytes() : sd::bytes{{static_cast<std::uint8_t>({seed_expr}), {k % 256}, 0xff}}"
     elif kind == "records":
         out = [f"{ind}{{", f"{ind}  static std::uint8_t buf_[] = {{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}};"]
         if not f.nullable.empty():
             out.append(f"{ind}  {target}.is_null = {null_cond};")
-        out.append(f"{ind}  if (!{target}.is_null) {target}.data = sd::mutable_byte_span(buf_, static_cast<std::size_t>({seed_expr} % 10));")
+        out.append(f"{ind}  if (!{target}.is_null) {target}.data = sd::mutable_byte_span(buf_, {seed_expr} < 0 ? 0u : static_cast<std::size_t>({seed_expr} % 10));")
         out.append(f"{ind}}}")
         return out
     else:
@@ -687,7 +469,8 @@ def emit_fill(msgs, upstream, out_path, groups):
     lines = banner(upstream, "Test helper.") + [
         "#pragma once",
         "// fill(message, ver, seed): sets every field present at `ver` to a seed-derived value (nullable fields are",
-        "// null for some seeds, arrays have 1 or 2 elements). Used by the round-trip tests.",
+        "// null for some seeds, arrays have 1 or 2 elements). A negative seed gives the smallest encoding: empty",
+        "// strings and bytes, non-null values, one minimal element per array. Used by the round-trip tests.",
         "",
         "#include <cstdint>",
         "#include <string>",
@@ -708,8 +491,19 @@ def main():
     ap.add_argument("--out", default=os.path.join(root, "src/protocol/generated"))
     ap.add_argument("--tests-out", default=os.path.join(root, "tests/unit/protocol/generated"))
     ap.add_argument("--messages", default=os.path.join(here, "messages.txt"))
-    ap.add_argument("--upstream", default="1eb7644349cb07139d6a3c1ad1986979647cac99")
+    ap.add_argument("--upstream", default=None,
+                    help="upstream apache/kafka commit of the schemas (default: read from README.md next to SCHEMA_DIR)")
     a = ap.parse_args()
+    if a.upstream is None:
+        readme = os.path.join(os.path.dirname(os.path.abspath(a.schema_dir.rstrip("/"))), "README.md")
+        found = None
+        if os.path.exists(readme):
+            with open(readme, encoding="utf-8") as f:
+                m = re.search(r"commit ([0-9a-f]{40})", f.read())
+                found = m.group(1) if m else None
+        if not found:
+            raise SystemExit("cannot find the upstream commit: pass --upstream")
+        a.upstream = found
 
     os.makedirs(a.out, exist_ok=True)
     os.makedirs(a.tests_out, exist_ok=True)

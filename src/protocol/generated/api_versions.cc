@@ -46,7 +46,7 @@ void api_versions_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int
   [[maybe_unused]] const bool flex_ = ver >= 3;
   error_code = r.read_i16();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 6);
     auto& v_ = api_keys;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -66,7 +66,7 @@ void api_versions_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int
         case 0:
           if (ver >= 3) {
             {
-              const std::int32_t n_ = sd::protocol::wire::read_array_len(sub_, true, false);
+              const std::int32_t n_ = sd::protocol::wire::read_array_len(sub_, true, false, 6);
               auto& v_ = supported_features;
               v_.clear();
               for (std::int32_t i_ = 0; i_ < n_ && sub_.ok(); ++i_) {
@@ -84,7 +84,7 @@ void api_versions_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int
         case 2:
           if (ver >= 3) {
             {
-              const std::int32_t n_ = sd::protocol::wire::read_array_len(sub_, true, false);
+              const std::int32_t n_ = sd::protocol::wire::read_array_len(sub_, true, false, 6);
               auto& v_ = finalized_features;
               v_.clear();
               for (std::int32_t i_ = 0; i_ < n_ && sub_.ok(); ++i_) {

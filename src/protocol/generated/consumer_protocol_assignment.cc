@@ -14,7 +14,7 @@ namespace sd::protocol {
 void consumer_protocol_assignment::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = false;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 6);
     auto& v_ = assigned_partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -51,7 +51,7 @@ void consumer_protocol_assignment::topic_partition::decode(sd::byte_reader& r, [
   [[maybe_unused]] const bool flex_ = false;
   sd::protocol::wire::read_string(r, flex_, topic);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

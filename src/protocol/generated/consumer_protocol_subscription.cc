@@ -14,7 +14,7 @@ namespace sd::protocol {
 void consumer_protocol_subscription::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = false;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 2);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -25,7 +25,7 @@ void consumer_protocol_subscription::decode(sd::byte_reader& r, [[maybe_unused]]
   sd::protocol::wire::read_nullable_bytes(r, flex_, true, user_data);
   if (ver >= 1) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 6);
       auto& v_ = owned_partitions;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -85,7 +85,7 @@ void consumer_protocol_subscription::topic_partition::decode(sd::byte_reader& r,
   }
   if (ver >= 1) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
       auto& v_ = partitions;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -14,7 +14,7 @@ namespace sd::protocol {
 void create_partitions_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = ver >= 2;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 7);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -54,7 +54,7 @@ void create_partitions_request::create_partitions_topic::decode(sd::byte_reader&
   sd::protocol::wire::read_string(r, flex_, name);
   count = r.read_i32();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true, 2);
     if (n_ < 0) { assignments.reset(); } else {
     auto& v_ = assignments.emplace();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -91,7 +91,7 @@ void create_partitions_request::create_partitions_topic::encode([[maybe_unused]]
 void create_partitions_request::create_partitions_topic::create_partitions_assignment::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = ver >= 2;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = broker_ids;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -126,7 +126,7 @@ void create_partitions_response::decode(sd::byte_reader& r, [[maybe_unused]] std
   [[maybe_unused]] const bool flex_ = ver >= 2;
   throttle_time_ms = r.read_i32();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 5);
     auto& v_ = results;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -14,7 +14,7 @@ namespace sd::protocol {
 void create_topics_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = ver >= 5;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 10);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -59,7 +59,7 @@ void create_topics_request::creatable_topic::decode(sd::byte_reader& r, [[maybe_
   num_partitions = r.read_i32();
   replication_factor = r.read_i16();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 6);
     auto& v_ = assignments;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -68,7 +68,7 @@ void create_topics_request::creatable_topic::decode(sd::byte_reader& r, [[maybe_
     }
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = configs;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -112,7 +112,7 @@ void create_topics_request::creatable_topic::creatable_replica_assignment::decod
   [[maybe_unused]] const bool flex_ = ver >= 5;
   partition_index = r.read_i32();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = broker_ids;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -173,7 +173,7 @@ void create_topics_response::decode(sd::byte_reader& r, [[maybe_unused]] std::in
     throttle_time_ms = r.read_i32();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -225,7 +225,7 @@ void create_topics_response::creatable_topic_result::decode(sd::byte_reader& r, 
   }
   if (ver >= 5) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true, 6);
       if (n_ < 0) { configs.reset(); } else {
       auto& v_ = configs.emplace();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -14,7 +14,7 @@ namespace sd::protocol {
 void delete_groups_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = ver >= 2;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 1);
     auto& v_ = groups_names;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -49,7 +49,7 @@ void delete_groups_response::decode(sd::byte_reader& r, [[maybe_unused]] std::in
   [[maybe_unused]] const bool flex_ = ver >= 2;
   throttle_time_ms = r.read_i32();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = results;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -15,7 +15,7 @@ void delete_topics_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int
   [[maybe_unused]] const bool flex_ = ver >= 4;
   if (ver >= 6) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 18);
       auto& v_ = topics;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -26,7 +26,7 @@ void delete_topics_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int
   }
   if (ver <= 5) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 1);
       auto& v_ = topic_names;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -107,7 +107,7 @@ void delete_topics_response::decode(sd::byte_reader& r, [[maybe_unused]] std::in
     throttle_time_ms = r.read_i32();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = responses;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

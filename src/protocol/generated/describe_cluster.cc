@@ -49,7 +49,7 @@ void describe_cluster_response::decode(sd::byte_reader& r, [[maybe_unused]] std:
   sd::protocol::wire::read_string(r, flex_, cluster_id);
   controller_id = r.read_i32();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 11);
     auto& v_ = brokers;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

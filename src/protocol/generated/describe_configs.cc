@@ -14,7 +14,7 @@ namespace sd::protocol {
 void describe_configs_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = ver >= 4;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = resources;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -62,7 +62,7 @@ void describe_configs_request::describe_configs_resource::decode(sd::byte_reader
   resource_type = r.read_i8();
   sd::protocol::wire::read_string(r, flex_, resource_name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true, 1);
     if (n_ < 0) { configuration_keys.reset(); } else {
     auto& v_ = configuration_keys.emplace();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -100,7 +100,7 @@ void describe_configs_response::decode(sd::byte_reader& r, [[maybe_unused]] std:
   [[maybe_unused]] const bool flex_ = ver >= 4;
   throttle_time_ms = r.read_i32();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 7);
     auto& v_ = results;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -139,7 +139,7 @@ void describe_configs_response::describe_configs_result::decode(sd::byte_reader&
   resource_type = r.read_i8();
   sd::protocol::wire::read_string(r, flex_, resource_name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 7);
     auto& v_ = configs;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -188,7 +188,7 @@ void describe_configs_response::describe_configs_result::describe_configs_resour
   is_sensitive = sd::protocol::wire::read_bool(r);
   if (ver >= 1) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
       auto& v_ = synonyms;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

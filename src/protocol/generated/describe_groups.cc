@@ -14,7 +14,7 @@ namespace sd::protocol {
 void describe_groups_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = ver >= 5;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 1);
     auto& v_ = groups;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -57,7 +57,7 @@ void describe_groups_response::decode(sd::byte_reader& r, [[maybe_unused]] std::
     throttle_time_ms = r.read_i32();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 12);
     auto& v_ = groups;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -99,7 +99,7 @@ void describe_groups_response::described_group::decode(sd::byte_reader& r, [[may
   sd::protocol::wire::read_string(r, flex_, protocol_type);
   sd::protocol::wire::read_string(r, flex_, protocol_data);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 7);
     auto& v_ = members;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

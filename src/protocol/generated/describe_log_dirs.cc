@@ -14,7 +14,7 @@ namespace sd::protocol {
 void describe_log_dirs_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = ver >= 2;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true, 3);
     if (n_ < 0) { topics.reset(); } else {
     auto& v_ = topics.emplace();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -50,7 +50,7 @@ void describe_log_dirs_request::describable_log_dir_topic::decode(sd::byte_reade
   [[maybe_unused]] const bool flex_ = ver >= 2;
   sd::protocol::wire::read_string(r, flex_, topic);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -89,7 +89,7 @@ void describe_log_dirs_response::decode(sd::byte_reader& r, [[maybe_unused]] std
     error_code = r.read_i16();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 5);
     auto& v_ = results;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -129,7 +129,7 @@ void describe_log_dirs_response::describe_log_dirs_result::decode(sd::byte_reade
   error_code = r.read_i16();
   sd::protocol::wire::read_string(r, flex_, log_dir);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -178,7 +178,7 @@ void describe_log_dirs_response::describe_log_dirs_result::describe_log_dirs_top
   [[maybe_unused]] const bool flex_ = ver >= 2;
   sd::protocol::wire::read_string(r, flex_, name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 21);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

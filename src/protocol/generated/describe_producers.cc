@@ -14,7 +14,7 @@ namespace sd::protocol {
 void describe_producers_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = true;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -49,7 +49,7 @@ void describe_producers_request::topic_request::decode(sd::byte_reader& r, [[may
   [[maybe_unused]] const bool flex_ = true;
   sd::protocol::wire::read_string(r, flex_, name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = partition_indexes;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -85,7 +85,7 @@ void describe_producers_response::decode(sd::byte_reader& r, [[maybe_unused]] st
   [[maybe_unused]] const bool flex_ = true;
   throttle_time_ms = r.read_i32();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -121,7 +121,7 @@ void describe_producers_response::topic_response::decode(sd::byte_reader& r, [[m
   [[maybe_unused]] const bool flex_ = true;
   sd::protocol::wire::read_string(r, flex_, name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 9);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -159,7 +159,7 @@ void describe_producers_response::topic_response::partition_response::decode(sd:
   error_code = r.read_i16();
   sd::protocol::wire::read_nullable_string(r, flex_, true, error_message);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 37);
     auto& v_ = active_producers;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

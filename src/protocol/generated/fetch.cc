@@ -31,7 +31,7 @@ void fetch_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver
     session_epoch = r.read_i32();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -41,7 +41,7 @@ void fetch_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver
   }
   if (ver >= 7) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
       auto& v_ = forgotten_topics_data;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -177,7 +177,7 @@ void fetch_request::fetch_topic::decode(sd::byte_reader& r, [[maybe_unused]] std
     sd::protocol::wire::read_uuid(r, topic_id);
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 16);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -286,7 +286,7 @@ void fetch_request::forgotten_topic::decode(sd::byte_reader& r, [[maybe_unused]]
   }
   if (ver >= 7) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
       auto& v_ = partitions;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -338,7 +338,7 @@ void fetch_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ve
     session_id = r.read_i32();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = responses;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -355,7 +355,7 @@ void fetch_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ve
         case 0:
           if (ver >= 16) {
             {
-              const std::int32_t n_ = sd::protocol::wire::read_array_len(sub_, true, false);
+              const std::int32_t n_ = sd::protocol::wire::read_array_len(sub_, true, false, 11);
               auto& v_ = node_endpoints;
               v_.clear();
               for (std::int32_t i_ = 0; i_ < n_ && sub_.ok(); ++i_) {
@@ -419,7 +419,7 @@ void fetch_response::fetchable_topic_response::decode(sd::byte_reader& r, [[mayb
     sd::protocol::wire::read_uuid(r, topic_id);
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 18);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -469,7 +469,7 @@ void fetch_response::fetchable_topic_response::partition_data::decode(sd::byte_r
   }
   if (ver >= 4) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true, 16);
       if (n_ < 0) { aborted_transactions.reset(); } else {
       auto& v_ = aborted_transactions.emplace();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

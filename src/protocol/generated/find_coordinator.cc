@@ -21,7 +21,7 @@ void find_coordinator_request::decode(sd::byte_reader& r, [[maybe_unused]] std::
   }
   if (ver >= 4) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 1);
       auto& v_ = coordinator_keys;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -83,7 +83,7 @@ void find_coordinator_response::decode(sd::byte_reader& r, [[maybe_unused]] std:
   }
   if (ver >= 4) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 14);
       auto& v_ = coordinators;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -24,7 +24,7 @@ void join_group_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_
   }
   sd::protocol::wire::read_string(r, flex_, protocol_type);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = protocols;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -111,7 +111,7 @@ void join_group_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int16
   }
   sd::protocol::wire::read_string(r, flex_, member_id);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = members;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

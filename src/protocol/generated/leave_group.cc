@@ -19,7 +19,7 @@ void leave_group_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16
   }
   if (ver >= 3) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
       auto& v_ = members;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -102,7 +102,7 @@ void leave_group_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int1
   error_code = r.read_i16();
   if (ver >= 3) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 5);
       auto& v_ = members;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -15,7 +15,7 @@ void list_groups_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16
   [[maybe_unused]] const bool flex_ = ver >= 3;
   if (ver >= 4) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 1);
       auto& v_ = states_filter;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -26,7 +26,7 @@ void list_groups_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16
   }
   if (ver >= 5) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 1);
       auto& v_ = types_filter;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -75,7 +75,7 @@ void list_groups_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int1
   }
   error_code = r.read_i16();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = groups;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

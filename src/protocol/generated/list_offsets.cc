@@ -18,7 +18,7 @@ void list_offsets_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int1
     isolation_level = r.read_i8();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -63,7 +63,7 @@ void list_offsets_request::list_offsets_topic::decode(sd::byte_reader& r, [[mayb
   [[maybe_unused]] const bool flex_ = ver >= 6;
   sd::protocol::wire::read_string(r, flex_, name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 12);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -136,7 +136,7 @@ void list_offsets_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int
     throttle_time_ms = r.read_i32();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -174,7 +174,7 @@ void list_offsets_response::list_offsets_topic_response::decode(sd::byte_reader&
   [[maybe_unused]] const bool flex_ = ver >= 6;
   sd::protocol::wire::read_string(r, flex_, name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 10);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -212,7 +212,7 @@ void list_offsets_response::list_offsets_topic_response::list_offsets_partition_
   error_code = r.read_i16();
   if (ver == 0) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 8);
       auto& v_ = old_style_offsets;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -14,7 +14,7 @@ namespace sd::protocol {
 void metadata_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = ver >= 9;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, ver >= 1);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, ver >= 1, 2);
     if (n_ < 0) { topics.reset(); } else {
     auto& v_ = topics.emplace();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -97,7 +97,7 @@ void metadata_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t
     throttle_time_ms = r.read_i32();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 10);
     auto& v_ = brokers;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -112,7 +112,7 @@ void metadata_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t
     controller_id = r.read_i32();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 8);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -206,7 +206,7 @@ void metadata_response::metadata_response_topic::decode(sd::byte_reader& r, [[ma
     is_internal = sd::protocol::wire::read_bool(r);
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 18);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -260,7 +260,7 @@ void metadata_response::metadata_response_topic::metadata_response_partition::de
     leader_epoch = r.read_i32();
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = replica_nodes;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -269,7 +269,7 @@ void metadata_response::metadata_response_topic::metadata_response_partition::de
     }
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = isr_nodes;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -279,7 +279,7 @@ void metadata_response::metadata_response_topic::metadata_response_partition::de
   }
   if (ver >= 5) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
       auto& v_ = offline_replicas;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

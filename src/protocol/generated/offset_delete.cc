@@ -15,7 +15,7 @@ void offset_delete_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int
   [[maybe_unused]] const bool flex_ = false;
   sd::protocol::wire::read_string(r, flex_, group_id);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 6);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -51,7 +51,7 @@ void offset_delete_request::offset_delete_request_topic::decode(sd::byte_reader&
   [[maybe_unused]] const bool flex_ = false;
   sd::protocol::wire::read_string(r, flex_, name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -109,7 +109,7 @@ void offset_delete_response::decode(sd::byte_reader& r, [[maybe_unused]] std::in
   error_code = r.read_i16();
   throttle_time_ms = r.read_i32();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 6);
     auto& v_ = topics;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -146,7 +146,7 @@ void offset_delete_response::offset_delete_response_topic::decode(sd::byte_reade
   [[maybe_unused]] const bool flex_ = false;
   sd::protocol::wire::read_string(r, flex_, name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 6);
     auto& v_ = partitions;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -18,7 +18,7 @@ void offset_fetch_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int1
   }
   if (ver <= 7) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, ver >= 2);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, ver >= 2, 3);
       if (n_ < 0) { topics.reset(); } else {
       auto& v_ = topics.emplace();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -30,7 +30,7 @@ void offset_fetch_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int1
   }
   if (ver >= 8) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
       auto& v_ = groups;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -88,7 +88,7 @@ void offset_fetch_request::offset_fetch_request_topic::decode(sd::byte_reader& r
   }
   if (ver <= 7) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
       auto& v_ = partition_indexes;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -138,7 +138,7 @@ void offset_fetch_request::offset_fetch_request_group::decode(sd::byte_reader& r
   }
   if (ver >= 8) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, true, 3);
       if (n_ < 0) { topics.reset(); } else {
       auto& v_ = topics.emplace();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -189,7 +189,7 @@ void offset_fetch_request::offset_fetch_request_group::offset_fetch_request_topi
   }
   if (ver >= 8) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 4);
       auto& v_ = partition_indexes;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -233,7 +233,7 @@ void offset_fetch_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int
   }
   if (ver <= 7) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
       auto& v_ = topics;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -247,7 +247,7 @@ void offset_fetch_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int
   }
   if (ver >= 8) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 5);
       auto& v_ = groups;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -302,7 +302,7 @@ void offset_fetch_response::offset_fetch_response_topic::decode(sd::byte_reader&
   }
   if (ver <= 7) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 16);
       auto& v_ = partitions;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -395,7 +395,7 @@ void offset_fetch_response::offset_fetch_response_group::decode(sd::byte_reader&
   }
   if (ver >= 8) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
       auto& v_ = topics;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -445,7 +445,7 @@ void offset_fetch_response::offset_fetch_response_group::offset_fetch_response_t
   }
   if (ver >= 8) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 20);
       auto& v_ = partitions;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -19,7 +19,7 @@ void produce_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t v
   acks = r.read_i16();
   timeout_ms = r.read_i32();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = topic_data;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -59,7 +59,7 @@ void produce_request::topic_produce_data::decode(sd::byte_reader& r, [[maybe_unu
   [[maybe_unused]] const bool flex_ = ver >= 9;
   sd::protocol::wire::read_string(r, flex_, name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 6);
     auto& v_ = partition_data;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -117,7 +117,7 @@ void produce_request::topic_produce_data::partition_produce_data::encode([[maybe
 void produce_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t ver) {
   [[maybe_unused]] const bool flex_ = ver >= 9;
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = responses;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -137,7 +137,7 @@ void produce_response::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_t 
         case 0:
           if (ver >= 10) {
             {
-              const std::int32_t n_ = sd::protocol::wire::read_array_len(sub_, true, false);
+              const std::int32_t n_ = sd::protocol::wire::read_array_len(sub_, true, false, 11);
               auto& v_ = node_endpoints;
               v_.clear();
               for (std::int32_t i_ = 0; i_ < n_ && sub_.ok(); ++i_) {
@@ -190,7 +190,7 @@ void produce_response::topic_produce_response::decode(sd::byte_reader& r, [[mayb
   [[maybe_unused]] const bool flex_ = ver >= 9;
   sd::protocol::wire::read_string(r, flex_, name);
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 14);
     auto& v_ = partition_responses;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {
@@ -235,7 +235,7 @@ void produce_response::topic_produce_response::partition_produce_response::decod
   }
   if (ver >= 8) {
     {
-      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+      const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 6);
       auto& v_ = record_errors;
       v_.clear();
       for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -36,7 +36,7 @@ void sasl_handshake_response::decode(sd::byte_reader& r, [[maybe_unused]] std::i
   [[maybe_unused]] const bool flex_ = false;
   error_code = r.read_i16();
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 2);
     auto& v_ = mechanisms;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

@@ -26,7 +26,7 @@ void sync_group_request::decode(sd::byte_reader& r, [[maybe_unused]] std::int16_
     sd::protocol::wire::read_nullable_string(r, flex_, true, protocol_name);
   }
   {
-    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false);
+    const std::int32_t n_ = sd::protocol::wire::read_array_len(r, flex_, false, 3);
     auto& v_ = assignments;
     v_.clear();
     for (std::int32_t i_ = 0; i_ < n_ && r.ok(); ++i_) {

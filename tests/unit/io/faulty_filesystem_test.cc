@@ -119,6 +119,22 @@ TEST_F(Faults, ConfigFromEnvironment) {
   EXPECT_FALSE(fault_config::from_env().any());
 }
 
+TEST(FaultsFromEnv, ProcessFilesystemHonoursTheEnvironment) {
+  // First call in this process decides; with a throttle set it must be the faulty wrapper.
+  ::setenv("STREAMDOWN_FAULT_WRITE_BPS", "500000000", 1);
+  filesystem& fs = filesystem_from_env();
+  ::unsetenv("STREAMDOWN_FAULT_WRITE_BPS");
+  EXPECT_NE(&fs, &posix_filesystem());
+  ASSERT_NE(dynamic_cast<faulty_filesystem*>(&fs), nullptr);
+  test::temp_dir dir;
+  auto f = fs.open(dir / "a", open_mode::create_new);
+  ASSERT_TRUE(f);
+  bytes data(1000, 1);
+  ASSERT_TRUE(write_all(**f, file_pos(0), data));
+  EXPECT_EQ(dynamic_cast<faulty_filesystem&>(fs).stats().throttle_ns, 2000u);  // 1000 B at 500 MB/s
+  EXPECT_EQ(&filesystem_from_env(), &fs);  // decided once
+}
+
 TEST_F(Faults, NoFaultMeansPassThrough) {
   faulty_filesystem fs(posix_filesystem(), fault_config{});
   auto f = fs.open(_dir / "p", open_mode::create_new);

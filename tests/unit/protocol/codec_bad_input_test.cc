@@ -119,3 +119,38 @@ TEST(CodecBadInput, DecodeBodyChecksVersionRange) {
 
 }  // namespace
 }  // namespace sd::protocol
+
+#include "protocol/group_protocol.h"
+
+namespace sd::protocol {
+namespace {
+
+TEST(GroupProtocol, VersionedSubscriptionRoundTripsAndNewerVersionsParse) {
+  consumer_protocol_subscription s;
+  s.topics = {"a", "b"};
+  s.user_data = sd::bytes{1, 2};
+  s.owned_partitions.push_back({"a", {0, 1}});
+  auto b = encode_versioned(s, 1);
+  consumer_protocol_subscription back;
+  auto v = decode_versioned(b, back);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(*v, 1);
+  EXPECT_EQ(back, s);
+  // A future version 9 with extra trailing fields parses as our newest version.
+  consumer_protocol_subscription s3 = s;
+  s3.generation_id = 5;
+  s3.rack_id = "r";
+  auto b3 = encode_versioned(s3, consumer_protocol_subscription::max_version);
+  store_be<std::int16_t>(b3.data(), 9);
+  b3.push_back(0x42);
+  consumer_protocol_subscription back3;
+  auto v3 = decode_versioned(b3, back3);
+  ASSERT_TRUE(v3.has_value());
+  EXPECT_EQ(*v3, 9);
+  EXPECT_EQ(back3, s3);
+  sd::bytes neg{0xff, 0xff};
+  EXPECT_FALSE(decode_versioned(neg, back).has_value());
+}
+
+}  // namespace
+}  // namespace sd::protocol

@@ -30,7 +30,7 @@ void round_trip_all_versions(counts& c) {
   ++c.messages;
   for (std::int16_t v = M::min_version; v <= M::max_version; ++v) {
     ++c.versions;
-    for (int seed = 0; seed < 4; ++seed) {
+    for (int seed = -1; seed < 4; ++seed) {
       M m;
       testing::fill(m, v, seed);
       sd::bytes enc = encode_flat(m, v);

@@ -29,7 +29,8 @@ TEST(Header, VersionsFollowFlexibleTable) {
 }
 
 // ApiVersions v3 as kcat 1.7.1 / librdkafka 2.0.2 sends it: header v2 (int16 client id, empty tag buffer),
-// compact-string body, empty tag buffer.
+// compact-string body, empty tag buffer. These bytes were captured from `kcat -L` against a listening socket:
+// 000000240012000300000001000772646b61666b61000b6c696272646b61666b6106322e302e3200
 TEST(Golden, ApiVersionsV3RequestAsKcatSendsIt) {
   sd::bytes expected{0x00, 0x00, 0x00, 0x24,  // size 36
                      0x00, 0x12, 0x00, 0x03,  // api key 18, version 3

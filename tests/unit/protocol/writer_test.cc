@@ -92,3 +92,20 @@ TEST(Writer, CompactEncodings) {
 
 }  // namespace
 }  // namespace sd::protocol
+
+namespace sd::protocol {
+namespace {
+
+TEST(Writer, OverlongNonCompactStringIsCutNotWrapped) {
+  writer w;
+  w.write_string(std::string(40000, 'x'), false);
+  auto b = std::move(w).finish().flatten().value();
+  ASSERT_EQ(b.size(), 2u + 0x7fff);
+  EXPECT_EQ(load_be<std::int16_t>(b.data()), 0x7fff);
+  writer c;
+  c.write_string(std::string(40000, 'x'), true);
+  EXPECT_EQ(c.size(), 3u + 40000u);  // compact strings carry any length
+}
+
+}  // namespace
+}  // namespace sd::protocol

@@ -3,7 +3,8 @@
 // Do not edit: change the generator and run tools/kafka_codegen/regenerate.sh. Test helper.
 #pragma once
 // fill(message, ver, seed): sets every field present at `ver` to a seed-derived value (nullable fields are
-// null for some seeds, arrays have 1 or 2 elements). Used by the round-trip tests.
+// null for some seeds, arrays have 1 or 2 elements). A negative seed gives the smallest encoding: empty
+// strings and bytes, non-null values, one minimal element per array. Used by the round-trip tests.
 
 #include <cstdint>
 #include <string>
@@ -195,10 +196,10 @@ inline void fill(sd::protocol::consumer_protocol_assignment::topic_partition& m,
 
 inline void fill(sd::protocol::api_versions_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 3) {
-    m.client_software_name = "s" + std::to_string(seed) + "_1";
+    m.client_software_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 3) {
-    m.client_software_version = "s" + std::to_string(seed) + "_2";
+    m.client_software_version = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
 }
 
@@ -210,9 +211,9 @@ inline void fill(sd::protocol::api_versions_response& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.api_keys;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -223,9 +224,9 @@ inline void fill(sd::protocol::api_versions_response& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.supported_features;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 4);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
       }
     }
   }
@@ -236,9 +237,9 @@ inline void fill(sd::protocol::api_versions_response& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.finalized_features;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 6);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 6);
       }
     }
   }
@@ -261,7 +262,7 @@ inline void fill(sd::protocol::api_versions_response::api_version& m, [[maybe_un
 
 inline void fill(sd::protocol::api_versions_response::supported_feature_key& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 3) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 3) {
     m.min_version = static_cast<std::int16_t>(seed * 37 + 2);
@@ -273,7 +274,7 @@ inline void fill(sd::protocol::api_versions_response::supported_feature_key& m, 
 
 inline void fill(sd::protocol::api_versions_response::finalized_feature_key& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 3) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 3) {
     m.max_version_level = static_cast<std::int16_t>(seed * 37 + 2);
@@ -285,12 +286,12 @@ inline void fill(sd::protocol::api_versions_response::finalized_feature_key& m, 
 
 inline void fill(sd::protocol::metadata_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    if ((ver >= 1) && (seed + 1) % 3 == 2) { m.topics.reset(); } else {
+    if ((ver >= 1) && seed >= 0 && (seed + 1) % 3 == 2) { m.topics.reset(); } else {
       auto& v_ = m.topics.emplace();
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -310,7 +311,7 @@ inline void fill(sd::protocol::metadata_request::metadata_request_topic& m, [[ma
     for (std::size_t b_ = 0; b_ < m.topic_id.size(); ++b_) m.topic_id[b_] = static_cast<std::uint8_t>(seed + 1 + b_);
   }
   if (true) {
-    if ((ver >= 10) && (seed + 2) % 3 == 2) { m.name.reset(); } else { m.name = "s" + std::to_string(seed) + "_2"; }
+    if ((ver >= 10) && seed >= 0 && (seed + 2) % 3 == 2) { m.name.reset(); } else { m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
 }
 
@@ -322,14 +323,14 @@ inline void fill(sd::protocol::metadata_response& m, [[maybe_unused]] std::int16
     {
       auto& v_ = m.brokers;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
   if (ver >= 2) {
-    if ((ver >= 2) && (seed + 3) % 3 == 2) { m.cluster_id.reset(); } else { m.cluster_id = "s" + std::to_string(seed) + "_3"; }
+    if ((ver >= 2) && seed >= 0 && (seed + 3) % 3 == 2) { m.cluster_id.reset(); } else { m.cluster_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
   }
   if (ver >= 1) {
     m.controller_id = static_cast<std::int32_t>(seed * 37 + 4);
@@ -338,9 +339,9 @@ inline void fill(sd::protocol::metadata_response& m, [[maybe_unused]] std::int16
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 5);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 5);
       }
     }
   }
@@ -354,13 +355,13 @@ inline void fill(sd::protocol::metadata_response::metadata_response_broker& m, [
     m.node_id = static_cast<std::int32_t>(seed * 37 + 1);
   }
   if (true) {
-    m.host = "s" + std::to_string(seed) + "_2";
+    m.host = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (true) {
     m.port = static_cast<std::int32_t>(seed * 37 + 3);
   }
   if (ver >= 1) {
-    if ((ver >= 1) && (seed + 4) % 3 == 2) { m.rack.reset(); } else { m.rack = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 1) && seed >= 0 && (seed + 4) % 3 == 2) { m.rack.reset(); } else { m.rack = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
 }
 
@@ -369,7 +370,7 @@ inline void fill(sd::protocol::metadata_response::metadata_response_topic& m, [[
     m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
   }
   if (true) {
-    if ((ver >= 12) && (seed + 2) % 3 == 2) { m.name.reset(); } else { m.name = "s" + std::to_string(seed) + "_2"; }
+    if ((ver >= 12) && seed >= 0 && (seed + 2) % 3 == 2) { m.name.reset(); } else { m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (ver >= 10) {
     for (std::size_t b_ = 0; b_ < m.topic_id.size(); ++b_) m.topic_id[b_] = static_cast<std::uint8_t>(seed + 3 + b_);
@@ -381,9 +382,9 @@ inline void fill(sd::protocol::metadata_response::metadata_response_topic& m, [[
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 5);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 5);
       }
     }
   }
@@ -409,9 +410,9 @@ inline void fill(sd::protocol::metadata_response::metadata_response_topic::metad
     {
       auto& v_ = m.replica_nodes;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 5);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 5);
       }
     }
   }
@@ -419,9 +420,9 @@ inline void fill(sd::protocol::metadata_response::metadata_response_topic::metad
     {
       auto& v_ = m.isr_nodes;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 6);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 6);
       }
     }
   }
@@ -429,9 +430,9 @@ inline void fill(sd::protocol::metadata_response::metadata_response_topic::metad
     {
       auto& v_ = m.offline_replicas;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 7);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 7);
       }
     }
   }
@@ -439,7 +440,7 @@ inline void fill(sd::protocol::metadata_response::metadata_response_topic::metad
 
 inline void fill(sd::protocol::produce_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 3) {
-    if ((ver >= 3) && (seed + 1) % 3 == 2) { m.transactional_id.reset(); } else { m.transactional_id = "s" + std::to_string(seed) + "_1"; }
+    if ((ver >= 3) && seed >= 0 && (seed + 1) % 3 == 2) { m.transactional_id.reset(); } else { m.transactional_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1"; }
   }
   if (true) {
     m.acks = static_cast<std::int16_t>(seed * 37 + 2);
@@ -451,9 +452,9 @@ inline void fill(sd::protocol::produce_request& m, [[maybe_unused]] std::int16_t
     {
       auto& v_ = m.topic_data;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 4);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
       }
     }
   }
@@ -461,15 +462,15 @@ inline void fill(sd::protocol::produce_request& m, [[maybe_unused]] std::int16_t
 
 inline void fill(sd::protocol::produce_request::topic_produce_data& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partition_data;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -482,8 +483,8 @@ inline void fill(sd::protocol::produce_request::topic_produce_data::partition_pr
   if (true) {
     {
       static std::uint8_t buf_[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-      m.records.is_null = (true) && (seed + 2) % 3 == 2;
-      if (!m.records.is_null) m.records.data = sd::mutable_byte_span(buf_, static_cast<std::size_t>(seed % 10));
+      m.records.is_null = (true) && seed >= 0 && (seed + 2) % 3 == 2;
+      if (!m.records.is_null) m.records.data = sd::mutable_byte_span(buf_, seed < 0 ? 0u : static_cast<std::size_t>(seed % 10));
     }
   }
 }
@@ -493,9 +494,9 @@ inline void fill(sd::protocol::produce_response& m, [[maybe_unused]] std::int16_
     {
       auto& v_ = m.responses;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -506,9 +507,9 @@ inline void fill(sd::protocol::produce_response& m, [[maybe_unused]] std::int16_
     {
       auto& v_ = m.node_endpoints;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -516,15 +517,15 @@ inline void fill(sd::protocol::produce_response& m, [[maybe_unused]] std::int16_
 
 inline void fill(sd::protocol::produce_response::topic_produce_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partition_responses;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -550,17 +551,17 @@ inline void fill(sd::protocol::produce_response::topic_produce_response::partiti
     {
       auto& v_ = m.record_errors;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 6);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 6);
       }
     }
   }
   if (ver >= 8) {
-    if ((ver >= 8) && (seed + 7) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_7"; }
+    if ((ver >= 8) && seed >= 0 && (seed + 7) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_7"; }
   }
   if (ver >= 10) {
-    fill(m.current_leader, ver, seed + 8);
+    fill(m.current_leader, ver, seed < 0 ? seed : seed + 8);
   }
 }
 
@@ -569,7 +570,7 @@ inline void fill(sd::protocol::produce_response::topic_produce_response::partiti
     m.batch_index = static_cast<std::int32_t>(seed * 37 + 1);
   }
   if (ver >= 8) {
-    if ((ver >= 8) && (seed + 2) % 3 == 2) { m.batch_index_error_message.reset(); } else { m.batch_index_error_message = "s" + std::to_string(seed) + "_2"; }
+    if ((ver >= 8) && seed >= 0 && (seed + 2) % 3 == 2) { m.batch_index_error_message.reset(); } else { m.batch_index_error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
 }
 
@@ -587,25 +588,25 @@ inline void fill(sd::protocol::produce_response::node_endpoint& m, [[maybe_unuse
     m.node_id = static_cast<std::int32_t>(seed * 37 + 1);
   }
   if (ver >= 10) {
-    m.host = "s" + std::to_string(seed) + "_2";
+    m.host = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (ver >= 10) {
     m.port = static_cast<std::int32_t>(seed * 37 + 3);
   }
   if (ver >= 10) {
-    if ((ver >= 10) && (seed + 4) % 3 == 2) { m.rack.reset(); } else { m.rack = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 10) && seed >= 0 && (seed + 4) % 3 == 2) { m.rack.reset(); } else { m.rack = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
 }
 
 inline void fill(sd::protocol::fetch_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 12) {
-    if ((ver >= 12) && (seed + 1) % 3 == 2) { m.cluster_id.reset(); } else { m.cluster_id = "s" + std::to_string(seed) + "_1"; }
+    if ((ver >= 12) && seed >= 0 && (seed + 1) % 3 == 2) { m.cluster_id.reset(); } else { m.cluster_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1"; }
   }
   if (ver <= 14) {
     m.replica_id = static_cast<std::int32_t>(seed * 37 + 2);
   }
   if (ver >= 15) {
-    fill(m.replica_state, ver, seed + 3);
+    fill(m.replica_state, ver, seed < 0 ? seed : seed + 3);
   }
   if (true) {
     m.max_wait_ms = static_cast<std::int32_t>(seed * 37 + 4);
@@ -629,9 +630,9 @@ inline void fill(sd::protocol::fetch_request& m, [[maybe_unused]] std::int16_t v
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 10);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 10);
       }
     }
   }
@@ -639,14 +640,14 @@ inline void fill(sd::protocol::fetch_request& m, [[maybe_unused]] std::int16_t v
     {
       auto& v_ = m.forgotten_topics_data;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 11);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 11);
       }
     }
   }
   if (ver >= 11) {
-    m.rack_id = "s" + std::to_string(seed) + "_12";
+    m.rack_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_12";
   }
 }
 
@@ -661,7 +662,7 @@ inline void fill(sd::protocol::fetch_request::replica_state_data& m, [[maybe_unu
 
 inline void fill(sd::protocol::fetch_request::fetch_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver <= 12) {
-    m.topic = "s" + std::to_string(seed) + "_1";
+    m.topic = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 13) {
     for (std::size_t b_ = 0; b_ < m.topic_id.size(); ++b_) m.topic_id[b_] = static_cast<std::uint8_t>(seed + 2 + b_);
@@ -670,9 +671,9 @@ inline void fill(sd::protocol::fetch_request::fetch_topic& m, [[maybe_unused]] s
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -704,7 +705,7 @@ inline void fill(sd::protocol::fetch_request::fetch_topic::fetch_partition& m, [
 
 inline void fill(sd::protocol::fetch_request::forgotten_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if ((ver >= 7 && ver <= 12)) {
-    m.topic = "s" + std::to_string(seed) + "_1";
+    m.topic = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 13) {
     for (std::size_t b_ = 0; b_ < m.topic_id.size(); ++b_) m.topic_id[b_] = static_cast<std::uint8_t>(seed + 2 + b_);
@@ -713,9 +714,9 @@ inline void fill(sd::protocol::fetch_request::forgotten_topic& m, [[maybe_unused
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 3);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 3);
       }
     }
   }
@@ -735,9 +736,9 @@ inline void fill(sd::protocol::fetch_response& m, [[maybe_unused]] std::int16_t 
     {
       auto& v_ = m.responses;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 4);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
       }
     }
   }
@@ -745,9 +746,9 @@ inline void fill(sd::protocol::fetch_response& m, [[maybe_unused]] std::int16_t 
     {
       auto& v_ = m.node_endpoints;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 5);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 5);
       }
     }
   }
@@ -755,7 +756,7 @@ inline void fill(sd::protocol::fetch_response& m, [[maybe_unused]] std::int16_t 
 
 inline void fill(sd::protocol::fetch_response::fetchable_topic_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver <= 12) {
-    m.topic = "s" + std::to_string(seed) + "_1";
+    m.topic = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 13) {
     for (std::size_t b_ = 0; b_ < m.topic_id.size(); ++b_) m.topic_id[b_] = static_cast<std::uint8_t>(seed + 2 + b_);
@@ -764,9 +765,9 @@ inline void fill(sd::protocol::fetch_response::fetchable_topic_response& m, [[ma
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -789,21 +790,21 @@ inline void fill(sd::protocol::fetch_response::fetchable_topic_response::partiti
     m.log_start_offset = static_cast<std::int64_t>(seed * 37 + 5);
   }
   if (ver >= 12) {
-    fill(m.diverging_epoch, ver, seed + 6);
+    fill(m.diverging_epoch, ver, seed < 0 ? seed : seed + 6);
   }
   if (ver >= 12) {
-    fill(m.current_leader, ver, seed + 7);
+    fill(m.current_leader, ver, seed < 0 ? seed : seed + 7);
   }
   if (ver >= 12) {
-    fill(m.snapshot_id, ver, seed + 8);
+    fill(m.snapshot_id, ver, seed < 0 ? seed : seed + 8);
   }
   if (ver >= 4) {
-    if ((ver >= 4) && (seed + 9) % 3 == 2) { m.aborted_transactions.reset(); } else {
+    if ((ver >= 4) && seed >= 0 && (seed + 9) % 3 == 2) { m.aborted_transactions.reset(); } else {
       auto& v_ = m.aborted_transactions.emplace();
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 9);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 9);
       }
     }
   }
@@ -813,8 +814,8 @@ inline void fill(sd::protocol::fetch_response::fetchable_topic_response::partiti
   if (true) {
     {
       static std::uint8_t buf_[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-      m.records.is_null = (true) && (seed + 11) % 3 == 2;
-      if (!m.records.is_null) m.records.data = sd::mutable_byte_span(buf_, static_cast<std::size_t>(seed % 10));
+      m.records.is_null = (true) && seed >= 0 && (seed + 11) % 3 == 2;
+      if (!m.records.is_null) m.records.data = sd::mutable_byte_span(buf_, seed < 0 ? 0u : static_cast<std::size_t>(seed % 10));
     }
   }
 }
@@ -860,13 +861,13 @@ inline void fill(sd::protocol::fetch_response::node_endpoint& m, [[maybe_unused]
     m.node_id = static_cast<std::int32_t>(seed * 37 + 1);
   }
   if (ver >= 16) {
-    m.host = "s" + std::to_string(seed) + "_2";
+    m.host = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (ver >= 16) {
     m.port = static_cast<std::int32_t>(seed * 37 + 3);
   }
   if (ver >= 16) {
-    if ((ver >= 16) && (seed + 4) % 3 == 2) { m.rack.reset(); } else { m.rack = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 16) && seed >= 0 && (seed + 4) % 3 == 2) { m.rack.reset(); } else { m.rack = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
 }
 
@@ -881,9 +882,9 @@ inline void fill(sd::protocol::list_offsets_request& m, [[maybe_unused]] std::in
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -894,15 +895,15 @@ inline void fill(sd::protocol::list_offsets_request& m, [[maybe_unused]] std::in
 
 inline void fill(sd::protocol::list_offsets_request::list_offsets_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -931,9 +932,9 @@ inline void fill(sd::protocol::list_offsets_response& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -941,15 +942,15 @@ inline void fill(sd::protocol::list_offsets_response& m, [[maybe_unused]] std::i
 
 inline void fill(sd::protocol::list_offsets_response::list_offsets_topic_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -966,9 +967,9 @@ inline void fill(sd::protocol::list_offsets_response::list_offsets_topic_respons
     {
       auto& v_ = m.old_style_offsets;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int64_t>((seed + 1 + i_) * 37 + 3);
+        e_ = static_cast<std::int64_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 3);
       }
     }
   }
@@ -988,9 +989,9 @@ inline void fill(sd::protocol::create_topics_request& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -1004,7 +1005,7 @@ inline void fill(sd::protocol::create_topics_request& m, [[maybe_unused]] std::i
 
 inline void fill(sd::protocol::create_topics_request::creatable_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     m.num_partitions = static_cast<std::int32_t>(seed * 37 + 2);
@@ -1016,9 +1017,9 @@ inline void fill(sd::protocol::create_topics_request::creatable_topic& m, [[mayb
     {
       auto& v_ = m.assignments;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 4);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
       }
     }
   }
@@ -1026,9 +1027,9 @@ inline void fill(sd::protocol::create_topics_request::creatable_topic& m, [[mayb
     {
       auto& v_ = m.configs;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 5);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 5);
       }
     }
   }
@@ -1042,9 +1043,9 @@ inline void fill(sd::protocol::create_topics_request::creatable_topic::creatable
     {
       auto& v_ = m.broker_ids;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 2);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
       }
     }
   }
@@ -1052,10 +1053,10 @@ inline void fill(sd::protocol::create_topics_request::creatable_topic::creatable
 
 inline void fill(sd::protocol::create_topics_request::creatable_topic::creatable_topic_config& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
-    if ((true) && (seed + 2) % 3 == 2) { m.value.reset(); } else { m.value = "s" + std::to_string(seed) + "_2"; }
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.value.reset(); } else { m.value = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
 }
 
@@ -1067,9 +1068,9 @@ inline void fill(sd::protocol::create_topics_response& m, [[maybe_unused]] std::
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -1077,7 +1078,7 @@ inline void fill(sd::protocol::create_topics_response& m, [[maybe_unused]] std::
 
 inline void fill(sd::protocol::create_topics_response::creatable_topic_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 7) {
     for (std::size_t b_ = 0; b_ < m.topic_id.size(); ++b_) m.topic_id[b_] = static_cast<std::uint8_t>(seed + 2 + b_);
@@ -1086,7 +1087,7 @@ inline void fill(sd::protocol::create_topics_response::creatable_topic_result& m
     m.error_code = static_cast<std::int16_t>(seed * 37 + 3);
   }
   if (ver >= 1) {
-    if ((ver >= 1) && (seed + 4) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 1) && seed >= 0 && (seed + 4) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
   if (ver >= 5) {
     m.topic_config_error_code = static_cast<std::int16_t>(seed * 37 + 5);
@@ -1098,12 +1099,12 @@ inline void fill(sd::protocol::create_topics_response::creatable_topic_result& m
     m.replication_factor = static_cast<std::int16_t>(seed * 37 + 7);
   }
   if (ver >= 5) {
-    if ((ver >= 5) && (seed + 8) % 3 == 2) { m.configs.reset(); } else {
+    if ((ver >= 5) && seed >= 0 && (seed + 8) % 3 == 2) { m.configs.reset(); } else {
       auto& v_ = m.configs.emplace();
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 8);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 8);
       }
     }
   }
@@ -1111,10 +1112,10 @@ inline void fill(sd::protocol::create_topics_response::creatable_topic_result& m
 
 inline void fill(sd::protocol::create_topics_response::creatable_topic_result::creatable_topic_configs& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 5) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 5) {
-    if ((ver >= 5) && (seed + 2) % 3 == 2) { m.value.reset(); } else { m.value = "s" + std::to_string(seed) + "_2"; }
+    if ((ver >= 5) && seed >= 0 && (seed + 2) % 3 == 2) { m.value.reset(); } else { m.value = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (ver >= 5) {
     m.read_only = (seed + 3) % 2 == 0;
@@ -1132,9 +1133,9 @@ inline void fill(sd::protocol::delete_topics_request& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -1142,9 +1143,9 @@ inline void fill(sd::protocol::delete_topics_request& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.topic_names;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = "s" + std::to_string((seed + 1 + i_)) + "_2";
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_2";
       }
     }
   }
@@ -1155,7 +1156,7 @@ inline void fill(sd::protocol::delete_topics_request& m, [[maybe_unused]] std::i
 
 inline void fill(sd::protocol::delete_topics_request::delete_topic_state& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 6) {
-    if ((ver >= 6) && (seed + 1) % 3 == 2) { m.name.reset(); } else { m.name = "s" + std::to_string(seed) + "_1"; }
+    if ((ver >= 6) && seed >= 0 && (seed + 1) % 3 == 2) { m.name.reset(); } else { m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1"; }
   }
   if (ver >= 6) {
     for (std::size_t b_ = 0; b_ < m.topic_id.size(); ++b_) m.topic_id[b_] = static_cast<std::uint8_t>(seed + 2 + b_);
@@ -1170,9 +1171,9 @@ inline void fill(sd::protocol::delete_topics_response& m, [[maybe_unused]] std::
     {
       auto& v_ = m.responses;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -1180,7 +1181,7 @@ inline void fill(sd::protocol::delete_topics_response& m, [[maybe_unused]] std::
 
 inline void fill(sd::protocol::delete_topics_response::deletable_topic_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    if ((ver >= 6) && (seed + 1) % 3 == 2) { m.name.reset(); } else { m.name = "s" + std::to_string(seed) + "_1"; }
+    if ((ver >= 6) && seed >= 0 && (seed + 1) % 3 == 2) { m.name.reset(); } else { m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1"; }
   }
   if (ver >= 6) {
     for (std::size_t b_ = 0; b_ < m.topic_id.size(); ++b_) m.topic_id[b_] = static_cast<std::uint8_t>(seed + 2 + b_);
@@ -1189,7 +1190,7 @@ inline void fill(sd::protocol::delete_topics_response::deletable_topic_result& m
     m.error_code = static_cast<std::int16_t>(seed * 37 + 3);
   }
   if (ver >= 5) {
-    if ((ver >= 5) && (seed + 4) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 5) && seed >= 0 && (seed + 4) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
 }
 
@@ -1198,9 +1199,9 @@ inline void fill(sd::protocol::create_partitions_request& m, [[maybe_unused]] st
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -1214,18 +1215,18 @@ inline void fill(sd::protocol::create_partitions_request& m, [[maybe_unused]] st
 
 inline void fill(sd::protocol::create_partitions_request::create_partitions_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     m.count = static_cast<std::int32_t>(seed * 37 + 2);
   }
   if (true) {
-    if ((true) && (seed + 3) % 3 == 2) { m.assignments.reset(); } else {
+    if ((true) && seed >= 0 && (seed + 3) % 3 == 2) { m.assignments.reset(); } else {
       auto& v_ = m.assignments.emplace();
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -1236,9 +1237,9 @@ inline void fill(sd::protocol::create_partitions_request::create_partitions_topi
     {
       auto& v_ = m.broker_ids;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 1);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 1);
       }
     }
   }
@@ -1252,9 +1253,9 @@ inline void fill(sd::protocol::create_partitions_response& m, [[maybe_unused]] s
     {
       auto& v_ = m.results;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -1262,13 +1263,13 @@ inline void fill(sd::protocol::create_partitions_response& m, [[maybe_unused]] s
 
 inline void fill(sd::protocol::create_partitions_response::create_partitions_topic_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
   }
   if (true) {
-    if ((true) && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_3"; }
+    if ((true) && seed >= 0 && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
   }
 }
 
@@ -1277,9 +1278,9 @@ inline void fill(sd::protocol::describe_configs_request& m, [[maybe_unused]] std
     {
       auto& v_ = m.resources;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -1296,15 +1297,15 @@ inline void fill(sd::protocol::describe_configs_request::describe_configs_resour
     m.resource_type = static_cast<std::int8_t>(seed * 37 + 1);
   }
   if (true) {
-    m.resource_name = "s" + std::to_string(seed) + "_2";
+    m.resource_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (true) {
-    if ((true) && (seed + 3) % 3 == 2) { m.configuration_keys.reset(); } else {
+    if ((true) && seed >= 0 && (seed + 3) % 3 == 2) { m.configuration_keys.reset(); } else {
       auto& v_ = m.configuration_keys.emplace();
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = "s" + std::to_string((seed + 1 + i_)) + "_3";
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_3";
       }
     }
   }
@@ -1318,9 +1319,9 @@ inline void fill(sd::protocol::describe_configs_response& m, [[maybe_unused]] st
     {
       auto& v_ = m.results;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -1331,21 +1332,21 @@ inline void fill(sd::protocol::describe_configs_response::describe_configs_resul
     m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
   }
   if (true) {
-    if ((true) && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_2"; }
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (true) {
     m.resource_type = static_cast<std::int8_t>(seed * 37 + 3);
   }
   if (true) {
-    m.resource_name = "s" + std::to_string(seed) + "_4";
+    m.resource_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4";
   }
   if (true) {
     {
       auto& v_ = m.configs;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 5);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 5);
       }
     }
   }
@@ -1353,10 +1354,10 @@ inline void fill(sd::protocol::describe_configs_response::describe_configs_resul
 
 inline void fill(sd::protocol::describe_configs_response::describe_configs_result::describe_configs_resource_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
-    if ((true) && (seed + 2) % 3 == 2) { m.value.reset(); } else { m.value = "s" + std::to_string(seed) + "_2"; }
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.value.reset(); } else { m.value = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (true) {
     m.read_only = (seed + 3) % 2 == 0;
@@ -1374,9 +1375,9 @@ inline void fill(sd::protocol::describe_configs_response::describe_configs_resul
     {
       auto& v_ = m.synonyms;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 7);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 7);
       }
     }
   }
@@ -1384,16 +1385,16 @@ inline void fill(sd::protocol::describe_configs_response::describe_configs_resul
     m.config_type = static_cast<std::int8_t>(seed * 37 + 8);
   }
   if (ver >= 3) {
-    if ((ver >= 3) && (seed + 9) % 3 == 2) { m.documentation.reset(); } else { m.documentation = "s" + std::to_string(seed) + "_9"; }
+    if ((ver >= 3) && seed >= 0 && (seed + 9) % 3 == 2) { m.documentation.reset(); } else { m.documentation = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_9"; }
   }
 }
 
 inline void fill(sd::protocol::describe_configs_response::describe_configs_result::describe_configs_resource_result::describe_configs_synonym& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 1) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 1) {
-    if ((ver >= 1) && (seed + 2) % 3 == 2) { m.value.reset(); } else { m.value = "s" + std::to_string(seed) + "_2"; }
+    if ((ver >= 1) && seed >= 0 && (seed + 2) % 3 == 2) { m.value.reset(); } else { m.value = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (ver >= 1) {
     m.source = static_cast<std::int8_t>(seed * 37 + 3);
@@ -1405,9 +1406,9 @@ inline void fill(sd::protocol::alter_configs_request& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.resources;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -1421,15 +1422,15 @@ inline void fill(sd::protocol::alter_configs_request::alter_configs_resource& m,
     m.resource_type = static_cast<std::int8_t>(seed * 37 + 1);
   }
   if (true) {
-    m.resource_name = "s" + std::to_string(seed) + "_2";
+    m.resource_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (true) {
     {
       auto& v_ = m.configs;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -1437,10 +1438,10 @@ inline void fill(sd::protocol::alter_configs_request::alter_configs_resource& m,
 
 inline void fill(sd::protocol::alter_configs_request::alter_configs_resource::alterable_config& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
-    if ((true) && (seed + 2) % 3 == 2) { m.value.reset(); } else { m.value = "s" + std::to_string(seed) + "_2"; }
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.value.reset(); } else { m.value = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
 }
 
@@ -1452,9 +1453,9 @@ inline void fill(sd::protocol::alter_configs_response& m, [[maybe_unused]] std::
     {
       auto& v_ = m.responses;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -1465,13 +1466,13 @@ inline void fill(sd::protocol::alter_configs_response::alter_configs_resource_re
     m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
   }
   if (true) {
-    if ((true) && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_2"; }
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (true) {
     m.resource_type = static_cast<std::int8_t>(seed * 37 + 3);
   }
   if (true) {
-    m.resource_name = "s" + std::to_string(seed) + "_4";
+    m.resource_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4";
   }
 }
 
@@ -1480,9 +1481,9 @@ inline void fill(sd::protocol::incremental_alter_configs_request& m, [[maybe_unu
     {
       auto& v_ = m.resources;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -1496,15 +1497,15 @@ inline void fill(sd::protocol::incremental_alter_configs_request::alter_configs_
     m.resource_type = static_cast<std::int8_t>(seed * 37 + 1);
   }
   if (true) {
-    m.resource_name = "s" + std::to_string(seed) + "_2";
+    m.resource_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (true) {
     {
       auto& v_ = m.configs;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -1512,13 +1513,13 @@ inline void fill(sd::protocol::incremental_alter_configs_request::alter_configs_
 
 inline void fill(sd::protocol::incremental_alter_configs_request::alter_configs_resource::alterable_config& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     m.config_operation = static_cast<std::int8_t>(seed * 37 + 2);
   }
   if (true) {
-    if ((true) && (seed + 3) % 3 == 2) { m.value.reset(); } else { m.value = "s" + std::to_string(seed) + "_3"; }
+    if ((true) && seed >= 0 && (seed + 3) % 3 == 2) { m.value.reset(); } else { m.value = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
   }
 }
 
@@ -1530,9 +1531,9 @@ inline void fill(sd::protocol::incremental_alter_configs_response& m, [[maybe_un
     {
       auto& v_ = m.responses;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -1543,13 +1544,13 @@ inline void fill(sd::protocol::incremental_alter_configs_response::alter_configs
     m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
   }
   if (true) {
-    if ((true) && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_2"; }
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (true) {
     m.resource_type = static_cast<std::int8_t>(seed * 37 + 3);
   }
   if (true) {
-    m.resource_name = "s" + std::to_string(seed) + "_4";
+    m.resource_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4";
   }
 }
 
@@ -1558,9 +1559,9 @@ inline void fill(sd::protocol::delete_records_request& m, [[maybe_unused]] std::
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -1571,15 +1572,15 @@ inline void fill(sd::protocol::delete_records_request& m, [[maybe_unused]] std::
 
 inline void fill(sd::protocol::delete_records_request::delete_records_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -1602,9 +1603,9 @@ inline void fill(sd::protocol::delete_records_response& m, [[maybe_unused]] std:
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -1612,15 +1613,15 @@ inline void fill(sd::protocol::delete_records_response& m, [[maybe_unused]] std:
 
 inline void fill(sd::protocol::delete_records_response::delete_records_topic_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -1640,7 +1641,7 @@ inline void fill(sd::protocol::delete_records_response::delete_records_topic_res
 
 inline void fill(sd::protocol::init_producer_id_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    if ((true) && (seed + 1) % 3 == 2) { m.transactional_id.reset(); } else { m.transactional_id = "s" + std::to_string(seed) + "_1"; }
+    if ((true) && seed >= 0 && (seed + 1) % 3 == 2) { m.transactional_id.reset(); } else { m.transactional_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1"; }
   }
   if (true) {
     m.transaction_timeout_ms = static_cast<std::int32_t>(seed * 37 + 2);
@@ -1670,7 +1671,7 @@ inline void fill(sd::protocol::init_producer_id_response& m, [[maybe_unused]] st
 
 inline void fill(sd::protocol::find_coordinator_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver <= 3) {
-    m.key = "s" + std::to_string(seed) + "_1";
+    m.key = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 1) {
     m.key_type = static_cast<std::int8_t>(seed * 37 + 2);
@@ -1679,9 +1680,9 @@ inline void fill(sd::protocol::find_coordinator_request& m, [[maybe_unused]] std
     {
       auto& v_ = m.coordinator_keys;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = "s" + std::to_string((seed + 1 + i_)) + "_3";
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_3";
       }
     }
   }
@@ -1695,13 +1696,13 @@ inline void fill(sd::protocol::find_coordinator_response& m, [[maybe_unused]] st
     m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
   }
   if ((ver >= 1 && ver <= 3)) {
-    if (((ver >= 1 && ver <= 3)) && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_3"; }
+    if (((ver >= 1 && ver <= 3)) && seed >= 0 && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
   }
   if (ver <= 3) {
     m.node_id = static_cast<std::int32_t>(seed * 37 + 4);
   }
   if (ver <= 3) {
-    m.host = "s" + std::to_string(seed) + "_5";
+    m.host = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5";
   }
   if (ver <= 3) {
     m.port = static_cast<std::int32_t>(seed * 37 + 6);
@@ -1710,9 +1711,9 @@ inline void fill(sd::protocol::find_coordinator_response& m, [[maybe_unused]] st
     {
       auto& v_ = m.coordinators;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 7);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 7);
       }
     }
   }
@@ -1720,13 +1721,13 @@ inline void fill(sd::protocol::find_coordinator_response& m, [[maybe_unused]] st
 
 inline void fill(sd::protocol::find_coordinator_response::coordinator& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 4) {
-    m.key = "s" + std::to_string(seed) + "_1";
+    m.key = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 4) {
     m.node_id = static_cast<std::int32_t>(seed * 37 + 2);
   }
   if (ver >= 4) {
-    m.host = "s" + std::to_string(seed) + "_3";
+    m.host = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3";
   }
   if (ver >= 4) {
     m.port = static_cast<std::int32_t>(seed * 37 + 4);
@@ -1735,13 +1736,13 @@ inline void fill(sd::protocol::find_coordinator_response::coordinator& m, [[mayb
     m.error_code = static_cast<std::int16_t>(seed * 37 + 5);
   }
   if (ver >= 4) {
-    if ((ver >= 4) && (seed + 6) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_6"; }
+    if ((ver >= 4) && seed >= 0 && (seed + 6) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_6"; }
   }
 }
 
 inline void fill(sd::protocol::join_group_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     m.session_timeout_ms = static_cast<std::int32_t>(seed * 37 + 2);
@@ -1750,35 +1751,35 @@ inline void fill(sd::protocol::join_group_request& m, [[maybe_unused]] std::int1
     m.rebalance_timeout_ms = static_cast<std::int32_t>(seed * 37 + 3);
   }
   if (true) {
-    m.member_id = "s" + std::to_string(seed) + "_4";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4";
   }
   if (ver >= 5) {
-    if ((ver >= 5) && (seed + 5) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = "s" + std::to_string(seed) + "_5"; }
+    if ((ver >= 5) && seed >= 0 && (seed + 5) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5"; }
   }
   if (true) {
-    m.protocol_type = "s" + std::to_string(seed) + "_6";
+    m.protocol_type = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_6";
   }
   if (true) {
     {
       auto& v_ = m.protocols;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 7);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 7);
       }
     }
   }
   if (ver >= 8) {
-    if ((ver >= 8) && (seed + 8) % 3 == 2) { m.reason.reset(); } else { m.reason = "s" + std::to_string(seed) + "_8"; }
+    if ((ver >= 8) && seed >= 0 && (seed + 8) % 3 == 2) { m.reason.reset(); } else { m.reason = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_8"; }
   }
 }
 
 inline void fill(sd::protocol::join_group_request::join_group_request_protocol& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
-    m.metadata = sd::bytes{static_cast<std::uint8_t>(seed), 2, 0xff};
+    m.metadata = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 2, 0xff};
   }
 }
 
@@ -1793,27 +1794,27 @@ inline void fill(sd::protocol::join_group_response& m, [[maybe_unused]] std::int
     m.generation_id = static_cast<std::int32_t>(seed * 37 + 3);
   }
   if (ver >= 7) {
-    if ((ver >= 7) && (seed + 4) % 3 == 2) { m.protocol_type.reset(); } else { m.protocol_type = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 7) && seed >= 0 && (seed + 4) % 3 == 2) { m.protocol_type.reset(); } else { m.protocol_type = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
   if (true) {
-    if ((ver >= 7) && (seed + 5) % 3 == 2) { m.protocol_name.reset(); } else { m.protocol_name = "s" + std::to_string(seed) + "_5"; }
+    if ((ver >= 7) && seed >= 0 && (seed + 5) % 3 == 2) { m.protocol_name.reset(); } else { m.protocol_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5"; }
   }
   if (true) {
-    m.leader = "s" + std::to_string(seed) + "_6";
+    m.leader = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_6";
   }
   if (ver >= 9) {
     m.skip_assignment = (seed + 7) % 2 == 0;
   }
   if (true) {
-    m.member_id = "s" + std::to_string(seed) + "_8";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_8";
   }
   if (true) {
     {
       auto& v_ = m.members;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 9);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 9);
       }
     }
   }
@@ -1821,42 +1822,42 @@ inline void fill(sd::protocol::join_group_response& m, [[maybe_unused]] std::int
 
 inline void fill(sd::protocol::join_group_response::join_group_response_member& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.member_id = "s" + std::to_string(seed) + "_1";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 5) {
-    if ((ver >= 5) && (seed + 2) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = "s" + std::to_string(seed) + "_2"; }
+    if ((ver >= 5) && seed >= 0 && (seed + 2) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (true) {
-    m.metadata = sd::bytes{static_cast<std::uint8_t>(seed), 3, 0xff};
+    m.metadata = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 3, 0xff};
   }
 }
 
 inline void fill(sd::protocol::sync_group_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     m.generation_id = static_cast<std::int32_t>(seed * 37 + 2);
   }
   if (true) {
-    m.member_id = "s" + std::to_string(seed) + "_3";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3";
   }
   if (ver >= 3) {
-    if ((ver >= 3) && (seed + 4) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 3) && seed >= 0 && (seed + 4) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
   if (ver >= 5) {
-    if ((ver >= 5) && (seed + 5) % 3 == 2) { m.protocol_type.reset(); } else { m.protocol_type = "s" + std::to_string(seed) + "_5"; }
+    if ((ver >= 5) && seed >= 0 && (seed + 5) % 3 == 2) { m.protocol_type.reset(); } else { m.protocol_type = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5"; }
   }
   if (ver >= 5) {
-    if ((ver >= 5) && (seed + 6) % 3 == 2) { m.protocol_name.reset(); } else { m.protocol_name = "s" + std::to_string(seed) + "_6"; }
+    if ((ver >= 5) && seed >= 0 && (seed + 6) % 3 == 2) { m.protocol_name.reset(); } else { m.protocol_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_6"; }
   }
   if (true) {
     {
       auto& v_ = m.assignments;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 7);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 7);
       }
     }
   }
@@ -1864,10 +1865,10 @@ inline void fill(sd::protocol::sync_group_request& m, [[maybe_unused]] std::int1
 
 inline void fill(sd::protocol::sync_group_request::sync_group_request_assignment& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.member_id = "s" + std::to_string(seed) + "_1";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
-    m.assignment = sd::bytes{static_cast<std::uint8_t>(seed), 2, 0xff};
+    m.assignment = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 2, 0xff};
   }
 }
 
@@ -1879,28 +1880,28 @@ inline void fill(sd::protocol::sync_group_response& m, [[maybe_unused]] std::int
     m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
   }
   if (ver >= 5) {
-    if ((ver >= 5) && (seed + 3) % 3 == 2) { m.protocol_type.reset(); } else { m.protocol_type = "s" + std::to_string(seed) + "_3"; }
+    if ((ver >= 5) && seed >= 0 && (seed + 3) % 3 == 2) { m.protocol_type.reset(); } else { m.protocol_type = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
   }
   if (ver >= 5) {
-    if ((ver >= 5) && (seed + 4) % 3 == 2) { m.protocol_name.reset(); } else { m.protocol_name = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 5) && seed >= 0 && (seed + 4) % 3 == 2) { m.protocol_name.reset(); } else { m.protocol_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
   if (true) {
-    m.assignment = sd::bytes{static_cast<std::uint8_t>(seed), 5, 0xff};
+    m.assignment = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 5, 0xff};
   }
 }
 
 inline void fill(sd::protocol::heartbeat_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     m.generation_id = static_cast<std::int32_t>(seed * 37 + 2);
   }
   if (true) {
-    m.member_id = "s" + std::to_string(seed) + "_3";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3";
   }
   if (ver >= 3) {
-    if ((ver >= 3) && (seed + 4) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 3) && seed >= 0 && (seed + 4) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
 }
 
@@ -1915,18 +1916,18 @@ inline void fill(sd::protocol::heartbeat_response& m, [[maybe_unused]] std::int1
 
 inline void fill(sd::protocol::leave_group_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver <= 2) {
-    m.member_id = "s" + std::to_string(seed) + "_2";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (ver >= 3) {
     {
       auto& v_ = m.members;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -1934,13 +1935,13 @@ inline void fill(sd::protocol::leave_group_request& m, [[maybe_unused]] std::int
 
 inline void fill(sd::protocol::leave_group_request::member_identity& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 3) {
-    m.member_id = "s" + std::to_string(seed) + "_1";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 3) {
-    if ((ver >= 3) && (seed + 2) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = "s" + std::to_string(seed) + "_2"; }
+    if ((ver >= 3) && seed >= 0 && (seed + 2) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (ver >= 5) {
-    if ((ver >= 5) && (seed + 3) % 3 == 2) { m.reason.reset(); } else { m.reason = "s" + std::to_string(seed) + "_3"; }
+    if ((ver >= 5) && seed >= 0 && (seed + 3) % 3 == 2) { m.reason.reset(); } else { m.reason = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
   }
 }
 
@@ -1955,9 +1956,9 @@ inline void fill(sd::protocol::leave_group_response& m, [[maybe_unused]] std::in
     {
       auto& v_ = m.members;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -1965,10 +1966,10 @@ inline void fill(sd::protocol::leave_group_response& m, [[maybe_unused]] std::in
 
 inline void fill(sd::protocol::leave_group_response::member_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 3) {
-    m.member_id = "s" + std::to_string(seed) + "_1";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 3) {
-    if ((ver >= 3) && (seed + 2) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = "s" + std::to_string(seed) + "_2"; }
+    if ((ver >= 3) && seed >= 0 && (seed + 2) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (ver >= 3) {
     m.error_code = static_cast<std::int16_t>(seed * 37 + 3);
@@ -1977,16 +1978,16 @@ inline void fill(sd::protocol::leave_group_response::member_response& m, [[maybe
 
 inline void fill(sd::protocol::offset_commit_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 1) {
     m.generation_id_or_member_epoch = static_cast<std::int32_t>(seed * 37 + 2);
   }
   if (ver >= 1) {
-    m.member_id = "s" + std::to_string(seed) + "_3";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3";
   }
   if (ver >= 7) {
-    if ((ver >= 7) && (seed + 4) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 7) && seed >= 0 && (seed + 4) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
   if ((ver >= 2 && ver <= 4)) {
     m.retention_time_ms = static_cast<std::int64_t>(seed * 37 + 5);
@@ -1995,9 +1996,9 @@ inline void fill(sd::protocol::offset_commit_request& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 6);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 6);
       }
     }
   }
@@ -2005,15 +2006,15 @@ inline void fill(sd::protocol::offset_commit_request& m, [[maybe_unused]] std::i
 
 inline void fill(sd::protocol::offset_commit_request::offset_commit_request_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2033,7 +2034,7 @@ inline void fill(sd::protocol::offset_commit_request::offset_commit_request_topi
     m.commit_timestamp = static_cast<std::int64_t>(seed * 37 + 4);
   }
   if (true) {
-    if ((true) && (seed + 5) % 3 == 2) { m.committed_metadata.reset(); } else { m.committed_metadata = "s" + std::to_string(seed) + "_5"; }
+    if ((true) && seed >= 0 && (seed + 5) % 3 == 2) { m.committed_metadata.reset(); } else { m.committed_metadata = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5"; }
   }
 }
 
@@ -2045,9 +2046,9 @@ inline void fill(sd::protocol::offset_commit_response& m, [[maybe_unused]] std::
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2055,15 +2056,15 @@ inline void fill(sd::protocol::offset_commit_response& m, [[maybe_unused]] std::
 
 inline void fill(sd::protocol::offset_commit_response::offset_commit_response_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2080,15 +2081,15 @@ inline void fill(sd::protocol::offset_commit_response::offset_commit_response_to
 
 inline void fill(sd::protocol::offset_fetch_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver <= 7) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver <= 7) {
-    if (((ver >= 2 && ver <= 7)) && (seed + 2) % 3 == 2) { m.topics.reset(); } else {
+    if (((ver >= 2 && ver <= 7)) && seed >= 0 && (seed + 2) % 3 == 2) { m.topics.reset(); } else {
       auto& v_ = m.topics.emplace();
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2096,9 +2097,9 @@ inline void fill(sd::protocol::offset_fetch_request& m, [[maybe_unused]] std::in
     {
       auto& v_ = m.groups;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -2109,15 +2110,15 @@ inline void fill(sd::protocol::offset_fetch_request& m, [[maybe_unused]] std::in
 
 inline void fill(sd::protocol::offset_fetch_request::offset_fetch_request_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver <= 7) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver <= 7) {
     {
       auto& v_ = m.partition_indexes;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 2);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
       }
     }
   }
@@ -2125,21 +2126,21 @@ inline void fill(sd::protocol::offset_fetch_request::offset_fetch_request_topic&
 
 inline void fill(sd::protocol::offset_fetch_request::offset_fetch_request_group& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 8) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 9) {
-    if ((ver >= 9) && (seed + 2) % 3 == 2) { m.member_id.reset(); } else { m.member_id = "s" + std::to_string(seed) + "_2"; }
+    if ((ver >= 9) && seed >= 0 && (seed + 2) % 3 == 2) { m.member_id.reset(); } else { m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (ver >= 9) {
     m.member_epoch = static_cast<std::int32_t>(seed * 37 + 3);
   }
   if (ver >= 8) {
-    if ((ver >= 8) && (seed + 4) % 3 == 2) { m.topics.reset(); } else {
+    if ((ver >= 8) && seed >= 0 && (seed + 4) % 3 == 2) { m.topics.reset(); } else {
       auto& v_ = m.topics.emplace();
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 4);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
       }
     }
   }
@@ -2147,15 +2148,15 @@ inline void fill(sd::protocol::offset_fetch_request::offset_fetch_request_group&
 
 inline void fill(sd::protocol::offset_fetch_request::offset_fetch_request_group::offset_fetch_request_topics& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 8) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 8) {
     {
       auto& v_ = m.partition_indexes;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 2);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
       }
     }
   }
@@ -2169,9 +2170,9 @@ inline void fill(sd::protocol::offset_fetch_response& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2182,9 +2183,9 @@ inline void fill(sd::protocol::offset_fetch_response& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.groups;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 4);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
       }
     }
   }
@@ -2192,15 +2193,15 @@ inline void fill(sd::protocol::offset_fetch_response& m, [[maybe_unused]] std::i
 
 inline void fill(sd::protocol::offset_fetch_response::offset_fetch_response_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver <= 7) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver <= 7) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2217,7 +2218,7 @@ inline void fill(sd::protocol::offset_fetch_response::offset_fetch_response_topi
     m.committed_leader_epoch = static_cast<std::int32_t>(seed * 37 + 3);
   }
   if (ver <= 7) {
-    if ((ver <= 7) && (seed + 4) % 3 == 2) { m.metadata.reset(); } else { m.metadata = "s" + std::to_string(seed) + "_4"; }
+    if ((ver <= 7) && seed >= 0 && (seed + 4) % 3 == 2) { m.metadata.reset(); } else { m.metadata = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
   if (ver <= 7) {
     m.error_code = static_cast<std::int16_t>(seed * 37 + 5);
@@ -2226,15 +2227,15 @@ inline void fill(sd::protocol::offset_fetch_response::offset_fetch_response_topi
 
 inline void fill(sd::protocol::offset_fetch_response::offset_fetch_response_group& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 8) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 8) {
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2245,15 +2246,15 @@ inline void fill(sd::protocol::offset_fetch_response::offset_fetch_response_grou
 
 inline void fill(sd::protocol::offset_fetch_response::offset_fetch_response_group::offset_fetch_response_topics& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 8) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 8) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2270,7 +2271,7 @@ inline void fill(sd::protocol::offset_fetch_response::offset_fetch_response_grou
     m.committed_leader_epoch = static_cast<std::int32_t>(seed * 37 + 3);
   }
   if (ver >= 8) {
-    if ((ver >= 8) && (seed + 4) % 3 == 2) { m.metadata.reset(); } else { m.metadata = "s" + std::to_string(seed) + "_4"; }
+    if ((ver >= 8) && seed >= 0 && (seed + 4) % 3 == 2) { m.metadata.reset(); } else { m.metadata = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
   if (ver >= 8) {
     m.error_code = static_cast<std::int16_t>(seed * 37 + 5);
@@ -2282,9 +2283,9 @@ inline void fill(sd::protocol::describe_groups_request& m, [[maybe_unused]] std:
     {
       auto& v_ = m.groups;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = "s" + std::to_string((seed + 1 + i_)) + "_1";
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_1";
       }
     }
   }
@@ -2301,9 +2302,9 @@ inline void fill(sd::protocol::describe_groups_response& m, [[maybe_unused]] std
     {
       auto& v_ = m.groups;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2314,24 +2315,24 @@ inline void fill(sd::protocol::describe_groups_response::described_group& m, [[m
     m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
   }
   if (true) {
-    m.group_id = "s" + std::to_string(seed) + "_2";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (true) {
-    m.group_state = "s" + std::to_string(seed) + "_3";
+    m.group_state = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3";
   }
   if (true) {
-    m.protocol_type = "s" + std::to_string(seed) + "_4";
+    m.protocol_type = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4";
   }
   if (true) {
-    m.protocol_data = "s" + std::to_string(seed) + "_5";
+    m.protocol_data = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5";
   }
   if (true) {
     {
       auto& v_ = m.members;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 6);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 6);
       }
     }
   }
@@ -2342,22 +2343,22 @@ inline void fill(sd::protocol::describe_groups_response::described_group& m, [[m
 
 inline void fill(sd::protocol::describe_groups_response::described_group::described_group_member& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.member_id = "s" + std::to_string(seed) + "_1";
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 4) {
-    if ((ver >= 4) && (seed + 2) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = "s" + std::to_string(seed) + "_2"; }
+    if ((ver >= 4) && seed >= 0 && (seed + 2) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (true) {
-    m.client_id = "s" + std::to_string(seed) + "_3";
+    m.client_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3";
   }
   if (true) {
-    m.client_host = "s" + std::to_string(seed) + "_4";
+    m.client_host = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4";
   }
   if (true) {
-    m.member_metadata = sd::bytes{static_cast<std::uint8_t>(seed), 5, 0xff};
+    m.member_metadata = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 5, 0xff};
   }
   if (true) {
-    m.member_assignment = sd::bytes{static_cast<std::uint8_t>(seed), 6, 0xff};
+    m.member_assignment = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 6, 0xff};
   }
 }
 
@@ -2366,9 +2367,9 @@ inline void fill(sd::protocol::list_groups_request& m, [[maybe_unused]] std::int
     {
       auto& v_ = m.states_filter;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = "s" + std::to_string((seed + 1 + i_)) + "_1";
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_1";
       }
     }
   }
@@ -2376,9 +2377,9 @@ inline void fill(sd::protocol::list_groups_request& m, [[maybe_unused]] std::int
     {
       auto& v_ = m.types_filter;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = "s" + std::to_string((seed + 1 + i_)) + "_2";
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_2";
       }
     }
   }
@@ -2395,9 +2396,9 @@ inline void fill(sd::protocol::list_groups_response& m, [[maybe_unused]] std::in
     {
       auto& v_ = m.groups;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -2405,16 +2406,16 @@ inline void fill(sd::protocol::list_groups_response& m, [[maybe_unused]] std::in
 
 inline void fill(sd::protocol::list_groups_response::listed_group& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
-    m.protocol_type = "s" + std::to_string(seed) + "_2";
+    m.protocol_type = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (ver >= 4) {
-    m.group_state = "s" + std::to_string(seed) + "_3";
+    m.group_state = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3";
   }
   if (ver >= 5) {
-    m.group_type = "s" + std::to_string(seed) + "_4";
+    m.group_type = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4";
   }
 }
 
@@ -2423,9 +2424,9 @@ inline void fill(sd::protocol::delete_groups_request& m, [[maybe_unused]] std::i
     {
       auto& v_ = m.groups_names;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = "s" + std::to_string((seed + 1 + i_)) + "_1";
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_1";
       }
     }
   }
@@ -2439,9 +2440,9 @@ inline void fill(sd::protocol::delete_groups_response& m, [[maybe_unused]] std::
     {
       auto& v_ = m.results;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2449,7 +2450,7 @@ inline void fill(sd::protocol::delete_groups_response& m, [[maybe_unused]] std::
 
 inline void fill(sd::protocol::delete_groups_response::deletable_group_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
@@ -2458,15 +2459,15 @@ inline void fill(sd::protocol::delete_groups_response::deletable_group_result& m
 
 inline void fill(sd::protocol::offset_delete_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.group_id = "s" + std::to_string(seed) + "_1";
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2474,15 +2475,15 @@ inline void fill(sd::protocol::offset_delete_request& m, [[maybe_unused]] std::i
 
 inline void fill(sd::protocol::offset_delete_request::offset_delete_request_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2505,9 +2506,9 @@ inline void fill(sd::protocol::offset_delete_response& m, [[maybe_unused]] std::
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -2515,15 +2516,15 @@ inline void fill(sd::protocol::offset_delete_response& m, [[maybe_unused]] std::
 
 inline void fill(sd::protocol::offset_delete_response::offset_delete_response_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2540,7 +2541,7 @@ inline void fill(sd::protocol::offset_delete_response::offset_delete_response_to
 
 inline void fill(sd::protocol::sasl_handshake_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.mechanism = "s" + std::to_string(seed) + "_1";
+    m.mechanism = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
 }
 
@@ -2552,9 +2553,9 @@ inline void fill(sd::protocol::sasl_handshake_response& m, [[maybe_unused]] std:
     {
       auto& v_ = m.mechanisms;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = "s" + std::to_string((seed + 1 + i_)) + "_2";
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_2";
       }
     }
   }
@@ -2562,7 +2563,7 @@ inline void fill(sd::protocol::sasl_handshake_response& m, [[maybe_unused]] std:
 
 inline void fill(sd::protocol::sasl_authenticate_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.auth_bytes = sd::bytes{static_cast<std::uint8_t>(seed), 1, 0xff};
+    m.auth_bytes = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 1, 0xff};
   }
 }
 
@@ -2571,10 +2572,10 @@ inline void fill(sd::protocol::sasl_authenticate_response& m, [[maybe_unused]] s
     m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
   }
   if (true) {
-    if ((true) && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_2"; }
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
   }
   if (true) {
-    m.auth_bytes = sd::bytes{static_cast<std::uint8_t>(seed), 3, 0xff};
+    m.auth_bytes = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 3, 0xff};
   }
   if (ver >= 1) {
     m.session_lifetime_ms = static_cast<std::int64_t>(seed * 37 + 4);
@@ -2598,13 +2599,13 @@ inline void fill(sd::protocol::describe_cluster_response& m, [[maybe_unused]] st
     m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
   }
   if (true) {
-    if ((true) && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_3"; }
+    if ((true) && seed >= 0 && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
   }
   if (ver >= 1) {
     m.endpoint_type = static_cast<std::int8_t>(seed * 37 + 4);
   }
   if (true) {
-    m.cluster_id = "s" + std::to_string(seed) + "_5";
+    m.cluster_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5";
   }
   if (true) {
     m.controller_id = static_cast<std::int32_t>(seed * 37 + 6);
@@ -2613,9 +2614,9 @@ inline void fill(sd::protocol::describe_cluster_response& m, [[maybe_unused]] st
     {
       auto& v_ = m.brokers;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 7);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 7);
       }
     }
   }
@@ -2629,13 +2630,13 @@ inline void fill(sd::protocol::describe_cluster_response::describe_cluster_broke
     m.broker_id = static_cast<std::int32_t>(seed * 37 + 1);
   }
   if (true) {
-    m.host = "s" + std::to_string(seed) + "_2";
+    m.host = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (true) {
     m.port = static_cast<std::int32_t>(seed * 37 + 3);
   }
   if (true) {
-    if ((true) && (seed + 4) % 3 == 2) { m.rack.reset(); } else { m.rack = "s" + std::to_string(seed) + "_4"; }
+    if ((true) && seed >= 0 && (seed + 4) % 3 == 2) { m.rack.reset(); } else { m.rack = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
   }
 }
 
@@ -2644,9 +2645,9 @@ inline void fill(sd::protocol::describe_producers_request& m, [[maybe_unused]] s
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -2654,15 +2655,15 @@ inline void fill(sd::protocol::describe_producers_request& m, [[maybe_unused]] s
 
 inline void fill(sd::protocol::describe_producers_request::topic_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partition_indexes;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 2);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
       }
     }
   }
@@ -2676,9 +2677,9 @@ inline void fill(sd::protocol::describe_producers_response& m, [[maybe_unused]] 
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2686,15 +2687,15 @@ inline void fill(sd::protocol::describe_producers_response& m, [[maybe_unused]] 
 
 inline void fill(sd::protocol::describe_producers_response::topic_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2708,15 +2709,15 @@ inline void fill(sd::protocol::describe_producers_response::topic_response::part
     m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
   }
   if (true) {
-    if ((true) && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = "s" + std::to_string(seed) + "_3"; }
+    if ((true) && seed >= 0 && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
   }
   if (true) {
     {
       auto& v_ = m.active_producers;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 4);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
       }
     }
   }
@@ -2745,12 +2746,12 @@ inline void fill(sd::protocol::describe_producers_response::topic_response::part
 
 inline void fill(sd::protocol::describe_log_dirs_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    if ((true) && (seed + 1) % 3 == 2) { m.topics.reset(); } else {
+    if ((true) && seed >= 0 && (seed + 1) % 3 == 2) { m.topics.reset(); } else {
       auto& v_ = m.topics.emplace();
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
@@ -2758,15 +2759,15 @@ inline void fill(sd::protocol::describe_log_dirs_request& m, [[maybe_unused]] st
 
 inline void fill(sd::protocol::describe_log_dirs_request::describable_log_dir_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.topic = "s" + std::to_string(seed) + "_1";
+    m.topic = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 2);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
       }
     }
   }
@@ -2783,9 +2784,9 @@ inline void fill(sd::protocol::describe_log_dirs_response& m, [[maybe_unused]] s
     {
       auto& v_ = m.results;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -2796,15 +2797,15 @@ inline void fill(sd::protocol::describe_log_dirs_response::describe_log_dirs_res
     m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
   }
   if (true) {
-    m.log_dir = "s" + std::to_string(seed) + "_2";
+    m.log_dir = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
   }
   if (true) {
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -2818,15 +2819,15 @@ inline void fill(sd::protocol::describe_log_dirs_response::describe_log_dirs_res
 
 inline void fill(sd::protocol::describe_log_dirs_response::describe_log_dirs_result::describe_log_dirs_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.name = "s" + std::to_string(seed) + "_1";
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 2);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
       }
     }
   }
@@ -2852,22 +2853,22 @@ inline void fill(sd::protocol::consumer_protocol_subscription& m, [[maybe_unused
     {
       auto& v_ = m.topics;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = "s" + std::to_string((seed + 1 + i_)) + "_1";
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_1";
       }
     }
   }
   if (true) {
-    if ((true) && (seed + 2) % 3 == 2) { m.user_data.reset(); } else { m.user_data = sd::bytes{static_cast<std::uint8_t>(seed), 2, 0xff}; }
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.user_data.reset(); } else { m.user_data = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 2, 0xff}; }
   }
   if (ver >= 1) {
     {
       auto& v_ = m.owned_partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 3);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
       }
     }
   }
@@ -2875,21 +2876,21 @@ inline void fill(sd::protocol::consumer_protocol_subscription& m, [[maybe_unused
     m.generation_id = static_cast<std::int32_t>(seed * 37 + 4);
   }
   if (ver >= 3) {
-    if ((ver >= 3) && (seed + 5) % 3 == 2) { m.rack_id.reset(); } else { m.rack_id = "s" + std::to_string(seed) + "_5"; }
+    if ((ver >= 3) && seed >= 0 && (seed + 5) % 3 == 2) { m.rack_id.reset(); } else { m.rack_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5"; }
   }
 }
 
 inline void fill(sd::protocol::consumer_protocol_subscription::topic_partition& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 1) {
-    m.topic = "s" + std::to_string(seed) + "_1";
+    m.topic = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (ver >= 1) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 2);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
       }
     }
   }
@@ -2900,28 +2901,28 @@ inline void fill(sd::protocol::consumer_protocol_assignment& m, [[maybe_unused]]
     {
       auto& v_ = m.assigned_partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        fill(e_, ver, (seed + 1 + i_) + 1);
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
       }
     }
   }
   if (true) {
-    if ((true) && (seed + 2) % 3 == 2) { m.user_data.reset(); } else { m.user_data = sd::bytes{static_cast<std::uint8_t>(seed), 2, 0xff}; }
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.user_data.reset(); } else { m.user_data = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 2, 0xff}; }
   }
 }
 
 inline void fill(sd::protocol::consumer_protocol_assignment::topic_partition& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (true) {
-    m.topic = "s" + std::to_string(seed) + "_1";
+    m.topic = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
   }
   if (true) {
     {
       auto& v_ = m.partitions;
       v_.clear();
-      for (int i_ = 0; i_ < (seed % 2) + 1; ++i_) {
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
         auto& e_ = v_.emplace_back();
-        e_ = static_cast<std::int32_t>((seed + 1 + i_) * 37 + 2);
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
       }
     }
   }

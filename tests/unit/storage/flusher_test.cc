@@ -1,0 +1,200 @@
+// Group commit: waiters complete after a sync that covers them; errors reach them; background policy.
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "storage/flusher.h"
+#include "storage_test_util.h"
+
+namespace sd::storage::test {
+namespace {
+
+using GroupCommit = StorageTest;
+
+status wait_durable(flusher& fl, partition_log& log, offset end) {
+  std::promise<status> done;
+  auto fut = done.get_future();
+  fl.request(log, end, [&done](status s) { done.set_value(s); });
+  return fut.get();
+}
+
+TEST_P(GroupCommit, CallbackAfterSyncWithFlushedOffset) {
+  auto log = open_log();
+  flusher fl;
+  auto info = append(*log, 3, 100);
+  EXPECT_EQ(log->flushed_offset(), offset(0));
+  std::atomic<std::int64_t> seen_flushed{-1};
+  std::promise<status> done;
+  fl.request(*log, info.next_offset, [&](status s) {
+    seen_flushed = log->sync()->flushed().value();  // published before the callback runs
+    done.set_value(s);
+  });
+  EXPECT_TRUE(done.get_future().get());
+  EXPECT_GE(seen_flushed.load(), 3);
+  EXPECT_EQ(log->flushed_offset(), offset(3));
+  EXPECT_EQ(log->next_offset(), offset(3));
+}
+
+TEST_P(GroupCommit, OneSyncCoversEveryWaitingBatch) {
+  auto log = open_log(small_config());
+  flusher fl;
+  std::vector<std::future<status>> results;
+  std::vector<std::shared_ptr<std::promise<status>>> promises;
+  // Queue many requests while the flusher is busy with nothing else: they are taken in few rounds.
+  for (int i = 0; i < 50; ++i) {
+    auto info = append(*log, 1, 100);
+    auto p = std::make_shared<std::promise<status>>();
+    results.push_back(p->get_future());
+    fl.request(*log, info.next_offset, [p](status s) { p->set_value(s); });
+    promises.push_back(p);
+  }
+  for (auto& f : results) EXPECT_TRUE(f.get());
+  EXPECT_EQ(log->flushed_offset(), offset(50));
+  EXPECT_LE(log->sync()->syncs_total(), 50u);
+  EXPECT_LE(fl.rounds_total(), 50u);
+  EXPECT_GE(log->sync()->syncs_total(), 1u);
+}
+
+TEST_P(GroupCommit, RequestForAlreadyFlushedOffsetCompletes) {
+  auto log = open_log();
+  flusher fl;
+  auto info = append(*log, 1, 10);
+  ASSERT_TRUE(log->flush());
+  auto syncs = log->sync()->syncs_total();
+  EXPECT_TRUE(wait_durable(fl, *log, info.next_offset));
+  EXPECT_EQ(log->sync()->syncs_total(), syncs);  // nothing new to sync
+}
+
+TEST_P(GroupCommit, RequestPastTheWrittenEndIsAnError) {
+  auto log = open_log();
+  flusher fl;
+  append(*log, 1, 10);
+  EXPECT_EQ(wait_durable(fl, *log, offset(5)).error(), make_error_code(errc::offset_out_of_range));
+}
+
+TEST_P(GroupCommit, FlushIntervalMessages) {
+  log_config cfg = small_config();
+  cfg.segment_bytes = 1 << 20;
+  cfg.flush_interval_messages = 10;
+  auto log = open_log(cfg);
+  flusher fl;
+  log->attach_flusher(&fl);
+  for (int i = 0; i < 9; ++i) append(*log, 1, 10);
+  append(*log, 1, 10);  // the 10th record asks for a background flush
+  for (int i = 0; i < 2000 && log->flushed_offset() < offset(10); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(log->flushed_offset(), offset(10));
+}
+
+TEST_P(GroupCommit, FlushIntervalMs) {
+  log_config cfg = small_config();
+  cfg.flush_interval_ms = 20;
+  auto log = open_log(cfg);
+  flusher fl;
+  log->attach_flusher(&fl);
+  fl.watch(log->sync());
+  append(*log, 1, 10);
+  for (int i = 0; i < 2000 && log->flushed_offset() < offset(1); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(log->flushed_offset(), offset(1));
+  fl.unwatch(log->sync().get());
+}
+
+TEST_P(GroupCommit, DefaultPolicyNeverFlushesUnasked) {
+  auto log = open_log();
+  flusher fl;
+  log->attach_flusher(&fl);
+  fl.watch(log->sync());
+  append(*log, 1, 10);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(log->flushed_offset(), offset(0));
+  EXPECT_EQ(log->sync()->syncs_total(), 0u);
+}
+
+TEST_P(GroupCommit, RollDuringPendingFlushIsSafe) {
+  auto log = open_log();  // 1 KiB segments: every few appends roll
+  flusher fl;
+  std::vector<std::future<status>> results;
+  for (int i = 0; i < 40; ++i) {
+    auto info = append(*log, 1, 239);
+    auto p = std::make_shared<std::promise<status>>();
+    results.push_back(p->get_future());
+    fl.request(*log, info.next_offset, [p](status s) { p->set_value(s); });
+    if (i % 10 == 9) {
+      log_config cfg = small_config();
+      cfg.retention_bytes = 600;
+      log->update_config(cfg);
+      ASSERT_TRUE(log->enforce_retention(10'000));  // deletes files the flusher may be syncing
+    }
+  }
+  for (auto& f : results) EXPECT_TRUE(f.get());
+  EXPECT_EQ(log->flushed_offset(), offset(40));
+}
+
+INSTANTIATE_TEST_SUITE_P(Fs, GroupCommit, ::testing::Values(false, true), fs_name);
+
+TEST(GroupCommitFaults, SyncErrorReachesWaitersAndSticks) {
+  sd::test::temp_dir dir;
+  io::faulty_filesystem fs(io::posix_filesystem());
+  auto log = partition_log::open(fs, dir / "t-0", small_config());
+  ASSERT_TRUE(log);
+  flusher fl;
+  bytes b = make_batch(1, 10);
+  auto info = (*log)->append(b, 10'000);
+  ASSERT_TRUE(info);
+  fs.set_fail_fsync(true);
+  EXPECT_EQ(wait_durable(fl, **log, info->next_offset).error(), make_error_code(errc::io_error));
+  EXPECT_EQ((*log)->flushed_offset(), offset(0));
+  fs.set_fail_fsync(false);
+  EXPECT_EQ(wait_durable(fl, **log, info->next_offset).error(), make_error_code(errc::io_error));
+  EXPECT_EQ((*log)->append(b, 10'000).error(), make_error_code(errc::io_error));
+}
+
+TEST(GroupCommitFaults, ClosedLogCompletesWaiters) {
+  sd::test::temp_dir dir;
+  auto log = partition_log::open(io::posix_filesystem(), dir / "t-0", small_config());
+  ASSERT_TRUE(log);
+  flusher fl;
+  bytes b = make_batch(1, 10);
+  auto info = (*log)->append(b, 10'000);
+  ASSERT_TRUE((*log)->close());  // flushes: the waiter is satisfied
+  EXPECT_TRUE(wait_durable(fl, **log, info->next_offset));
+}
+
+TEST(GroupCommitFaults, StopCompletesPendingRequests) {
+  sd::test::temp_dir dir;
+  auto log = partition_log::open(io::posix_filesystem(), dir / "t-0", small_config());
+  ASSERT_TRUE(log);
+  std::atomic<int> done{0};
+  {
+    flusher fl;
+    for (int i = 0; i < 5; ++i) {
+      bytes b = make_batch(1, 10);
+      auto info = (*log)->append(b, 10'000);
+      ASSERT_TRUE(info);
+      fl.request(**log, info->next_offset, [&](status s) { done += s ? 1 : 100; });
+    }
+  }  // destructor: stop() after completing everything
+  EXPECT_EQ(done.load(), 5);
+}
+
+TEST(GroupCommitFaults, RequestAfterStopFailsAtOnce) {
+  sd::test::temp_dir dir;
+  auto log = partition_log::open(io::posix_filesystem(), dir / "t-0", small_config());
+  ASSERT_TRUE(log);
+  flusher fl;
+  fl.stop();
+  bytes b = make_batch(1, 10);
+  auto info = (*log)->append(b, 10'000);
+  ASSERT_TRUE(info);
+  status got = ok();
+  fl.request(**log, info->next_offset, [&](status s) { got = s; });
+  EXPECT_EQ(got.error(), make_error_code(errc::log_closed));
+}
+
+}  // namespace
+}  // namespace sd::storage::test

@@ -1,0 +1,101 @@
+// Retention by size and time, and DeleteRecords (raising the log start offset).
+
+#include "storage_test_util.h"
+
+namespace sd::storage::test {
+namespace {
+
+using Retention = StorageTest;
+
+TEST_P(Retention, BySizeDeletesWholeOldSegments) {
+  log_config cfg = small_config();
+  auto log = open_log(cfg);
+  for (int i = 0; i < 12; ++i) append(*log, 1, 239);  // 300 bytes each, 3 per segment: 4 segments
+  ASSERT_EQ(log->segment_count(), 4u);
+  cfg.retention_bytes = 1500;
+  log->update_config(cfg);
+  auto n = log->enforce_retention(10'000);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 2u);  // 3600 -> 2700 -> 1800 (>= 1500), a third deletion would go below
+  EXPECT_EQ(log->size_bytes(), 1800u);
+  EXPECT_EQ(log->start_offset(), offset(6));
+  EXPECT_FALSE(std::filesystem::exists(segment_path(offset(0))));
+  EXPECT_FALSE(std::filesystem::exists(segment_path(offset(3), layout::segment_file_kind::index)));
+  EXPECT_EQ(log->read(offset(5), 100).error(), make_error_code(errc::offset_out_of_range));
+  expect_contiguous(*log);
+  cfg.retention_bytes = 0;
+  log->update_config(cfg);
+  ASSERT_TRUE(log->enforce_retention(10'000));
+  EXPECT_EQ(log->segment_count(), 1u);  // never the active segment
+  EXPECT_EQ(log->start_offset(), offset(9));
+  ASSERT_TRUE(log->close());
+  auto again = open_log(cfg, true);
+  EXPECT_EQ(again->start_offset(), offset(9));
+  EXPECT_EQ(again->next_offset(), offset(12));
+}
+
+TEST_P(Retention, ByTime) {
+  log_config cfg = small_config();
+  auto log = open_log(cfg);
+  for (int i = 0; i < 9; ++i) append(*log, 1, 239, 1000 * (i / 3 + 1));  // segments' max ts: 1000, 2000, 3000
+  ASSERT_EQ(log->segment_count(), 3u);
+  cfg.retention_ms = 500;
+  log->update_config(cfg);
+  EXPECT_EQ(*log->enforce_retention(1400), 0u);  // 1000 is not < 1400 - 500
+  EXPECT_EQ(*log->enforce_retention(1501), 1u);
+  EXPECT_EQ(log->start_offset(), offset(3));
+  EXPECT_EQ(*log->enforce_retention(100'000), 1u);  // the active segment stays
+  EXPECT_EQ(log->segment_count(), 1u);
+  expect_contiguous(*log);
+}
+
+TEST_P(Retention, DeleteRecordsRaisesStartOffsetDurably) {
+  auto log = open_log();
+  for (int i = 0; i < 10; ++i) append(*log, 1, 239);  // segments at 0, 3, 6, 9
+  ASSERT_TRUE(log->delete_records_before(offset(4)));
+  EXPECT_EQ(log->start_offset(), offset(4));
+  EXPECT_EQ(log->segment_count(), 3u);  // [0,3) deleted, [3,6) keeps offset 4 and 5
+  EXPECT_EQ(log->read(offset(3), 100).error(), make_error_code(errc::offset_out_of_range));
+  auto r = log->read(offset(4), 1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->next_offset, offset(5));
+  EXPECT_EQ(log->offset_for_timestamp(0)->value(), offset(4));
+  ASSERT_TRUE(log->delete_records_before(offset(2)));  // lower: no-op
+  EXPECT_EQ(log->start_offset(), offset(4));
+  EXPECT_EQ(log->delete_records_before(offset(11)).error(), make_error_code(errc::offset_out_of_range));
+  log.reset();  // unclean
+  log = open_log();
+  EXPECT_EQ(log->start_offset(), offset(4));
+  // Up to the end: everything goes, the log stays appendable at the same next offset.
+  ASSERT_TRUE(log->delete_records_before(offset(10)));
+  EXPECT_EQ(log->start_offset(), offset(10));
+  EXPECT_EQ(log->size_bytes(), 0u);
+  auto empty = log->read(offset(10), 100);
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->empty());
+  EXPECT_EQ(append(*log, 1, 10).base_offset, offset(10));
+  ASSERT_TRUE(log->close());
+  log = open_log(small_config(), true);
+  EXPECT_EQ(log->start_offset(), offset(10));
+  EXPECT_EQ(log->next_offset(), offset(11));
+}
+
+TEST_P(Retention, StartOffsetSurvivesWhenAllSegmentsVanish) {
+  {
+    auto log = open_log();
+    for (int i = 0; i < 4; ++i) append(*log, 1, 239);
+    ASSERT_TRUE(log->delete_records_before(offset(4)));
+    ASSERT_TRUE(log->close());
+  }
+  for (const auto& e : std::filesystem::directory_iterator(log_dir())) {
+    if (e.path().extension() == ".log") std::filesystem::remove(e.path());
+  }
+  auto log = open_log();
+  EXPECT_EQ(log->start_offset(), offset(4));
+  EXPECT_EQ(log->next_offset(), offset(4));
+}
+
+INSTANTIATE_TEST_SUITE_P(Fs, Retention, ::testing::Values(false, true), fs_name);
+
+}  // namespace
+}  // namespace sd::storage::test
