@@ -96,6 +96,15 @@ TEST(Config, EveryDocumentedKeyIsAccepted) {
   b.stop();
 }
 
+TEST(Config, AutoCreateIsOnByDefault) {
+  broker_process b;
+  b.start();
+  auto s = produce_and_wait(b.bootstrap(), "made-on-first-use", {{std::string("k"), "v", -1}}, {{"acks", "all"}});
+  EXPECT_TRUE(s.failed.empty()) << s.first_error();
+  EXPECT_GE(partition_count(b.bootstrap(), "made-on-first-use"), 1);
+  b.stop();
+}
+
 TEST(Config, AutoCreateCanBeDisabled) {
   broker_config cfg;
   cfg.sets = {{"auto.create.topics.enable", "false"}};

@@ -110,7 +110,7 @@ void expect_all_present(const broker_process& broker, const std::string& topic, 
 TEST(Durability, Kill9DuringAcksAllProduceLosesNothingAcknowledged) {
   const std::string topic = "durable";
   const int partitions = 3;
-  const int kills = scaled(2, 6);
+  const int kills = scaled(4, 12);
   const std::size_t per_round = scaled<std::size_t>(3000, 30000);
 
   broker_process broker;

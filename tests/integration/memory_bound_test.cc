@@ -4,12 +4,11 @@
 // slow down (delivery latency rises) rather than fail.
 //
 // Overhead allowed over the budget: 48 MiB. The budget bounds the request bytes the broker holds; on top of
-// it a correct broker still has memory the budget does not count: one partially read frame per connection
-// (up to message.max.bytes ~1 MiB each, 8 connections), response buffers, glibc malloc arenas that keep freed
-// chunks per thread (a few MiB per event-loop thread), index and segment bookkeeping for new segments, and
-// thread stacks touched under load. 48 MiB covers that with room; a broker that buffers what producers offer
-// would hold hundreds of MiB (8 producers x 32 MiB local queues, minus the few MiB/s the disk accepts), so
-// the bound still separates bounded from unbounded by a wide margin.
+// it a correct broker still has memory the budget does not count: response buffers, glibc malloc arenas that
+// keep freed chunks per thread (a few MiB per event-loop thread), index and segment bookkeeping for new
+// segments, socket-side buffers, and thread stacks touched under load. 48 MiB covers that with room; a broker
+// that buffers what producers offer would hold hundreds of MiB (8 producers x 32 MiB local queues, minus the
+// few MiB/s the disk accepts), so the bound still separates bounded from unbounded by a wide margin.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -44,7 +43,10 @@ TEST(MemoryBound, ManyFastProducersSlowDiskRssStaysBounded) {
   const auto duration = scaled<std::chrono::milliseconds>(12s, 90s);
 
   broker_config cfg;
-  cfg.sets = {{"streamdown.memory.budget.bytes", std::to_string(budget)}};
+  // The budget must hold the largest request (the broker refuses a budget below socket.request.max.bytes);
+  // librdkafka's requests here are one partition's batch, about 1 MiB at most.
+  cfg.sets = {{"streamdown.memory.budget.bytes", std::to_string(budget)},
+              {"socket.request.max.bytes", std::to_string(4 * mib)}};
   cfg.env = {{"STREAMDOWN_FAULT_WRITE_BPS", std::to_string(write_bps)}};
   cfg.stop_timeout = 120s;  // finishing in-flight work goes at the throttled disk speed
   broker_process broker(cfg);

@@ -53,10 +53,9 @@ bool read_exact(int fd, char* p, size_t n) {
 void echo_frames(int fd) {
   for (;;) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) == 0) {
-      if (g_stop) return;
-      continue;
-    }
+    int n = ::poll(&p, 1, 100);
+    if (g_stop) return;
+    if (n <= 0) continue;  // timeout, or EINTR from the SIGTERM handler (then g_stop is set)
     char len_buf[4];
     if (!read_exact(fd, len_buf, 4)) return;
     std::uint32_t len = ntohl(*reinterpret_cast<std::uint32_t*>(len_buf));

@@ -10,6 +10,13 @@ const count = Number(process.env.SD_JS_COUNT || 1000)
 
 async function consumeAll(kafka, groupId, want, idleMs) {
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10000, rebalanceTimeout: 10000, heartbeatInterval: 1000 })
+  // A crash kafkajs will not restart from, or the third crash, ends the wait (instead of the 60 s deadline).
+  let crashed = null
+  let crashes = 0
+  consumer.on(consumer.events.CRASH, e => {
+    crashes++
+    if (!e.payload.restart || crashes >= 3) crashed = e.payload.error
+  })
   await consumer.connect()
   await consumer.subscribe({ topics: [topic], fromBeginning: true })
   const got = []
@@ -22,6 +29,7 @@ async function consumeAll(kafka, groupId, want, idleMs) {
   })
   const started = Date.now()
   while (got.length < want || Date.now() - last < idleMs) {
+    if (crashed) throw new Error(`consumer crashed: ${crashed.name}: ${crashed.message}`)
     if (Date.now() - started > 60000) break
     await new Promise(r => setTimeout(r, 100))
   }

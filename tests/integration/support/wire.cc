@@ -108,6 +108,66 @@ bytes produce_v3_body(std::string_view topic, std::int32_t partition, std::int16
   return w.take();
 }
 
+bytes fetch_v4_body(std::string_view topic, std::int32_t partition, std::int64_t offset, std::int32_t max_wait_ms,
+                    std::int32_t min_bytes, std::int32_t max_bytes) {
+  writer w;
+  w.i32(-1).i32(max_wait_ms).i32(min_bytes).i32(max_bytes).i8(0);
+  w.i32(1).string(topic);
+  w.i32(1).i32(partition).i64(offset).i32(max_bytes);
+  return w.take();
+}
+
+namespace {
+template <class F>
+void for_each_batch(const bytes& records, F&& f) {
+  std::size_t off = 0;
+  while (off < records.size()) {
+    auto r = batch::frame(byte_span(records).subspan(off), records.size());
+    if (r.status != batch::check::ok) break;
+    f(r.hdr);
+    off += r.size;
+  }
+}
+}  // namespace
+
+std::size_t fetch_partition_response::batch_count() const {
+  std::size_t n = 0;
+  for_each_batch(records, [&](const batch::header&) { ++n; });
+  return n;
+}
+
+std::int64_t fetch_partition_response::record_count() const {
+  std::int64_t n = 0;
+  for_each_batch(records, [&](const batch::header& h) { n += h.records_count; });
+  return n;
+}
+
+std::optional<fetch_partition_response> parse_fetch_v4(byte_span frame) {
+  byte_reader r(frame);
+  fetch_partition_response out;
+  out.correlation_id = r.read_i32();
+  (void)r.read_i32();                          // throttle time
+  if (r.read_i32() != 1) return std::nullopt;  // topics
+  std::int16_t name_len = r.read_i16();
+  if (!r.ok() || name_len < 0) return std::nullopt;
+  r.skip(static_cast<std::size_t>(name_len));
+  if (r.read_i32() != 1) return std::nullopt;  // partitions
+  out.partition = r.read_i32();
+  out.error_code = r.read_i16();
+  out.high_watermark = r.read_i64();
+  out.last_stable_offset = r.read_i64();
+  std::int32_t aborted = r.read_i32();
+  if (aborted > 0) r.skip(static_cast<std::size_t>(aborted) * 16);
+  out.records_length = r.read_i32();
+  if (!r.ok()) return std::nullopt;
+  if (out.records_length > 0) {
+    auto span = r.read_span(static_cast<std::size_t>(out.records_length));
+    if (!r.ok()) return std::nullopt;
+    out.records.assign(span.begin(), span.end());
+  }
+  return out;
+}
+
 std::optional<api_range> api_versions_response::find(std::int16_t key) const {
   for (const auto& a : apis) {
     if (a.key == key) return a;

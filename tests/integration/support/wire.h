@@ -73,6 +73,25 @@ bytes record_batch(const std::vector<test_record>& records, std::int64_t timesta
 bytes produce_v3_body(std::string_view topic, std::int32_t partition, std::int16_t acks, std::int32_t timeout_ms,
                       byte_span records);
 
+/// Fetch v4 request body for one topic and partition (replica -1, READ_UNCOMMITTED).
+bytes fetch_v4_body(std::string_view topic, std::int32_t partition, std::int64_t offset, std::int32_t max_wait_ms,
+                    std::int32_t min_bytes, std::int32_t max_bytes);
+
+struct fetch_partition_response {
+  std::int32_t correlation_id = 0;
+  std::int32_t partition = 0;
+  std::int16_t error_code = 0;
+  std::int64_t high_watermark = -1;
+  std::int64_t last_stable_offset = -1;
+  std::int32_t records_length = -1;  // -1: null records
+  bytes records;
+  /// Whole batches in records (a partial batch at the end is allowed by the protocol and not counted).
+  std::size_t batch_count() const;
+  std::int64_t record_count() const;
+};
+/// Parses a Fetch v4 response with exactly one topic and one partition.
+std::optional<fetch_partition_response> parse_fetch_v4(byte_span frame);
+
 struct api_range {
   std::int16_t key = 0, min = 0, max = 0;
 };
