@@ -18,6 +18,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,12 +64,12 @@ struct worker final : RdKafka::RebalanceCb {
     RdKafka::TopicPartition::destroy(tps);
   }
 
+  // Tracked here rather than asked from librdkafka: calling assignment() inside the revoke callback while
+  // close() terminates the group handler can block for ever (librdkafka 2.0).
+  std::set<int> owned;
   void report() {
-    std::vector<RdKafka::TopicPartition*> now;
-    consumer->assignment(now);
-    std::string line = "ASSIGNED " + std::to_string(now.size()) + " ";
-    for (auto* p : now) line += std::to_string(p->partition()) + ",";
-    RdKafka::TopicPartition::destroy(now);
+    std::string line = "ASSIGNED " + std::to_string(owned.size()) + " ";
+    for (int p : owned) line += std::to_string(p) + ",";
     write_line(status_fd, line + "\n");
   }
 
@@ -80,13 +81,17 @@ struct worker final : RdKafka::RebalanceCb {
         delete c->incremental_assign(parts);
       } else {
         c->assign(parts);
+        owned.clear();
       }
+      for (auto* p : parts) owned.insert(p->partition());
     } else {
       commit(&parts);  // commit what was processed before the partitions go to another member
       if (cooperative) {
         delete c->incremental_unassign(parts);
+        for (auto* p : parts) owned.erase(p->partition());
       } else {
         c->unassign();
+        owned.clear();
       }
     }
     report();
@@ -129,6 +134,7 @@ int main(int argc, char** argv) {
       {"log_level", "3"},
   };
   if (args.count("instance.id")) settings["group.instance.id"] = args["instance.id"];
+  if (args.count("debug")) settings["debug"] = args["debug"];  // librdkafka debug contexts, to stderr
   for (auto& [k, v] : settings)
     if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
       std::cerr << k << ": " << err << "\n";
@@ -159,7 +165,9 @@ int main(int argc, char** argv) {
     w.processed[m->partition()] = m->offset() + 1;
     if (++w.since_commit >= commit_every) w.commit();
   }
+  write_line(status_fd, "STOPPING\n");
   w.commit();
+  write_line(status_fd, "CLOSING\n");
   consumer->close();
   write_line(status_fd, "CLOSED\n");
   return 0;
