@@ -1,6 +1,6 @@
 #pragma once
-// coordinator: where the group coordinator runs. Every group lives on ONE shard (the coordinator shard,
-// shard 0): its group_manager and offset_log are touched only on that shard's event loop, so they need no
+// coordinator: where the group coordinator runs. Every group lives on ONE shard (storage loop 0 of
+// broker_core::shards): its group_manager and offset_log are touched only on that shard's event loop, so they need no
 // lock. Handlers hop there with net::run_on(coordinator.executor(), fn) and wait for delayed answers
 // (JoinGroup, SyncGroup, OffsetCommit) in their phase two. A periodic timer on the same loop fires the
 // deadlines (session expiry, rebalance timeout, initial delay, sync timeout), expires old offsets and

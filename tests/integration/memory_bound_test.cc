@@ -3,6 +3,10 @@
 // /proc/PID/status through the run, must stay under baseline + budget + a fixed overhead, and producers must
 // slow down (delivery latency rises) rather than fail.
 //
+// The budget must be what bounds memory, not a stall elsewhere: it is smaller than what the producers keep in
+// flight (8 connections x about 1 MiB requests), and the broker's own metrics must show that connections
+// waited for it (streamdown_net_backpressure_seconds_total > 0) while bytes in use never passed it.
+//
 // Overhead allowed over the budget: 48 MiB. The budget bounds the request bytes the broker holds; on top of
 // it a correct broker still has memory the budget does not count: response buffers, glibc malloc arenas that
 // keep freed chunks per thread (a few MiB per event-loop thread), index and segment bookkeeping for new
@@ -17,6 +21,7 @@
 #include <thread>
 
 #include "support/broker_process.h"
+#include "support/http_client.h"
 #include "support/kafka_client.h"
 #include "support/payload.h"
 
@@ -34,7 +39,7 @@ double median_ms(std::vector<std::chrono::steady_clock::duration> v) {
 }
 
 TEST(MemoryBound, ManyFastProducersSlowDiskRssStaysBounded) {
-  const std::uint64_t budget = 16 * mib;
+  const std::uint64_t budget = 4 * mib;
   const std::uint64_t overhead = 48 * mib;
   const std::uint64_t write_bps = 4 * mib;
   const int producers = 8;
@@ -65,8 +70,12 @@ TEST(MemoryBound, ManyFastProducersSlowDiskRssStaysBounded) {
 
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> max_rss{baseline};
+  std::atomic<double> max_in_use{0};
   std::thread sampler([&] {
     while (!stop) {
+      auto scrape = http_get(broker.http_port(), "/metrics", 2s);
+      if (auto v = metric_value(scrape.body, "streamdown_net_memory_in_use_bytes"))
+        max_in_use = std::max(max_in_use.load(), *v);
       std::uint64_t r = broker.rss_bytes();
       std::uint64_t m = max_rss.load();
       while (r > m && !max_rss.compare_exchange_weak(m, r)) {
@@ -126,6 +135,14 @@ TEST(MemoryBound, ManyFastProducersSlowDiskRssStaysBounded) {
   }
   stop = true;
   sampler.join();
+  auto metrics = http_get(broker.http_port(), "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  auto blocked = metric_value(metrics.body, "streamdown_net_backpressure_seconds_total");
+  ASSERT_TRUE(blocked.has_value()) << metrics.body;
+  std::cout << "[memory] budget in use at most " << max_in_use.load() / mib << " MiB of " << budget / mib
+            << " MiB; connections waited " << *blocked << " s for it\n";
+  EXPECT_GT(*blocked, 0.0) << "the budget never made a connection wait: something else bounded memory";
+  EXPECT_LE(max_in_use.load(), static_cast<double>(budget));
   std::uint64_t limit = baseline + budget + overhead;
   double secs = std::chrono::duration<double>(elapsed).count();
   std::cout << "[memory] baseline RSS " << baseline / mib << " MiB, max RSS " << max_rss.load() / mib
