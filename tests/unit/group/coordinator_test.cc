@@ -97,7 +97,7 @@ TEST(Coordinator, DurableCommitsLagAndRestore) {
       if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     EXPECT_TRUE(gone) << "the timer never fired the SyncGroup deadline";
-    l.on([&] { return coord.close(); });
+    EXPECT_TRUE(l.on([&] { return coord.close(); }));
   }
   flusher.stop();
   // Reopen: the offsets are back.
@@ -109,7 +109,7 @@ TEST(Coordinator, DurableCommitsLagAndRestore) {
   auto got = l2.on([&] { return (*c2)->manager().fetch("lagging", which); });
   EXPECT_EQ(got.at(0).offset, 40);
   EXPECT_EQ(got.at(1).offset, 5);
-  l2.on([&] { return (*c2)->close(); });
+  EXPECT_TRUE(l2.on([&] { return (*c2)->close(); }));
 }
 
 }  // namespace

@@ -128,7 +128,9 @@ TEST_F(offset_log_test, CompactionBoundsTheLogAndKeepsTheState) {
       r.group_id = "group-" + std::to_string(i % 5);
       r.offsets.emplace_back(topic_partition{"topic", i % 10}, committed_offset{i, -1, std::string(20, 'm'), 0});
       m.commit(std::move(r), [&](std::error_code ec) { ++(ec ? failed : durable); });
-      if (log.needs_compaction()) ASSERT_TRUE(log.compact(m.snapshot()));
+      if (log.needs_compaction()) {
+        ASSERT_TRUE(log.compact(m.snapshot()));
+      }
       max_size = std::max(max_size, log.size_bytes());
     }
     flusher.stop();  // completes every pending request
