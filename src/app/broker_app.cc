@@ -16,6 +16,7 @@
 #include "broker/dispatcher.h"
 #include "broker/metadata_store.h"
 #include "broker/topic_table.h"
+#include "group/coordinator.h"
 #include "http/http_server.h"
 #include "io/faulty_filesystem.h"
 #include "io/filesystem.h"
@@ -63,7 +64,7 @@ int wait_for_termination(const sigset_t& set) {
   return sig;
 }
 
-/// Per-shard background work: retention, on the shard that owns each partition.
+/// Per-shard background work: retention and producer-state expiry, on the shard that owns each partition.
 void start_retention_timers(net::shard_set& shards, broker::topic_table& topics, std::int64_t interval_ms) {
   for (std::size_t s = 0; s < shards.size(); ++s) {
     net::asio::co_spawn(
@@ -78,6 +79,7 @@ void start_retention_timers(net::shard_set& shards, broker::topic_table& topics,
             auto now = wall_ms_now();
             for (auto& p : topics.partitions_on_shard(s)) {
               if (p->deleted) continue;
+              p->producers->expire(now);  // idle producers' state (producer.id.expiration.ms)
               auto removed = p->log->enforce_retention(now);
               if (!removed) {
                 spdlog::warn("retention on {}-{} failed: {}", p->topic, p->id, removed.error().message());
@@ -134,6 +136,16 @@ int run_broker(const broker::broker_config& config) {
   spdlog::info("data directory {} ready: {} topic(s), recovered in {} ms", config.data_dir, topics.snapshot()->size(),
                recovered_ms.count());
 
+  // Group coordinator: all groups on storage loop 0 (group/coordinator.h); restores offsets and groups from its log.
+  group::coordinator_config gcfg;
+  gcfg.initial_rebalance_delay_ms = config.group_initial_rebalance_delay_ms;
+  gcfg.min_session_timeout_ms = config.group_min_session_timeout_ms;
+  gcfg.max_session_timeout_ms = config.group_max_session_timeout_ms;
+  gcfg.offsets_retention_ms = config.offsets_retention_minutes * 60 * 1000;
+  auto groups = group::coordinator::open(gcfg, *fs, config.data_dir, flusher, storage_loops.executor(0),
+                                         (*logs)->opened_after_clean_shutdown());
+  if (!groups) throw std::runtime_error("cannot restore consumer groups: " + groups.error().message());
+
   // Network.
   auto kafka_hp = split_host_port(config.kafka_addr);
   net::memory_budget budget(static_cast<std::size_t>(config.memory_budget_bytes));
@@ -171,6 +183,7 @@ int run_broker(const broker::broker_config& config) {
       spdlog::warn("listening on all interfaces without --advertised-addr: clients are told 127.0.0.1");
   }
   core = std::make_unique<broker::broker_core>(config, storage_loops, **logs, flusher, topics, advertised);
+  core->groups = groups->get();
   dispatcher = std::make_unique<broker::dispatcher>(*core);
   forward.target = dispatcher.get();
 
@@ -187,6 +200,7 @@ int run_broker(const broker::broker_config& config) {
   storage_loops.start();
   network_loops.start();
   start_retention_timers(storage_loops, topics, config.log_retention_check_interval_ms);
+  (*groups)->start();
   server.start_accepting();
   http.start();
   std::cout << "listening kafka=" << to_string(kafka_ep) << " http=" << to_string(http_ep) << std::endl;
@@ -200,6 +214,7 @@ int run_broker(const broker::broker_config& config) {
   server.shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
   network_loops.stop();
   storage_loops.stop();
+  if (auto st = (*groups)->close(); !st) spdlog::error("closing the offsets log failed: {}", st.error().message());
   if (auto st = (*logs)->close(); !st) {
     spdlog::error("closing the logs failed: {}", st.error().message());
     return 1;

@@ -13,6 +13,10 @@
 #include "storage/flusher.h"
 #include "storage/log_manager.h"
 
+namespace sd::group {
+class coordinator;
+}
+
 namespace sd::broker {
 
 struct advertised_endpoint {
@@ -39,6 +43,8 @@ class broker_core {
   topic_table& topics;
   advertised_endpoint advertised;
   producer_id_source producer_ids;
+  /// The group coordinator (group/coordinator.h); set by app/ before the listener starts.
+  group::coordinator* groups = nullptr;
 
   /// Runs fn on the partition's owner shard, unless the partition was deleted (then fn is not called and
   /// `deleted_result` is returned).

@@ -24,10 +24,23 @@ std::array<api_entry, 128> build_table() {
   t[idx(api_key::delete_topics)] = {handlers::delete_topics, 0, 3};
   t[idx(api_key::delete_records)] = {handlers::delete_records, 0, 1};
   t[idx(api_key::init_producer_id)] = {handlers::init_producer_id, 0, 1};
+  t[idx(api_key::describe_producers)] = {handlers::describe_producers, 0, 0};
   t[idx(api_key::describe_configs)] = {handlers::describe_configs, 0, 3};
   t[idx(api_key::alter_configs)] = {handlers::alter_configs, 0, 1};
   t[idx(api_key::create_partitions)] = {handlers::create_partitions, 0, 1};
   t[idx(api_key::incremental_alter_configs)] = {handlers::incremental_alter_configs, 0, 0};
+  // Consumer groups (group/): non-flexible versions only.
+  t[idx(api_key::find_coordinator)] = {handlers::find_coordinator, 0, 2};
+  t[idx(api_key::join_group)] = {handlers::join_group, 0, 5};
+  t[idx(api_key::heartbeat)] = {handlers::heartbeat, 0, 3};
+  t[idx(api_key::leave_group)] = {handlers::leave_group, 0, 3};
+  t[idx(api_key::sync_group)] = {handlers::sync_group, 0, 3};
+  t[idx(api_key::offset_commit)] = {handlers::offset_commit, 0, 7};
+  t[idx(api_key::offset_fetch)] = {handlers::offset_fetch, 1, 5};
+  t[idx(api_key::describe_groups)] = {handlers::describe_groups, 0, 4};
+  t[idx(api_key::list_groups)] = {handlers::list_groups, 0, 2};
+  t[idx(api_key::delete_groups)] = {handlers::delete_groups, 0, 1};
+  t[idx(api_key::offset_delete)] = {handlers::offset_delete, 0, 0};
   return t;
 }
 

@@ -1,6 +1,8 @@
 #include "broker/kafka_error.h"
 
+#include "group/errc.h"
 #include "io/errc.h"
+#include "producer/errc.h"
 #include "protocol/errc.h"
 #include "storage/errc.h"
 
@@ -34,6 +36,17 @@ kafka_error to_kafka_error(std::error_code ec) noexcept {
     }
     return kafka_error::unknown_server_error;
   }
+  if (ec.category() == producer::error_category()) {
+    switch (static_cast<producer::errc>(ec.value())) {
+      case producer::errc::invalid_producer_epoch:
+        return kafka_error::invalid_producer_epoch;
+      case producer::errc::out_of_order_sequence:
+        return kafka_error::out_of_order_sequence_number;
+      case producer::errc::corrupt_snapshot:
+        return kafka_error::kafka_storage_error;
+    }
+    return kafka_error::unknown_server_error;
+  }
   if (ec.category() == protocol::error_category()) {
     switch (static_cast<protocol::errc>(ec.value())) {
       case protocol::errc::corrupt_batch:
@@ -49,6 +62,25 @@ kafka_error to_kafka_error(std::error_code ec) noexcept {
       default:
         return kafka_error::unknown_server_error;
     }
+  }
+  if (ec.category() == group::error_category()) {
+    switch (static_cast<group::errc>(ec.value())) {
+      case group::errc::unknown_member_id: return kafka_error::unknown_member_id;
+      case group::errc::illegal_generation: return kafka_error::illegal_generation;
+      case group::errc::rebalance_in_progress: return kafka_error::rebalance_in_progress;
+      case group::errc::invalid_session_timeout: return kafka_error::invalid_session_timeout;
+      case group::errc::inconsistent_group_protocol: return kafka_error::inconsistent_group_protocol;
+      case group::errc::member_id_required: return kafka_error::member_id_required;
+      case group::errc::fenced_instance_id: return kafka_error::fenced_instance_id;
+      case group::errc::non_empty_group: return kafka_error::non_empty_group;
+      case group::errc::group_id_not_found: return kafka_error::group_id_not_found;
+      case group::errc::invalid_group_id: return kafka_error::invalid_group_id;
+      case group::errc::coordinator_not_available: return kafka_error::coordinator_not_available;
+      case group::errc::group_subscribed_to_topic: return kafka_error::group_subscribed_to_topic;
+      case group::errc::storage_error: return kafka_error::coordinator_not_available;
+      case group::errc::metadata_too_large: return kafka_error::offset_metadata_too_large;
+    }
+    return kafka_error::unknown_server_error;
   }
   if (ec.category() == io::error_category() || ec.category() == std::system_category())
     return kafka_error::kafka_storage_error;

@@ -21,6 +21,19 @@ SD_DECLARE_HANDLER(alter_configs);
 SD_DECLARE_HANDLER(incremental_alter_configs);
 SD_DECLARE_HANDLER(delete_records);
 SD_DECLARE_HANDLER(init_producer_id);
+SD_DECLARE_HANDLER(describe_producers);
+// consumer groups (group_common.h)
+SD_DECLARE_HANDLER(find_coordinator);
+SD_DECLARE_HANDLER(join_group);
+SD_DECLARE_HANDLER(sync_group);
+SD_DECLARE_HANDLER(heartbeat);
+SD_DECLARE_HANDLER(leave_group);
+SD_DECLARE_HANDLER(offset_commit);
+SD_DECLARE_HANDLER(offset_fetch);
+SD_DECLARE_HANDLER(describe_groups);
+SD_DECLARE_HANDLER(list_groups);
+SD_DECLARE_HANDLER(delete_groups);
+SD_DECLARE_HANDLER(offset_delete);
 
 #undef SD_DECLARE_HANDLER
 

@@ -1,0 +1,24 @@
+// Heartbeat (key 12), v0-3: refreshes the member's session. 25 on an Empty/unknown group or member, 22 for
+// another generation, 27 while the group prepares a rebalance (the member must rejoin).
+#include "broker/handlers/group_common.h"
+#include "protocol/generated/heartbeat.h"
+
+namespace sd::broker::handlers {
+
+net::awaitable<net::response_task> heartbeat(request_context& ctx) {
+  protocol::heartbeat_request req;
+  if (!decode_request(ctx, req)) co_return close_connection();
+  group::heartbeat_request hr;
+  hr.group_id = std::move(req.group_id);
+  hr.member_id = std::move(req.member_id);
+  hr.instance_id = std::move(req.group_instance_id);
+  hr.generation = req.generation_id;
+  auto* coord = ctx.broker.groups;
+  auto call = [coord, hr = std::move(hr)] { return coord->manager().heartbeat(hr); };
+  std::error_code ec = co_await net::run_on(coord->executor(), std::move(call));
+  protocol::heartbeat_response resp;
+  resp.error_code = group_code(ec);
+  co_return respond(ctx, resp);
+}
+
+}  // namespace sd::broker::handlers

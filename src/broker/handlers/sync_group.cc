@@ -1,0 +1,36 @@
+// SyncGroup (key 14), v0-3. Followers wait (phase two) until the leader sends the assignments; the leader's
+// request completes the rebalance and the group becomes Stable.
+#include "broker/handlers/group_common.h"
+#include "protocol/generated/sync_group.h"
+
+namespace sd::broker::handlers {
+
+net::awaitable<net::response_task> sync_group(request_context& ctx) {
+  protocol::sync_group_request req;
+  if (!decode_request(ctx, req)) co_return close_connection();
+  group::sync_request sr;
+  sr.group_id = std::move(req.group_id);
+  sr.member_id = std::move(req.member_id);
+  sr.instance_id = std::move(req.group_instance_id);
+  sr.generation = req.generation_id;
+  for (auto& a : req.assignments) sr.assignments.emplace_back(std::move(a.member_id), std::move(a.assignment));
+
+  auto* coord = ctx.broker.groups;
+  auto result = std::make_shared<deferred<group::sync_result>>(co_await net::asio::this_coro::executor);
+  auto call = [coord, sr = std::move(sr), cb = deferred<group::sync_result>::completer(result)]() mutable {
+    coord->manager().sync(std::move(sr), std::move(cb));
+  };
+  co_await net::run_on(coord->executor(), std::move(call));
+
+  auto phase_two = [](std::shared_ptr<deferred<group::sync_result>> d, std::int32_t correlation_id,
+                      std::int16_t version) -> net::response_task {
+    co_await d->done->wait();
+    protocol::sync_group_response resp;
+    resp.error_code = group_code(d->value->error);
+    resp.assignment = std::move(d->value->assignment);
+    co_return to_outbound(protocol::encode_response(correlation_id, version, resp));
+  };
+  co_return phase_two(result, ctx.header.correlation_id, ctx.version);
+}
+
+}  // namespace sd::broker::handlers

@@ -1,0 +1,838 @@
+#include "group/group_manager.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "base/clock.h"
+#include "group/errc.h"
+
+namespace sd::group {
+
+const char* state_name(group_state s) noexcept {
+  switch (s) {
+    case group_state::empty: return "Empty";
+    case group_state::preparing_rebalance: return "PreparingRebalance";
+    case group_state::completing_rebalance: return "CompletingRebalance";
+    case group_state::stable: return "Stable";
+    case group_state::dead: return "Dead";
+  }
+  return "Dead";
+}
+
+struct group_manager::member {
+  std::string id;
+  std::optional<std::string> instance_id;
+  std::string client_id;
+  std::string client_host;
+  std::int32_t session_timeout_ms = 0;
+  std::int32_t rebalance_timeout_ms = 0;
+  std::vector<protocol_entry> protocols;
+  sd::bytes assignment;
+  time_point session_deadline{};
+  join_callback on_join;  // set while its JoinGroup waits for the rebalance
+  sync_callback on_sync;  // set while its SyncGroup waits for the leader
+
+  const sd::bytes* metadata_for(const std::string& protocol) const {
+    for (const auto& p : protocols)
+      if (p.name == protocol) return &p.metadata;
+    return nullptr;
+  }
+};
+
+struct group_manager::group {
+  std::string id;
+  group_state state = group_state::empty;
+  std::string protocol_type;
+  std::optional<std::string> protocol;
+  std::int32_t generation = 0;
+  std::string leader;
+  std::map<std::string, member> members;                 // by member id
+  std::map<std::string, std::string> static_members;     // instance id -> member id
+  std::map<std::string, time_point> pending;             // MEMBER_ID_REQUIRED answered, not rejoined yet
+  time_point rebalance_deadline{};
+  bool initial_delay = false;   // PreparingRebalance from Empty: wait group.initial.rebalance.delay.ms first
+  time_point initial_delay_cap{};
+  time_point sync_deadline{};
+  std::int64_t state_timestamp_ms = 0;
+  std::map<topic_partition, committed_offset> offsets;
+
+  std::int32_t max_rebalance_timeout() const {
+    std::int32_t t = 0;
+    for (const auto& [_, m] : members) t = std::max(t, m.rebalance_timeout_ms);
+    return t;
+  }
+  bool all_joined() const {
+    for (const auto& [_, m] : members)
+      if (!m.on_join) return false;
+    return true;
+  }
+};
+
+namespace {
+
+template <class Cb, class R>
+void answer(Cb& cb, R r) {
+  if (!cb) return;
+  auto f = std::move(cb);
+  cb = nullptr;
+  f(std::move(r));
+}
+
+join_result join_error(errc e, std::string member_id = {}) {
+  join_result r;
+  r.error = make_error_code(e);
+  r.member_id = std::move(member_id);
+  return r;
+}
+sync_result sync_error(errc e) {
+  sync_result r;
+  r.error = make_error_code(e);
+  return r;
+}
+
+bool same_protocols(const std::vector<protocol_entry>& a, const std::vector<protocol_entry>& b) { return a == b; }
+
+}  // namespace
+
+group_manager::group_manager(coordinator_config config, group_store& store, clocks c)
+    : _config(config), _store(store), _clocks(std::move(c)), _rng(std::random_device{}()) {
+  if (!_clocks.wall_ms) _clocks.wall_ms = [] { return wall_ms_now(); };
+  if (!_clocks.steady) _clocks.steady = [] { return clock::now(); };
+}
+
+group_manager::~group_manager() = default;
+
+group_manager::group* group_manager::find(const std::string& id) const {
+  auto it = _groups.find(id);
+  return it == _groups.end() ? nullptr : it->second.get();
+}
+
+group_manager::group& group_manager::get_or_create(const std::string& id) {
+  auto& slot = _groups[id];
+  if (!slot) {
+    slot = std::make_unique<group>();
+    slot->id = id;
+    slot->state_timestamp_ms = _clocks.wall_ms();
+  }
+  return *slot;
+}
+
+std::string group_manager::new_member_id(const std::string& client_id) {
+  std::uint64_t a = _rng(), b = _rng();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                static_cast<unsigned>(b >> 48), static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return client_id + "-" + buf;
+}
+
+// ---- restore ---------------------------------------------------------------------------------------------
+
+void group_manager::apply_replayed(const store_record& r) {
+  if (const auto* o = std::get_if<offset_record>(&r)) {
+    if (o->value) {
+      get_or_create(o->group).offsets[o->tp] = *o->value;
+    } else if (auto* g = find(o->group)) {
+      g->offsets.erase(o->tp);
+    }
+    return;
+  }
+  const auto& gr = std::get<group_record>(r);
+  if (!gr.value) {
+    _groups.erase(gr.group);
+    return;
+  }
+  auto& g = get_or_create(gr.group);
+  const auto& md = *gr.value;
+  g.protocol_type = md.protocol_type;
+  g.protocol = md.protocol;
+  g.generation = md.generation;
+  g.leader = md.leader;
+  g.state_timestamp_ms = md.state_timestamp_ms;
+  g.members.clear();
+  g.static_members.clear();
+  for (const auto& pm : md.members) {
+    member m;
+    m.id = pm.member_id;
+    m.instance_id = pm.instance_id;
+    m.client_id = pm.client_id;
+    m.client_host = pm.client_host;
+    m.session_timeout_ms = pm.session_timeout_ms;
+    m.rebalance_timeout_ms = pm.rebalance_timeout_ms;
+    m.protocols = pm.protocols;
+    m.assignment = pm.assignment;
+    if (m.instance_id) g.static_members[*m.instance_id] = m.id;
+    g.members.emplace(m.id, std::move(m));
+  }
+  g.state = g.members.empty() ? group_state::empty : group_state::stable;
+}
+
+void group_manager::finish_restore() {
+  // Members of a restored Stable group get a fresh session: they keep heartbeating with their generation.
+  auto t = now();
+  for (auto& [_, g] : _groups)
+    for (auto& [__, m] : g->members) m.session_deadline = t + std::chrono::milliseconds(m.session_timeout_ms);
+}
+
+// ---- JoinGroup -------------------------------------------------------------------------------------------
+
+bool group_manager::supports(const group& g, const join_request& req) const {
+  if (req.protocol_type.empty() || req.protocols.empty()) return false;
+  if (g.members.empty()) return true;
+  if (req.protocol_type != g.protocol_type) return false;
+  for (const auto& p : req.protocols) {
+    bool everyone = true;
+    for (const auto& [_, m] : g.members)
+      if (!m.metadata_for(p.name)) {
+        everyone = false;
+        break;
+      }
+    if (everyone) return true;
+  }
+  return false;
+}
+
+void group_manager::join(join_request req, join_callback done) {
+  if (req.group_id.empty()) return done(join_error(errc::invalid_group_id, req.member_id));
+  if (req.session_timeout_ms < _config.min_session_timeout_ms ||
+      req.session_timeout_ms > _config.max_session_timeout_ms)
+    return done(join_error(errc::invalid_session_timeout, req.member_id));
+  if (req.rebalance_timeout_ms <= 0) req.rebalance_timeout_ms = req.session_timeout_ms;
+
+  group* existing = find(req.group_id);
+  if (!existing && !req.member_id.empty()) return done(join_error(errc::unknown_member_id, req.member_id));
+  if (existing && !supports(*existing, req)) return done(join_error(errc::inconsistent_group_protocol, req.member_id));
+  if (!existing && (req.protocol_type.empty() || req.protocols.empty()))
+    return done(join_error(errc::inconsistent_group_protocol, req.member_id));
+  group& g = existing ? *existing : get_or_create(req.group_id);
+
+  if (req.member_id.empty()) {
+    if (req.instance_id) {
+      auto it = g.static_members.find(*req.instance_id);
+      if (it != g.static_members.end()) return join_static_rejoin(g, it->second, std::move(req), std::move(done));
+    }
+    auto id = new_member_id(req.client_id);
+    if (req.require_known_member_id && !req.instance_id) {
+      g.pending[id] = now() + std::chrono::milliseconds(req.session_timeout_ms);
+      return done(join_error(errc::member_id_required, id));
+    }
+    return join_new_member(g, std::move(req), std::move(done), id);
+  }
+
+  if (auto p = g.pending.find(req.member_id); p != g.pending.end()) {
+    g.pending.erase(p);
+    auto id = req.member_id;
+    return join_new_member(g, std::move(req), std::move(done), id);
+  }
+  if (req.instance_id) {
+    auto it = g.static_members.find(*req.instance_id);
+    if (it != g.static_members.end() && it->second != req.member_id)
+      return done(join_error(errc::fenced_instance_id, req.member_id));
+  }
+  auto mit = g.members.find(req.member_id);
+  if (mit == g.members.end()) {
+    auto id = req.member_id;
+    drop_if_unused(g.id);
+    return done(join_error(errc::unknown_member_id, id));
+  }
+  join_existing_member(g, mit->second, std::move(req), std::move(done));
+}
+
+void group_manager::update_member(member& m, join_request&& req, join_callback&& done) {
+  m.client_id = std::move(req.client_id);
+  m.client_host = std::move(req.client_host);
+  m.session_timeout_ms = req.session_timeout_ms;
+  m.rebalance_timeout_ms = req.rebalance_timeout_ms;
+  m.protocols = std::move(req.protocols);
+  if (m.on_join) answer(m.on_join, join_error(errc::rebalance_in_progress, m.id));  // superseded
+  m.on_join = std::move(done);
+  m.session_deadline = now() + std::chrono::milliseconds(m.session_timeout_ms);
+}
+
+void group_manager::join_new_member(group& g, join_request&& req, join_callback&& done, const std::string& id) {
+  if (g.members.empty()) g.protocol_type = req.protocol_type;
+  member m;
+  m.id = id;
+  m.instance_id = req.instance_id;
+  if (m.instance_id) g.static_members[*m.instance_id] = id;
+  auto& stored = g.members.emplace(id, std::move(m)).first->second;
+  update_member(stored, std::move(req), std::move(done));
+  if (g.state == group_state::preparing_rebalance) {
+    if (g.initial_delay) {
+      g.rebalance_deadline =
+          std::min(now() + std::chrono::milliseconds(_config.initial_rebalance_delay_ms), g.initial_delay_cap);
+    }
+    try_complete_join(g);
+  } else {
+    prepare_rebalance(g);
+  }
+}
+
+join_result group_manager::current_generation(const group& g, const std::string& member_id) const {
+  join_result r;
+  r.generation = g.generation;
+  r.protocol_type = g.protocol_type;
+  r.protocol_name = g.protocol;
+  r.leader = g.leader;
+  r.member_id = member_id;
+  if (member_id == g.leader && g.protocol) {
+    for (const auto& [id, m] : g.members) {
+      const auto* md = m.metadata_for(*g.protocol);
+      r.members.push_back({id, m.instance_id, md ? *md : sd::bytes{}});
+    }
+  }
+  return r;
+}
+
+void group_manager::join_existing_member(group& g, member& m, join_request&& req, join_callback&& done) {
+  switch (g.state) {
+    case group_state::preparing_rebalance:
+      update_member(m, std::move(req), std::move(done));
+      try_complete_join(g);
+      return;
+    case group_state::completing_rebalance:
+      if (same_protocols(m.protocols, req.protocols)) {
+        m.session_deadline = now() + std::chrono::milliseconds(m.session_timeout_ms);
+        return done(current_generation(g, m.id));  // the member lost our answer: repeat it
+      }
+      update_member(m, std::move(req), std::move(done));
+      prepare_rebalance(g);
+      return;
+    case group_state::stable:
+      if (m.id == g.leader || !same_protocols(m.protocols, req.protocols)) {
+        update_member(m, std::move(req), std::move(done));
+        prepare_rebalance(g);
+        return;
+      }
+      m.session_deadline = now() + std::chrono::milliseconds(m.session_timeout_ms);
+      return done(current_generation(g, m.id));
+    case group_state::empty:
+    case group_state::dead:
+      return done(join_error(errc::unknown_member_id, m.id));
+  }
+}
+
+void group_manager::join_static_rejoin(group& g, const std::string& old_id, join_request&& req,
+                                       join_callback&& done) {
+  // A restarted static member: new member id, same assignment; the old id is fenced from now on.
+  auto node = g.members.extract(old_id);
+  member& old = node.mapped();
+  answer(old.on_join, join_error(errc::fenced_instance_id, old_id));
+  answer(old.on_sync, sync_error(errc::fenced_instance_id));
+  auto id = new_member_id(req.client_id);
+  node.key() = id;
+  node.mapped().id = id;
+  auto& m = g.members.insert(std::move(node)).position->second;
+  g.static_members[*req.instance_id] = id;
+  if (g.leader == old_id) g.leader = id;
+  bool unchanged = same_protocols(m.protocols, req.protocols);
+  if (g.state == group_state::stable && unchanged) {
+    m.client_id = req.client_id;
+    m.client_host = req.client_host;
+    m.session_timeout_ms = req.session_timeout_ms;
+    m.rebalance_timeout_ms = req.rebalance_timeout_ms;
+    m.session_deadline = now() + std::chrono::milliseconds(m.session_timeout_ms);
+    persist(g);
+    return done(current_generation(g, id));
+  }
+  update_member(m, std::move(req), std::move(done));
+  if (g.state == group_state::preparing_rebalance) {
+    try_complete_join(g);
+  } else {
+    prepare_rebalance(g);
+  }
+}
+
+void group_manager::prepare_rebalance(group& g) {
+  if (g.state == group_state::completing_rebalance) {
+    for (auto& [_, m] : g.members) {
+      m.assignment.clear();
+      answer(m.on_sync, sync_error(errc::rebalance_in_progress));
+    }
+  }
+  auto t = now();
+  if (g.state == group_state::empty && _config.initial_rebalance_delay_ms > 0) {
+    g.initial_delay = true;
+    g.initial_delay_cap = t + std::chrono::milliseconds(g.max_rebalance_timeout());
+    g.rebalance_deadline =
+        std::min(t + std::chrono::milliseconds(_config.initial_rebalance_delay_ms), g.initial_delay_cap);
+  } else {
+    g.initial_delay = false;
+    g.rebalance_deadline = t + std::chrono::milliseconds(g.max_rebalance_timeout());
+  }
+  g.state = group_state::preparing_rebalance;
+  g.state_timestamp_ms = _clocks.wall_ms();
+  try_complete_join(g);
+}
+
+void group_manager::try_complete_join(group& g) {
+  if (g.state != group_state::preparing_rebalance || g.initial_delay) return;
+  if (g.all_joined() && g.pending.empty()) complete_join(g);
+}
+
+std::optional<std::string> group_manager::select_protocol(const group& g) const {
+  if (g.members.empty()) return std::nullopt;
+  // Candidates: protocols every member supports, in the leader's (or first member's) order of preference.
+  const member& first = g.members.count(g.leader) ? g.members.at(g.leader) : g.members.begin()->second;
+  std::vector<std::string> candidates;
+  for (const auto& p : first.protocols) {
+    bool everyone = true;
+    for (const auto& [_, m] : g.members)
+      if (!m.metadata_for(p.name)) everyone = false;
+    if (everyone) candidates.push_back(p.name);
+  }
+  if (candidates.empty()) return std::nullopt;
+  // Each member votes for its most preferred candidate; most votes wins, ties go to the earlier candidate.
+  std::map<std::string, int> votes;
+  for (const auto& [_, m] : g.members)
+    for (const auto& p : m.protocols)
+      if (std::find(candidates.begin(), candidates.end(), p.name) != candidates.end()) {
+        ++votes[p.name];
+        break;
+      }
+  std::string best = candidates.front();
+  for (const auto& c : candidates)
+    if (votes[c] > votes[best]) best = c;
+  return best;
+}
+
+void group_manager::complete_join(group& g) {
+  // Laggards that did not rejoin in time leave the group.
+  std::vector<std::string> gone;
+  for (const auto& [id, m] : g.members)
+    if (!m.on_join) gone.push_back(id);
+  for (const auto& id : gone) {
+    auto& m = g.members.at(id);
+    if (m.instance_id) g.static_members.erase(*m.instance_id);
+    g.members.erase(id);
+  }
+  g.initial_delay = false;
+  ++g.generation;
+  g.state_timestamp_ms = _clocks.wall_ms();
+  if (g.members.empty()) {
+    g.state = group_state::empty;
+    g.protocol.reset();
+    g.leader.clear();
+    persist(g);
+    return;
+  }
+  g.protocol = select_protocol(g);
+  if (!g.members.count(g.leader)) g.leader = g.members.begin()->first;
+  g.state = group_state::completing_rebalance;
+  auto t = now();
+  g.sync_deadline = t + std::chrono::milliseconds(g.max_rebalance_timeout());
+  std::vector<std::pair<join_callback, join_result>> out;
+  for (auto& [id, m] : g.members) {
+    m.assignment.clear();
+    m.session_deadline = t + std::chrono::milliseconds(m.session_timeout_ms);
+    out.emplace_back(std::move(m.on_join), current_generation(g, id));
+    m.on_join = nullptr;
+  }
+  for (auto& [cb, r] : out) cb(std::move(r));
+}
+
+// ---- SyncGroup, Heartbeat, LeaveGroup --------------------------------------------------------------------
+
+void group_manager::sync(sync_request req, sync_callback done) {
+  if (req.group_id.empty()) return done(sync_error(errc::invalid_group_id));
+  group* g = find(req.group_id);
+  if (!g) return done(sync_error(errc::unknown_member_id));
+  if (req.instance_id) {
+    auto it = g->static_members.find(*req.instance_id);
+    if (it != g->static_members.end() && it->second != req.member_id) return done(sync_error(errc::fenced_instance_id));
+  }
+  auto mit = g->members.find(req.member_id);
+  if (mit == g->members.end()) return done(sync_error(errc::unknown_member_id));
+  if (req.generation != g->generation) return done(sync_error(errc::illegal_generation));
+  member& m = mit->second;
+  switch (g->state) {
+    case group_state::empty:
+    case group_state::dead:
+      return done(sync_error(errc::unknown_member_id));
+    case group_state::preparing_rebalance:
+      return done(sync_error(errc::rebalance_in_progress));
+    case group_state::stable: {
+      m.session_deadline = now() + std::chrono::milliseconds(m.session_timeout_ms);
+      sync_result r;
+      r.assignment = m.assignment;
+      r.protocol_type = g->protocol_type;
+      r.protocol_name = g->protocol;
+      return done(std::move(r));
+    }
+    case group_state::completing_rebalance:
+      break;
+  }
+  m.session_deadline = now() + std::chrono::milliseconds(m.session_timeout_ms);
+  if (m.on_sync) answer(m.on_sync, sync_error(errc::rebalance_in_progress));
+  m.on_sync = std::move(done);
+  if (req.member_id != g->leader) return;
+  for (auto& [id, mem] : g->members) mem.assignment.clear();
+  for (auto& [id, a] : req.assignments)
+    if (auto it = g->members.find(id); it != g->members.end()) it->second.assignment = std::move(a);
+  g->state = group_state::stable;
+  g->state_timestamp_ms = _clocks.wall_ms();
+  persist(*g);
+  for (auto& [id, mem] : g->members) {
+    if (!mem.on_sync) continue;
+    sync_result r;
+    r.assignment = mem.assignment;
+    r.protocol_type = g->protocol_type;
+    r.protocol_name = g->protocol;
+    answer(mem.on_sync, std::move(r));
+  }
+}
+
+std::error_code group_manager::heartbeat(const heartbeat_request& req) {
+  if (req.group_id.empty()) return errc::invalid_group_id;
+  group* g = find(req.group_id);
+  if (!g || g->state == group_state::empty) return errc::unknown_member_id;
+  if (req.instance_id) {
+    auto it = g->static_members.find(*req.instance_id);
+    if (it != g->static_members.end() && it->second != req.member_id) return errc::fenced_instance_id;
+  }
+  auto mit = g->members.find(req.member_id);
+  if (mit == g->members.end()) return errc::unknown_member_id;
+  if (req.generation != g->generation) return errc::illegal_generation;
+  mit->second.session_deadline = now() + std::chrono::milliseconds(mit->second.session_timeout_ms);
+  if (g->state == group_state::preparing_rebalance) return errc::rebalance_in_progress;
+  return {};
+}
+
+void group_manager::remove_member(group& g, const std::string& id, errc why) {
+  auto it = g.members.find(id);
+  if (it == g.members.end()) return;
+  answer(it->second.on_join, join_error(why, id));
+  answer(it->second.on_sync, sync_error(why));
+  if (it->second.instance_id) {
+    auto s = g.static_members.find(*it->second.instance_id);
+    if (s != g.static_members.end() && s->second == id) g.static_members.erase(s);
+  }
+  g.members.erase(it);
+  switch (g.state) {
+    case group_state::stable:
+    case group_state::completing_rebalance:
+      prepare_rebalance(g);
+      break;
+    case group_state::preparing_rebalance:
+      try_complete_join(g);
+      break;
+    default:
+      break;
+  }
+}
+
+leave_result group_manager::leave(const std::string& group_id, const std::vector<member_identity>& members) {
+  leave_result out;
+  if (group_id.empty()) {
+    out.error = errc::invalid_group_id;
+    return out;
+  }
+  group* g = find(group_id);
+  if (!g) {
+    out.error = errc::unknown_member_id;
+    return out;
+  }
+  for (const auto& who : members) {
+    std::error_code ec;
+    std::string id = who.member_id;
+    if (who.instance_id) {
+      auto it = g->static_members.find(*who.instance_id);
+      if (it == g->static_members.end()) {
+        ec = errc::unknown_member_id;
+      } else if (!id.empty() && it->second != id) {
+        ec = errc::fenced_instance_id;
+      } else {
+        id = it->second;
+      }
+    } else if (g->pending.erase(id) > 0) {
+      try_complete_join(*g);
+      out.members.emplace_back(who, ec);
+      continue;
+    } else if (!g->members.count(id)) {
+      ec = errc::unknown_member_id;
+    }
+    if (!ec) remove_member(*g, id, errc::unknown_member_id);
+    out.members.emplace_back(who, ec);
+  }
+  return out;
+}
+
+// ---- offsets ---------------------------------------------------------------------------------------------
+
+void group_manager::commit(commit_request req, commit_callback done) {
+  if (req.group_id.empty()) return done(errc::invalid_group_id);
+  group* g = find(req.group_id);
+  if (!g) {
+    if (req.generation >= 0) return done(errc::illegal_generation);
+    g = &get_or_create(req.group_id);
+  }
+  if (req.instance_id) {
+    auto it = g->static_members.find(*req.instance_id);
+    if (it == g->static_members.end()) {
+      if (req.generation >= 0) return done(errc::unknown_member_id);
+    } else if (it->second != req.member_id) {
+      return done(errc::fenced_instance_id);
+    }
+  }
+  if (req.generation < 0 && g->state == group_state::empty) {
+    // Simple consumers and admin tools commit without membership.
+  } else if (g->state == group_state::completing_rebalance) {
+    return done(errc::rebalance_in_progress);
+  } else if (!g->members.count(req.member_id)) {
+    return done(errc::unknown_member_id);
+  } else if (req.generation != g->generation) {
+    return done(errc::illegal_generation);
+  } else {
+    auto& m = g->members.at(req.member_id);
+    m.session_deadline = now() + std::chrono::milliseconds(m.session_timeout_ms);
+  }
+  const auto wall = _clocks.wall_ms();
+  std::vector<store_record> records;
+  records.reserve(req.offsets.size());
+  for (auto& [tp, c] : req.offsets) {
+    if (c.commit_timestamp_ms < 0) c.commit_timestamp_ms = wall;
+    g->offsets[tp] = c;
+    records.push_back(offset_record{g->id, tp, c});
+  }
+  if (records.empty()) return done({});
+  _store.append(std::move(records), std::move(done));
+}
+
+std::vector<fetched_offset> group_manager::fetch(const std::string& group_id,
+                                                 const std::optional<std::vector<topic_partition>>& which) const {
+  std::vector<fetched_offset> out;
+  const group* g = find(group_id);
+  if (!which) {
+    if (!g) return out;
+    for (const auto& [tp, c] : g->offsets) out.push_back({tp, c.offset, c.leader_epoch, c.metadata});
+    return out;
+  }
+  for (const auto& tp : *which) {
+    fetched_offset f;
+    f.tp = tp;
+    if (g) {
+      if (auto it = g->offsets.find(tp); it != g->offsets.end()) {
+        f.offset = it->second.offset;
+        f.leader_epoch = it->second.leader_epoch;
+        f.metadata = it->second.metadata;
+      }
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<std::error_code> group_manager::delete_offsets(const std::string& group_id,
+                                                           const std::vector<topic_partition>& tps,
+                                                           const subscription_check& subscribed,
+                                                           std::error_code& error) {
+  std::vector<std::error_code> out;
+  group* g = find(group_id);
+  if (!g) {
+    error = group_id.empty() ? errc::invalid_group_id : errc::group_id_not_found;
+    return out;
+  }
+  std::vector<store_record> records;
+  for (const auto& tp : tps) {
+    bool in_use = false;
+    if (g->state != group_state::empty && g->protocol && g->protocol_type == "consumer" && subscribed) {
+      for (const auto& [_, m] : g->members) {
+        const auto* md = m.metadata_for(*g->protocol);
+        if (md && subscribed(*md, tp.topic)) in_use = true;
+      }
+    }
+    if (in_use) {
+      out.emplace_back(errc::group_subscribed_to_topic);
+      continue;
+    }
+    if (g->offsets.erase(tp) > 0) records.push_back(offset_record{g->id, tp, std::nullopt});
+    out.emplace_back();
+  }
+  if (!records.empty()) _store.append(std::move(records), nullptr);
+  return out;
+}
+
+// ---- describe, list, delete ------------------------------------------------------------------------------
+
+group_description group_manager::describe(const std::string& group_id) const {
+  group_description d;
+  d.group_id = group_id;
+  const group* g = find(group_id);
+  if (!g) {
+    if (group_id.empty()) d.error = errc::invalid_group_id;
+    return d;  // Kafka: no error, state Dead
+  }
+  d.state = g->state;
+  d.protocol_type = g->protocol_type;
+  d.protocol_name = g->protocol.value_or("");
+  d.generation = g->generation;
+  for (const auto& [id, m] : g->members) {
+    member_description md;
+    md.member_id = id;
+    md.instance_id = m.instance_id;
+    md.client_id = m.client_id;
+    md.client_host = m.client_host;
+    if (g->protocol)
+      if (const auto* p = m.metadata_for(*g->protocol)) md.metadata = *p;
+    if (g->state == group_state::stable) md.assignment = m.assignment;
+    d.members.push_back(std::move(md));
+  }
+  return d;
+}
+
+std::vector<group_listing> group_manager::list() const {
+  std::vector<group_listing> out;
+  for (const auto& [id, g] : _groups) out.push_back({id, g->protocol_type, g->state});
+  return out;
+}
+
+std::error_code group_manager::delete_group(const std::string& group_id) {
+  if (group_id.empty()) return errc::invalid_group_id;
+  group* g = find(group_id);
+  if (!g) return errc::group_id_not_found;
+  if (g->state != group_state::empty || !g->members.empty()) return errc::non_empty_group;
+  std::vector<store_record> records;
+  for (const auto& [tp, _] : g->offsets) records.push_back(offset_record{g->id, tp, std::nullopt});
+  records.push_back(group_record{g->id, std::nullopt});
+  g->state = group_state::dead;
+  _groups.erase(group_id);
+  _store.append(std::move(records), nullptr);
+  return {};
+}
+
+void group_manager::persist(const group& g) {
+  group_metadata md;
+  md.protocol_type = g.protocol_type;
+  md.protocol = g.protocol;
+  md.generation = g.generation;
+  md.leader = g.leader;
+  md.state_timestamp_ms = g.state_timestamp_ms;
+  if (g.state == group_state::stable) {
+    for (const auto& [id, m] : g.members) {
+      persisted_member pm;
+      pm.member_id = id;
+      pm.instance_id = m.instance_id;
+      pm.client_id = m.client_id;
+      pm.client_host = m.client_host;
+      pm.session_timeout_ms = m.session_timeout_ms;
+      pm.rebalance_timeout_ms = m.rebalance_timeout_ms;
+      pm.protocols = m.protocols;
+      pm.assignment = m.assignment;
+      md.members.push_back(std::move(pm));
+    }
+  }
+  std::vector<store_record> records;
+  records.push_back(group_record{g.id, std::move(md)});
+  _store.append(std::move(records), nullptr);
+}
+
+void group_manager::drop_if_unused(const std::string& id) {
+  auto it = _groups.find(id);
+  if (it == _groups.end()) return;
+  const group& g = *it->second;
+  if (g.state == group_state::empty && g.members.empty() && g.pending.empty() && g.offsets.empty() &&
+      g.generation == 0) {
+    _groups.erase(it);  // created by a request that failed; never persisted
+  }
+}
+
+// ---- time ------------------------------------------------------------------------------------------------
+
+void group_manager::tick() {
+  const auto t = now();
+  std::vector<std::string> ids;
+  ids.reserve(_groups.size());
+  for (const auto& [id, _] : _groups) ids.push_back(id);
+  for (const auto& id : ids) {
+    group* g = find(id);
+    if (!g) continue;
+    // Members answered MEMBER_ID_REQUIRED that never came back.
+    bool pending_dropped = false;
+    for (auto it = g->pending.begin(); it != g->pending.end();) {
+      if (it->second <= t) {
+        it = g->pending.erase(it);
+        pending_dropped = true;
+      } else {
+        ++it;
+      }
+    }
+    if (pending_dropped) try_complete_join(*g);
+    // Expired sessions; a member waiting for its JoinGroup or SyncGroup answer is alive by definition.
+    std::vector<std::string> expired;
+    for (const auto& [mid, m] : g->members)
+      if (!m.on_join && !m.on_sync && m.session_deadline <= t) expired.push_back(mid);
+    for (const auto& mid : expired) remove_member(*g, mid, errc::unknown_member_id);
+    if (g->state == group_state::preparing_rebalance && g->rebalance_deadline <= t) {
+      complete_join(*g);  // the initial delay ended, or laggards are dropped
+    } else if (g->state == group_state::completing_rebalance && g->sync_deadline <= t) {
+      // Nobody (or not the leader) synced in time: drop who did not sync and rebalance again.
+      std::vector<std::string> lag;
+      for (const auto& [mid, m] : g->members)
+        if (!m.on_sync) lag.push_back(mid);
+      for (const auto& mid : lag) remove_member(*g, mid, errc::unknown_member_id);
+      if (g->state == group_state::completing_rebalance) prepare_rebalance(*g);
+    }
+    if (g->state == group_state::empty && g->members.empty() && g->pending.empty() && g->offsets.empty()) {
+      std::vector<store_record> records;
+      records.push_back(group_record{id, std::nullopt});
+      _groups.erase(id);
+      _store.append(std::move(records), nullptr);
+    }
+  }
+}
+
+void group_manager::expire_offsets() {
+  const auto wall = _clocks.wall_ms();
+  for (auto& [id, g] : _groups) {
+    if (g->state != group_state::empty) continue;
+    std::vector<store_record> records;
+    for (auto it = g->offsets.begin(); it != g->offsets.end();) {
+      auto since = std::max(it->second.commit_timestamp_ms, g->state_timestamp_ms);
+      if (since + _config.offsets_retention_ms <= wall) {
+        records.push_back(offset_record{id, it->first, std::nullopt});
+        it = g->offsets.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!records.empty()) _store.append(std::move(records), nullptr);
+  }
+  // Groups left with nothing go in the next tick().
+}
+
+std::vector<store_record> group_manager::snapshot() const {
+  std::vector<store_record> out;
+  for (const auto& [id, g] : _groups) {
+    group_metadata md;
+    md.protocol_type = g->protocol_type;
+    md.protocol = g->protocol;
+    md.generation = g->generation;
+    md.leader = g->leader;
+    md.state_timestamp_ms = g->state_timestamp_ms;
+    if (g->state == group_state::stable) {
+      for (const auto& [mid, m] : g->members) {
+        persisted_member pm{mid, m.instance_id, m.client_id, m.client_host, m.session_timeout_ms,
+                            m.rebalance_timeout_ms, m.protocols, m.assignment};
+        md.members.push_back(std::move(pm));
+      }
+    }
+    out.push_back(group_record{id, std::move(md)});
+    for (const auto& [tp, c] : g->offsets) out.push_back(offset_record{id, tp, c});
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::vector<std::pair<topic_partition, committed_offset>>>>
+group_manager::offsets(const std::optional<std::string>& filter) const {
+  std::vector<std::pair<std::string, std::vector<std::pair<topic_partition, committed_offset>>>> out;
+  for (const auto& [id, g] : _groups) {
+    if (filter && *filter != id) continue;
+    auto& e = out.emplace_back();
+    e.first = id;
+    for (const auto& [tp, c] : g->offsets) e.second.emplace_back(tp, c);
+  }
+  return out;
+}
+
+}  // namespace sd::group

@@ -1,0 +1,119 @@
+#pragma once
+// group_manager: every consumer group of the broker and their committed offsets: the classic rebalance
+// protocol (Empty -> PreparingRebalance -> CompletingRebalance -> Stable, Dead when removed) as Kafka's
+// GroupCoordinator runs it, plus OffsetCommit/Fetch/Delete, DescribeGroups, ListGroups, DeleteGroups.
+//
+// Threading: not thread-safe. One owner thread (the coordinator shard) calls everything. No timers inside:
+// time comes from the injected clocks and deadlines fire in tick() (the coordinator calls it periodically;
+// unit tests call it with a fake clock).
+//
+// Delayed answers: join() and sync() keep their callback until the rebalance step completes; callbacks are
+// called on the owner thread, from inside a later call (join/sync/leave/heartbeat/tick), exactly once.
+// commit() calls its callback when the store reports the records durable (the store decides the thread).
+//
+// Durability: every change that must survive a restart goes to the group_store as records (records.h).
+// Offsets are applied in memory when appended (so a snapshot taken meanwhile includes them) and the commit is
+// answered once they are durable. Group metadata is written when a generation's assignment is complete
+// (Stable), when a group becomes Empty, and when a static member's id is replaced.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "group/errc.h"
+#include "group/records.h"
+#include "group/types.h"
+
+namespace sd::group {
+
+class group_store {
+ public:
+  virtual ~group_store() = default;
+  /// Appends `records` in order; `durable` (may be empty) is called once they are on disk, or with the error.
+  virtual void append(std::vector<store_record> records, commit_callback durable) = 0;
+};
+
+struct clocks {
+  std::function<time_point()> steady = [] { return clock::now(); };
+  std::function<std::int64_t()> wall_ms;  // default: system clock (set in the constructor)
+};
+
+class group_manager {
+ public:
+  group_manager(coordinator_config config, group_store& store, clocks c = {});
+  ~group_manager();
+  group_manager(const group_manager&) = delete;
+  group_manager& operator=(const group_manager&) = delete;
+
+  /// Restore: apply the log's records in order, then finish_restore() once (before any request).
+  void apply_replayed(const store_record& r);
+  void finish_restore();
+
+  void join(join_request req, join_callback done);
+  void sync(sync_request req, sync_callback done);
+  std::error_code heartbeat(const heartbeat_request& req);
+  leave_result leave(const std::string& group_id, const std::vector<member_identity>& members);
+
+  /// Validates against the group (generation, member, state), then stores; done(error) once durable.
+  void commit(commit_request req, commit_callback done);
+  /// which == nullopt: every committed partition of the group. Unknown group or partition: offset -1.
+  std::vector<fetched_offset> fetch(const std::string& group_id,
+                                    const std::optional<std::vector<topic_partition>>& which) const;
+
+  group_description describe(const std::string& group_id) const;
+  std::vector<group_listing> list() const;
+  std::error_code delete_group(const std::string& group_id);
+  /// Per-partition result in request order; a request-level error (unknown group) is returned in `error`.
+  std::vector<std::error_code> delete_offsets(const std::string& group_id, const std::vector<topic_partition>& tps,
+                                              const subscription_check& subscribed, std::error_code& error);
+
+  /// Fires due deadlines: session expiry, rebalance and initial-delay ends, sync timeouts, pending members.
+  void tick();
+  /// Removes offsets of Empty groups older than offsets.retention; drops groups left with nothing.
+  void expire_offsets();
+
+  /// The whole live state as records (compaction writes it as a snapshot).
+  std::vector<store_record> snapshot() const;
+  /// Committed offsets per group (all groups when filter is nullopt), for lag reports.
+  std::vector<std::pair<std::string, std::vector<std::pair<topic_partition, committed_offset>>>> offsets(
+      const std::optional<std::string>& filter) const;
+
+  std::size_t group_count() const { return _groups.size(); }
+  const coordinator_config& config() const { return _config; }
+
+ private:
+  struct member;
+  struct group;
+
+  group* find(const std::string& id) const;
+  group& get_or_create(const std::string& id);
+  std::string new_member_id(const std::string& client_id);
+
+  void join_new_member(group& g, join_request&& req, join_callback&& done, const std::string& id);
+  void join_existing_member(group& g, member& m, join_request&& req, join_callback&& done);
+  void join_static_rejoin(group& g, const std::string& old_id, join_request&& req, join_callback&& done);
+  void update_member(member& m, join_request&& req, join_callback&& done);
+  join_result current_generation(const group& g, const std::string& member_id) const;
+
+  void prepare_rebalance(group& g);
+  void try_complete_join(group& g);
+  void complete_join(group& g);
+  void remove_member(group& g, const std::string& id, errc why);
+  std::optional<std::string> select_protocol(const group& g) const;
+  bool supports(const group& g, const join_request& req) const;
+  void persist(const group& g);
+  void drop_if_unused(const std::string& id);
+  time_point now() const { return _clocks.steady(); }
+
+  coordinator_config _config;
+  group_store& _store;
+  clocks _clocks;
+  std::map<std::string, std::unique_ptr<group>> _groups;
+  std::mt19937_64 _rng;
+};
+
+}  // namespace sd::group
