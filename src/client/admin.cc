@@ -318,7 +318,23 @@ group_description admin_client::describe_group(const std::string& group) {
 }
 
 std::map<topic_partition, std::int64_t> admin_client::group_offsets(const std::string& group) {
-  rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
+  auto all = group_offsets(group, {});
+  if (!all.empty()) return all;
+  std::vector<topic_partition> every;
+  for (const auto& t : list_topics())
+    for (const auto& p : t.partitions) every.emplace_back(t.name, p.id);
+  if (every.empty()) return all;
+  return group_offsets(group, every);
+}
+
+std::map<topic_partition, std::int64_t> admin_client::group_offsets(const std::string& group,
+                                                                    const std::vector<topic_partition>& partitions) {
+  tpl_ptr wanted;
+  if (!partitions.empty()) {
+    wanted.reset(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (const auto& [t, p] : partitions) rd_kafka_topic_partition_list_add(wanted.get(), t.c_str(), p);
+  }
+  rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), wanted.get());
   std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t,
                   c_deleter<rd_kafka_ListConsumerGroupOffsets_t, rd_kafka_ListConsumerGroupOffsets_destroy>>
       owned(req);

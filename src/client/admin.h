@@ -100,8 +100,12 @@ class admin_client {
 
   std::vector<group_listing> list_groups();
   group_description describe_group(const std::string& group);
-  /// Committed offsets of the group (all topics); partitions without a commit are left out.
+  /// Committed offsets of the group; partitions without a commit are left out. Asks for all topics first; a
+  /// broker that answers that with nothing is asked again for every partition of every topic by name.
   std::map<topic_partition, std::int64_t> group_offsets(const std::string& group);
+  /// Committed offsets of the group for the given partitions only.
+  std::map<topic_partition, std::int64_t> group_offsets(const std::string& group,
+                                                        const std::vector<topic_partition>& partitions);
   void alter_group_offsets(const std::string& group, const std::map<topic_partition, std::int64_t>& offsets);
   void delete_group(const std::string& group);
 

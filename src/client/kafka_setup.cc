@@ -1,10 +1,16 @@
 #include "client/kafka_setup.h"
 
+#include <cstdio>
+
 #include "client/settings.h"
 
 namespace sd::client {
 
 void error_log::event_cb(RdKafka::Event& event) {
+  if (event.type() == RdKafka::Event::EVENT_LOG && event.severity() == RdKafka::Event::EVENT_SEVERITY_DEBUG) {
+    std::fprintf(stderr, "%s %s\n", event.fac().c_str(), event.str().c_str());  // -X debug=... output
+    return;
+  }
   if (event.type() != RdKafka::Event::EVENT_ERROR) return;
   std::lock_guard lock(_mu);
   if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) _all_down = true;
