@@ -514,10 +514,11 @@ int engine::run() {
     }
     update_pause();
     const bool busy = !_items.empty();
+    // Every message taken from librdkafka is handled: stop taking (not handling) at the batch or the bound.
     std::unique_ptr<RdKafka::Message> m(_consumer->consume(busy ? 10 : 100));
-    for (int i = 0; m && i < 500; ++i) {
+    for (int taken = 1; m; ++taken) {
       on_message(*m);
-      if (m->err() != RdKafka::ERR_NO_ERROR) break;
+      if (m->err() != RdKafka::ERR_NO_ERROR || taken >= 500) break;
       // At the bound, pause now: pausing drops what librdkafka already fetched for those partitions (it is
       // fetched again from the consumed position after resume), so nothing beyond the bound is handed out.
       if (_items.size() >= _o.max_in_flight) {

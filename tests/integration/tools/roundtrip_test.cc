@@ -38,7 +38,7 @@ class tools_roundtrip : public ::testing::Test {
 TEST_F(tools_roundtrip, lines_with_keys_and_headers) {
   const int partitions = 4;
   create_topic(broker.bootstrap(), "rt", partitions);
-  const int n = scaled(300, 20000);
+  const int n = scaled(3000, 50000);  // several consume batches (500) per partition
   std::string input;
   std::map<std::string, std::pair<std::string, std::string>> expected;  // value -> {key, value}
   for (int i = 0; i < n; ++i) {
