@@ -224,6 +224,7 @@ bool run_produce(const bench_options& o, bench_result& out, std::string& error, 
     if (t >= end) break;
     // The latency origin: the intended time (open loop) or this send call (closed loop).
     std::uint64_t origin = from_intended ? due : t;
+    bool out_of_time = false;
     for (;;) {
       int r = rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, 0, payload.data(), payload.size(), nullptr, 0,
                                reinterpret_cast<void*>(static_cast<std::uintptr_t>(origin)));
@@ -233,9 +234,14 @@ bool run_produce(const bench_options& o, bench_result& out, std::string& error, 
         if (local_errors++ == 0) st.first_error = rd_kafka_err2str(e);
         break;
       }
-      if (now_ns() >= end) break;
+      // Queue full at the end of the run: the message was never handed over, so it is not counted.
+      if (now_ns() >= end) {
+        out_of_time = true;
+        break;
+      }
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
+    if (out_of_time) break;
     ++sent;
   }
   // Drain: wait (bounded) for every accepted message's delivery report.
@@ -274,8 +280,7 @@ bool run_consume(const bench_options& o, bench_result& out, std::string& error, 
   bool ok = set_conf(conf, "bootstrap.servers", o.brokers, error) &&
             set_conf(conf, "client.id", "streamdown-bench", error) &&
             set_conf(conf, "enable.partition.eof", "true", error) &&
-            set_conf(conf, "enable.auto.commit", "false", error) &&
-            set_conf(conf, "auto.offset.reset", "earliest", error) && apply_sets(conf, o, error);
+            apply_sets(conf, o, error);
   if (!ok) {
     rd_kafka_conf_destroy(conf);
     return false;
@@ -289,41 +294,52 @@ bool run_consume(const bench_options& o, bench_result& out, std::string& error, 
   }
   int partitions = 0;
   if (!prepare_topic(rk.get(), o, partitions, error, progress)) return false;
-  rd_kafka_poll_set_consumer(rk.get());
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
-  for (int p = 0; p < partitions; ++p)
-    rd_kafka_topic_partition_list_add(list, o.topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  // The simple (group-less) consumer: every partition from its beginning onto one queue, no offsets committed.
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), o.topic.c_str(), nullptr);
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk.get());
 
   shared_counters c;
   double cpu0 = self_cpu_seconds();
   auto bcpu0 = o.broker_pid > 0 ? process_cpu_seconds(static_cast<pid_t>(o.broker_pid)) : std::nullopt;
   std::uint64_t t0 = now_ns();
-  rd_kafka_resp_err_t ae = rd_kafka_assign(rk.get(), list);
-  rd_kafka_topic_partition_list_destroy(list);
-  if (ae) {
-    error = std::string("assign: ") + rd_kafka_err2str(ae);
-    return false;
+  for (int p = 0; p < partitions; ++p) {
+    if (rd_kafka_consume_start_queue(rkt, p, RD_KAFKA_OFFSET_BEGINNING, queue) != 0) {
+      error = std::string("consume start: ") + rd_kafka_err2str(rd_kafka_last_error());
+      for (int q = 0; q < p; ++q) rd_kafka_consume_stop(rkt, q);
+      rd_kafka_queue_destroy(queue);
+      rd_kafka_topic_destroy(rkt);
+      return false;
+    }
   }
   std::thread progress_thread([&] { progress_loop(o, c, t0, progress); });
   const std::uint64_t end = t0 + static_cast<std::uint64_t>(o.duration_s * 1e9);
   std::vector<bool> at_end(static_cast<std::size_t>(partitions), false);
   int ends = 0;
   std::string first_error;
+  std::vector<rd_kafka_message_t*> batch(4096);
   while (now_ns() < end && ends < partitions) {
     if (o.count > 0 && c.ok.load(std::memory_order_relaxed) >= static_cast<std::uint64_t>(o.count)) break;
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 100);
-    if (m == nullptr) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      auto p = static_cast<std::size_t>(m->partition);
-      if (p < at_end.size() && !at_end[p]) at_end[p] = true, ++ends;
-    } else if (m->err) {
-      if (c.failed.fetch_add(1) == 0) first_error = rd_kafka_message_errstr(m);
-    } else {
-      c.ok.fetch_add(1, std::memory_order_relaxed);
-      c.ok_bytes.fetch_add(m->len, std::memory_order_relaxed);
+    ssize_t got = rd_kafka_consume_batch_queue(queue, 100, batch.data(), batch.size());
+    if (got <= 0) continue;
+    std::uint64_t n = 0, b = 0;
+    for (ssize_t i = 0; i < got; ++i) {
+      rd_kafka_message_t* m = batch[static_cast<std::size_t>(i)];
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        auto p = static_cast<std::size_t>(m->partition);
+        if (p < at_end.size() && !at_end[p]) at_end[p] = true, ++ends;
+      } else if (m->err) {
+        if (c.failed.fetch_add(1) == 0) first_error = rd_kafka_message_errstr(m);
+      } else if (o.count == 0 || c.ok.load(std::memory_order_relaxed) + n < static_cast<std::uint64_t>(o.count)) {
+        ++n;
+        b += m->len;
+      }
+      rd_kafka_message_destroy(m);
+    }
+    if (n > 0) {
+      c.ok.fetch_add(n, std::memory_order_relaxed);
+      c.ok_bytes.fetch_add(b, std::memory_order_relaxed);
       c.last_ns.store(now_ns(), std::memory_order_relaxed);
     }
-    rd_kafka_message_destroy(m);
   }
   double cpu1 = self_cpu_seconds();
   auto bcpu1 = o.broker_pid > 0 ? process_cpu_seconds(static_cast<pid_t>(o.broker_pid)) : std::nullopt;
@@ -339,7 +355,9 @@ bool run_consume(const bench_options& o, bench_result& out, std::string& error, 
   if (out.errors > 0 && progress)
     std::fprintf(progress, "bench: %llu consumer error(s), first: %s\n", static_cast<unsigned long long>(out.errors),
                  first_error.c_str());
-  rd_kafka_consumer_close(rk.get());
+  for (int p = 0; p < partitions; ++p) rd_kafka_consume_stop(rkt, p);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_topic_destroy(rkt);
   return true;
 }
 
