@@ -71,7 +71,8 @@ def build(rows, a):
              ("acksall", "redis", "XADD appendfsync always, 32 conns x 16 pipelined"),
              ("acksall", "nats", "JetStream file store, async publish (4096 pending)"),
              ("consume", "streamdown", f"consume {a.consume_mib} MiB log from page cache, 4 partitions"),
-             ("latency", "streamdown", "open loop 10k msg/s acks=all linger 0, from intended time")]
+             ("latency", "streamdown", "open loop 10k msg/s acks=all linger 0, from intended time"),
+             ("latency1", "streamdown", "open loop 10k msg/s acks=1 linger 0, from intended time")]
     for case, sysname, label in cases:
         if n(case, sysname) == 0:
             lines.append(f"| {label} | {sysname} | 0 | n/a | | | | | | | |")
@@ -87,6 +88,8 @@ def build(rows, a):
                  f"{fmt(m('fsync4k', 'disk', 'mb_per_s'), 1)} | | | | | | |")
     lines.append(f"| write 64 KiB + fdatasync | disk | {n('fsync64k', 'disk')} | {fmt(m('fsync64k', 'disk', 'ops_per_s'))} syncs/s | "
                  f"{fmt(m('fsync64k', 'disk', 'mb_per_s'), 1)} | | | | | | |")
+    lines.append(f"| write 1 MiB + fdatasync | disk | {n('fsync1m', 'disk')} | {fmt(m('fsync1m', 'disk', 'ops_per_s'))} syncs/s | "
+                 f"{fmt(m('fsync1m', 'disk', 'mb_per_s'), 1)} | | | | | | |")
     lines.append(f"| start-up, empty data dir, to first ApiVersions answer | streamdown | {n('startup', 'streamdown')} | "
                  f"{fmt(m('startup', 'streamdown', 'startup_ms'), 1)} ms | | | | | | | |")
     lines.append("")
