@@ -72,6 +72,7 @@ def build(rows, a):
              ("acksall", "nats", "JetStream file store, async publish (4096 pending)"),
              ("consume", "streamdown", f"consume {a.consume_mib} MiB log from page cache, 4 partitions"),
              ("latency", "streamdown", "open loop 10k msg/s acks=all linger 0, from intended time"),
+             ("latency5", "streamdown", "same, client max.in.flight 5 (librdkafka default: 1e6)"),
              ("latency1", "streamdown", "open loop 10k msg/s acks=1 linger 0, from intended time")]
     for case, sysname, label in cases:
         if n(case, sysname) == 0:
@@ -107,6 +108,8 @@ def build(rows, a):
     target(f"consume ({a.consume_mib} MiB log): streamdown MB/s / loopback TCP MB/s", ratio(m("consume", "streamdown", "mb_per_s"), m("loopback", "iperf3", "mb_per_s")), 0.45, True, "x")
     target("latency 10k msg/s acks=all: p99", m("latency", "streamdown", "latency_us", "p99"), 2000, False, " us")
     target("latency 10k msg/s acks=all: p99.9", m("latency", "streamdown", "latency_us", "p999"), 10000, False, " us")
+    target("latency 10k msg/s acks=all, client max.in.flight 5: p99", m("latency5", "streamdown", "latency_us", "p99"), 2000, False, " us")
+    target("latency 10k msg/s acks=all, client max.in.flight 5: p99.9", m("latency5", "streamdown", "latency_us", "p999"), 10000, False, " us")
     target("broker CPU at acks=1 full rate", m("acks1", "streamdown", "broker_cpu_s_per_gb"), 0.5, False, " s/GB")
     target("start-up, empty data dir, ApiVersions answered", m("startup", "streamdown", "startup_ms"), 100, False, " ms")
     lines.append("| target | measured | goal | |")
