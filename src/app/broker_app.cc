@@ -120,8 +120,13 @@ int run_broker(const broker::broker_config& config) {
 
   std::size_t shard_count = config.shards > 0 ? static_cast<std::size_t>(config.shards)
                                               : std::max(1u, std::thread::hardware_concurrency());
-  net::shard_set shards(shard_count);
-  broker::topic_table topics(config, shards, **logs, store, std::move(*metadata));
+  // Two sets of event loops: network loops own connections, storage loops own partitions. Appends and reads
+  // are file I/O that can block (a slow disk throttles writes into the page cache); keeping them off the
+  // network loops means a slow disk stalls only the requests that wait for it, while the network loops keep
+  // reading until the memory budget, not the disk, stops them.
+  net::shard_set network_loops(shard_count);
+  net::shard_set storage_loops(shard_count);
+  broker::topic_table topics(config, storage_loops, **logs, store, std::move(*metadata));
   if (auto st = topics.load_existing(); !st)
     throw std::runtime_error("cannot load topics: " + st.error().message());
   storage::flusher& flusher = (*logs)->flusher();
@@ -148,7 +153,7 @@ int run_broker(const broker::broker_config& config) {
     }
     void on_refused_frame(const net::connection_info& c, std::int64_t size) override { target->on_refused_frame(c, size); }
   } forward;
-  net::server server(shards, forward, budget, limits);
+  net::server server(network_loops, forward, budget, limits);
   net::tcp::endpoint kafka_ep;
   try {
     kafka_ep = server.listen(kafka_hp.host, kafka_hp.port);
@@ -165,7 +170,7 @@ int run_broker(const broker::broker_config& config) {
     if (kafka_ep.address().is_unspecified())
       spdlog::warn("listening on all interfaces without --advertised-addr: clients are told 127.0.0.1");
   }
-  core = std::make_unique<broker::broker_core>(config, shards, **logs, flusher, topics, advertised);
+  core = std::make_unique<broker::broker_core>(config, storage_loops, **logs, flusher, topics, advertised);
   dispatcher = std::make_unique<broker::dispatcher>(*core);
   forward.target = dispatcher.get();
 
@@ -179,20 +184,22 @@ int run_broker(const broker::broker_config& config) {
     throw std::runtime_error("cannot listen on " + config.http_addr + ": " + e.what());
   }
 
-  shards.start();
-  start_retention_timers(shards, topics, config.log_retention_check_interval_ms);
+  storage_loops.start();
+  network_loops.start();
+  start_retention_timers(storage_loops, topics, config.log_retention_check_interval_ms);
   server.start_accepting();
   http.start();
   std::cout << "listening kafka=" << to_string(kafka_ep) << " http=" << to_string(http_ep) << std::endl;
-  spdlog::info("streamdown broker node {} up: Kafka API on {} (advertised {}:{}), HTTP on {}, {} shard(s)",
-               config.node_id, to_string(kafka_ep), advertised.host, advertised.port, to_string(http_ep), shard_count);
+  spdlog::info("streamdown broker node {} up: Kafka API on {} (advertised {}:{}), HTTP on {}, {} network and {} storage loop(s)",
+               config.node_id, to_string(kafka_ep), advertised.host, advertised.port, to_string(http_ep), shard_count, shard_count);
 
   int sig = wait_for_termination(signals);
   spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
   http.stop();
   server.shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
-  shards.stop();
+  network_loops.stop();
+  storage_loops.stop();
   if (auto st = (*logs)->close(); !st) {
     spdlog::error("closing the logs failed: {}", st.error().message());
     return 1;

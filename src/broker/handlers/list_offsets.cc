@@ -1,9 +1,11 @@
 // ListOffsets (key 2), v0-3. Timestamp -2: log start offset; -1: high watermark (latest); otherwise the
-// first offset whose batch holds a record with timestamp >= the target (batch granularity: the returned
-// offset is that batch's base offset, which is where a consumer must start to see the record), or -1 when
-// no record is that late. v0 answers in old_style_offsets.
+// offset and timestamp of the first record with timestamp >= the target, as Kafka answers: storage finds the
+// first batch whose MaxTimestamp reaches the target (index lookup), then that one batch is decoded
+// (decompressed if needed) to find the record. -1 when no record is that late. v0 answers in old_style_offsets.
 #include "broker/handlers/handlers.h"
 #include "protocol/generated/list_offsets.h"
+#include "protocol/record_batch.h"
+#include "storage/read_result.h"
 
 namespace sd::broker::handlers {
 namespace {
@@ -13,6 +15,29 @@ using part_t = resp_t::list_offsets_topic_response::list_offsets_partition_respo
 
 constexpr std::int64_t latest = -1;
 constexpr std::int64_t earliest = -2;
+
+/// The first record at or after `from` with timestamp >= ts, within the batch that starts the read at
+/// `from`. Falls back to the batch's base offset when the batch cannot be decoded (it passed its CRC on
+/// append, so that only happens if the disk changed under us).
+void find_record(storage::partition_log& log, offset from, std::int64_t ts, part_t& out) {
+  out.offset = from.value();
+  out.timestamp = ts;
+  storage::read_options opts;
+  opts.min_one_batch = true;
+  auto r = log.read(from, 1, opts);  // exactly the first batch
+  if (!r || r->empty()) return;
+  auto raw = storage::copy_to_bytes(*r);
+  if (!raw) return;
+  auto decoded = protocol::read_batch(*raw);
+  if (!decoded) return;
+  for (const auto& rec : decoded->records) {
+    if (rec.offset >= from.value() && rec.timestamp >= ts) {
+      out.offset = rec.offset;
+      out.timestamp = rec.timestamp;
+      return;
+    }
+  }
+}
 
 }  // namespace
 
@@ -49,8 +74,7 @@ net::awaitable<net::response_task> list_offsets(request_context& ctx) {
               if (!found) {
                 out.error_code = code(to_kafka_error(found.error()));
               } else if (*found) {
-                out.offset = (*found)->value();
-                out.timestamp = ts;
+                find_record(*ps.log, **found, ts, out);
               }
             }
             return out;

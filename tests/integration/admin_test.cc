@@ -1,0 +1,261 @@
+// The topic-admin APIs through librdkafka's Admin API (the C API; the C++ API has none): CreatePartitions,
+// DescribeConfigs, AlterConfigs, DeleteRecords, DeleteTopics, each checked by its effect as clients see it.
+// (IncrementalAlterConfigs is newer than Debian's librdkafka 2.0.2; kafkajs covers the other admin calls.)
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+
+#include <functional>
+#include <map>
+
+#include "support/broker_process.h"
+#include "support/kafka_client.h"
+#include "support/payload.h"
+
+namespace sd::itest {
+namespace {
+
+using namespace std::chrono_literals;
+
+// One admin request: builds it on a fresh handle, waits for its result event and hands it to check.
+class admin {
+ public:
+  explicit admin(const std::string& bootstrap) {
+    auto conf = make_conf(client_defaults(bootstrap));
+    std::string err;
+    _handle.reset(RdKafka::Producer::create(conf.get(), err));
+    if (!_handle) throw harness_error("admin client: " + err);
+    _queue = rd_kafka_queue_new(rk());
+  }
+  ~admin() { rd_kafka_queue_destroy(_queue); }
+  rd_kafka_t* rk() { return _handle->c_ptr(); }
+  rd_kafka_AdminOptions_t* options(rd_kafka_admin_op_t op) {
+    auto* o = rd_kafka_AdminOptions_new(rk(), op);
+    char err[256];
+    rd_kafka_AdminOptions_set_request_timeout(o, 30000, err, sizeof err);
+    return o;
+  }
+  rd_kafka_queue_t* queue() { return _queue; }
+  /// Waits for the result event; fails the test on a request-level error. The caller destroys the event.
+  rd_kafka_event_t* wait() {
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(_queue, 45000);
+    if (ev == nullptr) throw harness_error("no admin result within 45 s");
+    if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::string msg = rd_kafka_event_error_string(ev);
+      rd_kafka_event_destroy(ev);
+      throw harness_error("admin request failed: " + msg);
+    }
+    return ev;
+  }
+
+ private:
+  std::unique_ptr<RdKafka::Producer> _handle;
+  rd_kafka_queue_t* _queue = nullptr;
+};
+
+std::pair<std::int64_t, std::int64_t> watermarks(const std::string& bootstrap, const std::string& topic, int p) {
+  auto conf = make_conf(client_defaults(bootstrap));
+  std::string err;
+  std::unique_ptr<RdKafka::Producer> h(RdKafka::Producer::create(conf.get(), err));
+  std::int64_t low = -1, high = -1;
+  auto e = h->query_watermark_offsets(topic, p, &low, &high, 20000);
+  if (e != RdKafka::ERR_NO_ERROR) throw harness_error("watermarks: " + RdKafka::err2str(e));
+  return {low, high};
+}
+
+std::map<std::string, std::string> describe_topic_configs(const std::string& bootstrap, const std::string& topic) {
+  admin a(bootstrap);
+  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  auto* o = a.options(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  rd_kafka_DescribeConfigs(a.rk(), &res, 1, o, a.queue());
+  rd_kafka_event_t* ev = a.wait();
+  std::map<std::string, std::string> out;
+  std::string failure;
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** rs =
+      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &n);
+  if (n != 1) {
+    failure = "DescribeConfigs returned " + std::to_string(n) + " resources";
+  } else if (rd_kafka_ConfigResource_error(rs[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    failure = std::string("DescribeConfigs: ") + rd_kafka_err2str(rd_kafka_ConfigResource_error(rs[0]));
+  } else {
+    size_t cn = 0;
+    const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(rs[0], &cn);
+    for (size_t i = 0; i < cn; ++i) {
+      const char* v = rd_kafka_ConfigEntry_value(entries[i]);
+      out[rd_kafka_ConfigEntry_name(entries[i])] = v ? v : "<null>";
+    }
+  }
+  rd_kafka_event_destroy(ev);
+  rd_kafka_AdminOptions_destroy(o);
+  rd_kafka_ConfigResource_destroy(res);
+  if (!failure.empty()) throw harness_error(failure);
+  return out;
+}
+
+class Admin : public ::testing::Test {
+ protected:
+  void SetUp() override { broker.start(); }
+  void TearDown() override {
+    if (broker.running()) {
+      EXPECT_NO_THROW(broker.stop());
+    }
+  }
+  broker_process broker;
+};
+
+TEST_F(Admin, CreatePartitionsGrowsTheTopic) {
+  create_topic(broker.bootstrap(), "grow", 1);
+  admin a(broker.bootstrap());
+  char err[256];
+  rd_kafka_NewPartitions_t* np = rd_kafka_NewPartitions_new("grow", 4, err, sizeof err);
+  auto* o = a.options(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+  rd_kafka_CreatePartitions(a.rk(), &np, 1, o, a.queue());
+  rd_kafka_event_t* ev = a.wait();
+  size_t n = 0;
+  const rd_kafka_topic_result_t** tr =
+      rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
+  ASSERT_EQ(n, 1u);
+  EXPECT_EQ(rd_kafka_topic_result_error(tr[0]), RD_KAFKA_RESP_ERR_NO_ERROR)
+      << rd_kafka_err2str(rd_kafka_topic_result_error(tr[0]));
+  rd_kafka_event_destroy(ev);
+  rd_kafka_AdminOptions_destroy(o);
+  rd_kafka_NewPartitions_destroy(np);
+  EXPECT_EQ(partition_count(broker.bootstrap(), "grow"), 4);
+  // The new partitions take writes and survive a restart.
+  auto s = produce_and_wait(broker.bootstrap(), "grow", {{std::nullopt, "in-p3", 3}}, {{"acks", "all"}});
+  ASSERT_TRUE(s.failed.empty()) << s.first_error();
+  broker.restart();
+  EXPECT_EQ(partition_count(broker.bootstrap(), "grow"), 4);
+  auto got = consume(broker.bootstrap(), "grow", {3}, {.expected = 1});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].value, "in-p3");
+}
+
+TEST_F(Admin, CreatePartitionsCannotShrink) {
+  create_topic(broker.bootstrap(), "noshrink", 3);
+  admin a(broker.bootstrap());
+  char err[256];
+  rd_kafka_NewPartitions_t* np = rd_kafka_NewPartitions_new("noshrink", 2, err, sizeof err);
+  auto* o = a.options(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+  rd_kafka_CreatePartitions(a.rk(), &np, 1, o, a.queue());
+  rd_kafka_event_t* ev = a.wait();
+  size_t n = 0;
+  const rd_kafka_topic_result_t** tr =
+      rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
+  ASSERT_EQ(n, 1u);
+  EXPECT_NE(rd_kafka_topic_result_error(tr[0]), RD_KAFKA_RESP_ERR_NO_ERROR) << "shrinking 3 -> 2 was accepted";
+  rd_kafka_event_destroy(ev);
+  rd_kafka_AdminOptions_destroy(o);
+  rd_kafka_NewPartitions_destroy(np);
+  EXPECT_EQ(partition_count(broker.bootstrap(), "noshrink"), 3);
+}
+
+TEST_F(Admin, DescribeAndAlterTopicConfigs) {
+  create_topic(broker.bootstrap(), "configured", 1);
+  auto before = describe_topic_configs(broker.bootstrap(), "configured");
+  ASSERT_TRUE(before.count("retention.ms")) << "DescribeConfigs has no retention.ms";
+  EXPECT_TRUE(before.count("segment.bytes") || before.count("max.message.bytes")) << "few topic configs described";
+
+  {
+    admin a(broker.bootstrap());
+    rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, "configured");
+    rd_kafka_ConfigResource_set_config(res, "retention.ms", "3600000");
+    auto* o = a.options(RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+    rd_kafka_AlterConfigs(a.rk(), &res, 1, o, a.queue());
+    rd_kafka_event_t* ev = a.wait();
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** rs =
+        rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+    ASSERT_EQ(n, 1u);
+    EXPECT_EQ(rd_kafka_ConfigResource_error(rs[0]), RD_KAFKA_RESP_ERR_NO_ERROR)
+        << rd_kafka_err2str(rd_kafka_ConfigResource_error(rs[0]));
+    rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_ConfigResource_destroy(res);
+  }
+  EXPECT_EQ(describe_topic_configs(broker.bootstrap(), "configured")["retention.ms"], "3600000");
+  broker.restart();  // topic configs are persistent
+  EXPECT_EQ(describe_topic_configs(broker.bootstrap(), "configured")["retention.ms"], "3600000");
+}
+
+TEST_F(Admin, AlterConfigsRejectsUnknownKeyAndBadValue) {
+  create_topic(broker.bootstrap(), "strict", 1);
+  for (auto [k, v] : {std::pair<const char*, const char*>{"no.such.topic.config", "1"}, {"retention.ms", "soon"}}) {
+    admin a(broker.bootstrap());
+    rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, "strict");
+    rd_kafka_ConfigResource_set_config(res, k, v);
+    auto* o = a.options(RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+    rd_kafka_AlterConfigs(a.rk(), &res, 1, o, a.queue());
+    rd_kafka_event_t* ev = a.wait();
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** rs =
+        rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+    ASSERT_EQ(n, 1u);
+    EXPECT_NE(rd_kafka_ConfigResource_error(rs[0]), RD_KAFKA_RESP_ERR_NO_ERROR) << k << "=" << v << " accepted";
+    rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_ConfigResource_destroy(res);
+  }
+  EXPECT_NE(describe_topic_configs(broker.bootstrap(), "strict")["retention.ms"], "soon");
+}
+
+TEST_F(Admin, DeleteRecordsMovesLogStart) {
+  create_topic(broker.bootstrap(), "trim", 1);
+  std::vector<message_spec> msgs;
+  for (int i = 0; i < 20; ++i) msgs.push_back({std::nullopt, make_value(static_cast<std::uint64_t>(i), 200), 0});
+  auto s = produce_and_wait(broker.bootstrap(), "trim", msgs, {{"acks", "all"}});
+  ASSERT_TRUE(s.failed.empty()) << s.first_error();
+
+  admin a(broker.bootstrap());
+  rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(offsets, "trim", 0)->offset = 12;
+  rd_kafka_DeleteRecords_t* dr = rd_kafka_DeleteRecords_new(offsets);
+  auto* o = a.options(RD_KAFKA_ADMIN_OP_DELETERECORDS);
+  rd_kafka_DeleteRecords(a.rk(), &dr, 1, o, a.queue());
+  rd_kafka_event_t* ev = a.wait();
+  const rd_kafka_topic_partition_list_t* res =
+      rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev));
+  ASSERT_EQ(res->cnt, 1);
+  EXPECT_EQ(res->elems[0].err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(res->elems[0].err);
+  EXPECT_EQ(res->elems[0].offset, 12) << "the reported low watermark";
+  rd_kafka_event_destroy(ev);
+  rd_kafka_AdminOptions_destroy(o);
+  rd_kafka_DeleteRecords_destroy(dr);
+  rd_kafka_topic_partition_list_destroy(offsets);
+
+  EXPECT_EQ(watermarks(broker.bootstrap(), "trim", 0), (std::pair<std::int64_t, std::int64_t>{12, 20}));
+  auto got = consume(broker.bootstrap(), "trim", {0}, {.expected = 8});
+  ASSERT_EQ(got.size(), 8u) << "reading from the beginning after DeleteRecords";
+  EXPECT_EQ(got.front().offset, 12);
+  EXPECT_EQ(got.front().value, make_value(12, 200));
+  broker.restart();  // the new log start is persistent
+  EXPECT_EQ(watermarks(broker.bootstrap(), "trim", 0).first, 12);
+}
+
+TEST_F(Admin, DeleteTopicRemovesItAndItsData) {
+  create_topic(broker.bootstrap(), "doomed", 2);
+  auto s = produce_and_wait(broker.bootstrap(), "doomed", {{std::nullopt, "old-data", 0}}, {{"acks", "all"}});
+  ASSERT_TRUE(s.failed.empty()) << s.first_error();
+  {
+    admin a(broker.bootstrap());
+    rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new("doomed");
+    auto* o = a.options(RD_KAFKA_ADMIN_OP_DELETETOPICS);
+    rd_kafka_DeleteTopics(a.rk(), &dt, 1, o, a.queue());
+    rd_kafka_event_t* ev = a.wait();
+    size_t n = 0;
+    const rd_kafka_topic_result_t** tr =
+        rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+    ASSERT_EQ(n, 1u);
+    EXPECT_EQ(rd_kafka_topic_result_error(tr[0]), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_DeleteTopic_destroy(dt);
+  }
+  broker.restart();  // the deletion is persistent
+  // Re-created with the same name, it starts empty: nothing of the old log comes back.
+  create_topic(broker.bootstrap(), "doomed", 1);
+  EXPECT_EQ(high_watermarks(broker.bootstrap(), "doomed", 1)[0], 0);
+}
+
+}  // namespace
+}  // namespace sd::itest

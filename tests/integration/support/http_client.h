@@ -1,0 +1,24 @@
+#pragma once
+// A minimal blocking HTTP/1.1 client for tests (GET against the broker's HTTP port on 127.0.0.1), and a
+// reader for one sample of Prometheus text format.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace sd::itest {
+
+struct http_reply {
+  int status = 0;  // 0: no reply (connection failed, closed or timed out)
+  std::string body;
+};
+
+/// GET path on 127.0.0.1:port with `Connection: close`; reads until the server closes.
+http_reply http_get(std::uint16_t port, const std::string& path,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+/// The value of the first sample whose name and labels (as written, e.g. `name{a="b"}`) equal `series`.
+std::optional<double> metric_value(const std::string& exposition, const std::string& series);
+
+}  // namespace sd::itest
