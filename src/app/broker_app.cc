@@ -63,7 +63,7 @@ int wait_for_termination(const sigset_t& set) {
   return sig;
 }
 
-/// Per-shard background work: retention, on the shard that owns each partition.
+/// Per-shard background work: retention and producer-state expiry, on the shard that owns each partition.
 void start_retention_timers(net::shard_set& shards, broker::topic_table& topics, std::int64_t interval_ms) {
   for (std::size_t s = 0; s < shards.size(); ++s) {
     net::asio::co_spawn(
@@ -78,6 +78,7 @@ void start_retention_timers(net::shard_set& shards, broker::topic_table& topics,
             auto now = wall_ms_now();
             for (auto& p : topics.partitions_on_shard(s)) {
               if (p->deleted) continue;
+              p->producers->expire(now);  // idle producers' state (producer.id.expiration.ms)
               auto removed = p->log->enforce_retention(now);
               if (!removed) {
                 spdlog::warn("retention on {}-{} failed: {}", p->topic, p->id, removed.error().message());

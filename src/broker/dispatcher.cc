@@ -24,6 +24,7 @@ std::array<api_entry, 128> build_table() {
   t[idx(api_key::delete_topics)] = {handlers::delete_topics, 0, 3};
   t[idx(api_key::delete_records)] = {handlers::delete_records, 0, 1};
   t[idx(api_key::init_producer_id)] = {handlers::init_producer_id, 0, 1};
+  t[idx(api_key::describe_producers)] = {handlers::describe_producers, 0, 0};
   t[idx(api_key::describe_configs)] = {handlers::describe_configs, 0, 3};
   t[idx(api_key::alter_configs)] = {handlers::alter_configs, 0, 1};
   t[idx(api_key::create_partitions)] = {handlers::create_partitions, 0, 1};

@@ -1,6 +1,7 @@
 #include "broker/kafka_error.h"
 
 #include "io/errc.h"
+#include "producer/errc.h"
 #include "protocol/errc.h"
 #include "storage/errc.h"
 
@@ -30,6 +31,17 @@ kafka_error to_kafka_error(std::error_code ec) noexcept {
       case storage::errc::io_error:
       case storage::errc::corrupt_log:
       case storage::errc::data_dir_locked:
+        return kafka_error::kafka_storage_error;
+    }
+    return kafka_error::unknown_server_error;
+  }
+  if (ec.category() == producer::error_category()) {
+    switch (static_cast<producer::errc>(ec.value())) {
+      case producer::errc::invalid_producer_epoch:
+        return kafka_error::invalid_producer_epoch;
+      case producer::errc::out_of_order_sequence:
+        return kafka_error::out_of_order_sequence_number;
+      case producer::errc::corrupt_snapshot:
         return kafka_error::kafka_storage_error;
     }
     return kafka_error::unknown_server_error;

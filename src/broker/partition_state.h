@@ -15,6 +15,7 @@
 
 #include "net/asio.h"
 #include "net/event.h"
+#include "producer/producer_state.h"
 #include "storage/partition_log.h"
 
 namespace sd::broker {
@@ -25,6 +26,9 @@ struct partition_state {
   std::size_t shard = 0;
   std::shared_ptr<storage::partition_log> log;  // shared with storage::log_manager; owner shard only
   bool deleted = false;                   // owner shard only
+  /// Idempotent-producer state (checked and updated in the same step as each append); owner shard only.
+  /// Shared with the log's checkpoint hook, which snapshots it at segment roll and close.
+  std::shared_ptr<producer::producer_state_table> producers;
 
   std::atomic<std::int64_t> high_watermark{0};  // next offset to be written (single node: log end)
   std::atomic<std::int64_t> log_start{0};

@@ -4,6 +4,8 @@
 
 #include <functional>
 
+#include "base/clock.h"
+#include "producer/recovery.h"
 #include "storage/topic_name.h"
 
 namespace sd::broker {
@@ -35,6 +37,15 @@ result<partition_ptr> topic_table::open_partition(const std::string& topic, std:
   ps->id = p;
   ps->shard = shard_for(topic, p);
   ps->log = log;
+  ps->producers = std::make_shared<producer::producer_state_table>(_config.producer_id_expiration_ms);
+  auto recovered = producer::attach(*log, ps->producers, wall_ms_now());
+  if (!recovered) return recovered.error();
+  if (recovered->batches_replayed > 0 || recovered->snapshots_discarded > 0) {
+    spdlog::info("{}-{}: producer state: {} producer(s), snapshot {}, {} batch header(s) replayed from offset {}",
+                 topic, p, ps->producers->size(),
+                 recovered->snapshot_used ? std::to_string(recovered->snapshot_used->value()) : "none",
+                 recovered->batches_replayed, recovered->replayed_from.value());
+  }
   ps->publish();
   return ps;
 }

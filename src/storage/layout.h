@@ -9,6 +9,7 @@
 //       00000000000000000000.index            sparse offset index (storage/offset_index_format.h)
 //       00000000000000000000.timeindex        time index (storage/time_index_format.h)
 //       log-start-offset                      raised log start offset (storage/log_start_format.h)
+//       00000000000000004096.snapshot         producer-state snapshot, owned by producer/ (producer/snapshot_format.h)
 //   <data_dir>/<topic>-<partition>.<n>.deleted  a partition being removed; deleted at start-up if left over
 //
 // Files ending ".tmp" are half-written replacements and are removed at start-up.

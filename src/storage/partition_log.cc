@@ -123,6 +123,7 @@ status partition_log::roll(offset new_base, std::int64_t now_ms) {
   _sync->set_active_file((*fresh)->log);
   _sync->mark_dir_dirty();
   _segments.push_back(std::move(*fresh));
+  if (_checkpoint) _checkpoint(new_base);
   return ok();
 }
 
@@ -205,6 +206,28 @@ result<std::optional<offset>> partition_log::offset_for_timestamp(std::int64_t t
   return std::optional<offset>{};
 }
 
+status partition_log::scan_headers(offset from, const std::function<void(const batch::header&)>& fn) {
+  if (from < _start) from = _start;
+  if (from >= _next) return ok();
+  for (std::size_t i = segment_index_for(from); i < _segments.size(); ++i) {
+    segment& seg = *_segments[i];
+    file_pos pos(0);
+    if (i == segment_index_for(from)) {
+      auto p = find_batch_position(seg, from);
+      if (!p) return p.error() == errc::corrupt_log ? p.error() : fail(p.error());
+      pos = *p;
+    }
+    while (pos.value() < seg.size) {
+      auto h = read_header_at(*seg.log, pos, seg.size);
+      if (!h) return h.error();
+      if (!*h) return errc::corrupt_log;
+      if ((*h)->base_offset >= from.value()) fn(**h);
+      pos += (*h)->total_size();
+    }
+  }
+  return ok();
+}
+
 status partition_log::delete_records_before(offset before) {
   if (_closed) return errc::log_closed;
   if (before > _next) return errc::offset_out_of_range;
@@ -246,6 +269,7 @@ void partition_log::mark_removed() {
 
 status partition_log::close() {
   if (_closed.exchange(true)) return ok();
+  if (_checkpoint) _checkpoint(_next);
   status result = flush();
   if (result) {
     segment& seg = active();

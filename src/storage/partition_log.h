@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/record_batch_header.h"
 #include "base/ids.h"
 #include "base/result.h"
 #include "io/filesystem.h"
@@ -119,6 +121,18 @@ class partition_log {
   /// Lets the log ask `f` for background flushes (flush_interval_messages / flush_interval_ms).
   void attach_flusher(flusher* f);
 
+  /// Calls fn with the header of every stored batch whose base offset is >= from (from below
+  /// start_offset() starts at the first batch still stored), in offset order, up to next_offset(). Lets other
+  /// modules rebuild state that follows the log (producer state after a crash). Owner thread only.
+  status scan_headers(offset from, const std::function<void(const batch::header&)>& fn);
+
+  /// Checkpoint hook: called on the owner thread after every segment roll, and by close() before its final
+  /// flush, with next_offset(); every batch below that offset has been appended. Other modules use it to
+  /// write state that follows the log (producer-state snapshots). The hook must not call back into the log.
+  using checkpoint_hook = std::function<void(offset next)>;
+  void set_checkpoint_hook(checkpoint_hook hook) { _checkpoint = std::move(hook); }
+
+  io::filesystem& filesystem() const { return _fs; }
   const std::shared_ptr<sync_state>& sync() const { return _sync; }
   /// The OS cause of the sticky I/O error, or an empty code.
   std::error_code io_failure() const { return _sync->sticky(); }
@@ -148,6 +162,7 @@ class partition_log {
   flusher* _flusher = nullptr;
   std::atomic<bool> _closed{false};
   recovery_report _recovery;
+  checkpoint_hook _checkpoint;
 };
 
 }  // namespace sd::storage

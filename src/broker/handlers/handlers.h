@@ -21,6 +21,7 @@ SD_DECLARE_HANDLER(alter_configs);
 SD_DECLARE_HANDLER(incremental_alter_configs);
 SD_DECLARE_HANDLER(delete_records);
 SD_DECLARE_HANDLER(init_producer_id);
+SD_DECLARE_HANDLER(describe_producers);
 
 #undef SD_DECLARE_HANDLER
 

@@ -2,15 +2,19 @@
 // partition (framing, magic, CRC, size) before appending any of it, then append on the partition's shard
 // (BaseOffset is rewritten in place in the request buffer, nothing else is touched). Phase two: acks=0 sends
 // nothing; acks=1 answers at once (written to the page cache); acks=-1 answers after the group-commit
-// fdatasync covers the partition's last appended offset.
+// fdatasync covers the partition's last appended offset. Idempotent producers: each batch is checked against
+// the partition's producer state (producer/producer_state.h) in the same step as its append; a duplicate is
+// answered with its original base offset (and, for acks=-1, after that offset is durable) without appending.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 
 #include "base/clock.h"
 #include "base/record_batch_header.h"
 #include "broker/handlers/handlers.h"
 #include "net/event.h"
+#include "producer/producer_state.h"
 #include "protocol/generated/produce.h"
 #include "storage/errc.h"
 
@@ -162,14 +166,33 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
           continue;
         }
         for (std::size_t b = 0; b < job.batches.size(); ++b) {
+          // Idempotence: check, append and record in one step on the owner shard, so in-flight batches of
+          // one producer are judged in the order they are appended.
+          batch::header hdr = batch::parse_header(job.batches[b].data());
+          auto verdict = p.producers->check(hdr, now);
+          if (!verdict) {
+            pr.error_code = code(to_kafka_error(verdict.error()));
+            pr.base_offset = -1;
+            spdlog::debug("produce to {}-{} refused: {} (producer {} epoch {} seq {})", p.topic, p.id,
+                          verdict.error().message(), hdr.producer_id, hdr.producer_epoch, hdr.base_sequence);
+            break;
+          }
+          if (verdict->kind == producer::verdict::duplicate) {
+            // A retry of a batch already in the log: success with its original offsets, nothing appended.
+            if (b == 0) pr.base_offset = verdict->original.base_offset;
+            job.flush_to = std::max(job.flush_to, verdict->original.last_offset + 1);
+            continue;
+          }
           auto appended = p.log->append(job.batches[b], now);
           if (!appended) {
             pr.error_code = code(to_kafka_error(appended.error()));
             spdlog::warn("append to {}-{} failed: {}", p.topic, p.id, appended.error().message());
             break;
           }
+          hdr.base_offset = appended->base_offset.value();
+          p.producers->record(hdr, now);
           if (b == 0) pr.base_offset = appended->base_offset.value();
-          job.flush_to = appended->last_offset.value() + 1;
+          job.flush_to = std::max(job.flush_to, appended->last_offset.value() + 1);
         }
         pr.log_start_offset = p.log->start_offset().value();
         p.publish();

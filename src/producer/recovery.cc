@@ -1,0 +1,70 @@
+#include "producer/recovery.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/clock.h"
+#include "producer/snapshot.h"
+
+namespace sd::producer {
+
+result<recovery_stats> recover(storage::partition_log& log, producer_state_table& table, std::int64_t now_ms) {
+  io::filesystem& fs = log.filesystem();
+  recovery_stats stats;
+  table.assign({});
+  auto found = list_snapshots(fs, log.dir());
+  if (!found) return found.error();
+  for (offset end : *found) {
+    if (!stats.snapshot_used && end <= log.next_offset()) {
+      auto s = read_snapshot(fs, log.dir(), end);
+      if (s) {
+        table.assign(std::move(s->entries));
+        stats.snapshot_used = end;
+        continue;
+      }
+      if (s.error() != errc::corrupt_snapshot) return s.error();
+    } else if (stats.snapshot_used) {
+      continue;  // an older snapshot: kept
+    }
+    // Past the log end (the crash took that tail) or damaged.
+    SD_TRY(fs.remove(log.dir() + "/" + snapshot_file_name(end)));
+    ++stats.snapshots_discarded;
+  }
+  stats.replayed_from = stats.snapshot_used.value_or(offset(0));
+  SD_TRY(log.scan_headers(stats.replayed_from, [&](const batch::header& h) {
+    if (!h.has_producer_id()) return;
+    table.replay(h, now_ms);
+    ++stats.batches_replayed;
+  }));
+  table.expire(now_ms);
+  if (stats.batches_replayed > 0 || stats.snapshots_discarded > 0) {
+    if (auto st = checkpoint(log, table, log.next_offset(), now_ms); !st) {
+      spdlog::warn("producer state snapshot in {} failed: {}", log.dir(), st.error().message());
+    }
+  }
+  return stats;
+}
+
+status checkpoint(storage::partition_log& log, const producer_state_table& table, offset covered_end,
+                  std::int64_t now_ms) {
+  snapshot s;
+  s.covered_end = covered_end;
+  s.entries = table.entries();
+  std::erase_if(s.entries, [&](const producer_entry& e) { return now_ms - e.last_update_ms >= table.expiration_ms(); });
+  return write_snapshot(log.filesystem(), log.dir(), s);
+}
+
+result<recovery_stats> attach(storage::partition_log& log, std::shared_ptr<producer_state_table> table,
+                              std::int64_t now_ms) {
+  auto stats = recover(log, *table, now_ms);
+  if (!stats) return stats.error();
+  storage::partition_log* lp = &log;
+  log.set_checkpoint_hook([lp, table](offset next) {
+    if (auto st = checkpoint(*lp, *table, next, wall_ms_now()); !st) {
+      spdlog::warn("producer state snapshot at offset {} in {} failed: {}", next.value(), lp->dir(),
+                   st.error().message());
+    }
+  });
+  return stats;
+}
+
+}  // namespace sd::producer
