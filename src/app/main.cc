@@ -8,6 +8,7 @@
 
 #include "app/broker_app.h"
 #include "app/config_loader.h"
+#include "benchtool/command.h"
 #include "broker/broker_config.h"
 
 namespace {
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "streamdown 0.1.0");
   broker_flags bf;
   add_broker_command(app, bf);
+  sd::benchtool::add_command(app);
   CLI11_PARSE(app, argc, argv);
   try {
     if (app.got_subcommand("broker")) return run_broker_command(bf);
