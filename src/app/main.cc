@@ -8,6 +8,7 @@
 
 #include "app/broker_app.h"
 #include "app/config_loader.h"
+#include "benchtool/command.h"
 #include "broker/broker_config.h"
 #include "client/commands.h"
 
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   broker_flags bf;
   add_broker_command(app, bf);
   sd::client::add_commands(app);  // topic, group, produce, consume: run as parse callbacks
+  sd::benchtool::add_command(app);
   CLI11_PARSE(app, argc, argv);
   try {
     if (app.got_subcommand("broker")) return run_broker_command(bf);
