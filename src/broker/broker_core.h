@@ -26,15 +26,15 @@ struct advertised_endpoint {
 
 class broker_core {
  public:
-  broker_core(const broker_config& config, net::shard_set& shards, storage::log_manager& logs,
-              storage::flusher& flusher, topic_table& topics, advertised_endpoint advertised)
-      : config(config),
-        shards(shards),
-        logs(logs),
-        flusher(flusher),
-        topics(topics),
-        advertised(std::move(advertised)),
-        producer_ids(topics) {}
+  broker_core(const broker_config& config_, net::shard_set& storage_loops, storage::log_manager& logs_,
+              storage::flusher& flusher_, topic_table& topics_, advertised_endpoint advertised_)
+      : config(config_),
+        shards(storage_loops),
+        logs(logs_),
+        flusher(flusher_),
+        topics(topics_),
+        advertised(std::move(advertised_)),
+        producer_ids(topics_) {}
 
   const broker_config& config;
   net::shard_set& shards;

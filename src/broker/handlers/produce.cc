@@ -98,6 +98,18 @@ struct flush_wait {
   std::vector<std::pair<std::size_t, std::error_code>> failures;  // job index -> error
 };
 
+/// Phase two of acks=-1: waits until every partition's flush completed, then answers (failed flushes turn
+/// into that partition's error code). Owns everything it uses.
+net::response_task answer_when_durable(std::shared_ptr<flush_wait> flushes, std::vector<partition_job> done_jobs,
+                                       resp_t response, std::int32_t correlation_id, std::int16_t version) {
+  co_await flushes->done->wait();
+  for (auto& [i, ec] : flushes->failures) {
+    auto& job = done_jobs[i];
+    response.responses[job.topic_index].partition_responses[job.part_index].error_code = code(to_kafka_error(ec));
+  }
+  co_return to_outbound(protocol::encode_response(correlation_id, version, response));
+}
+
 }  // namespace
 
 net::awaitable<net::response_task> produce(request_context& ctx) {
@@ -233,17 +245,8 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
     };
     co_await net::run_on(core.shards.executor(p->shard), std::move(request_flush));
   }
-  auto phase_two = [](std::shared_ptr<flush_wait> wait, std::vector<partition_job> jobs, resp_t resp,
-                      std::int32_t correlation_id, std::int16_t version) -> net::response_task {
-    co_await wait->done->wait();
-    for (auto& [i, ec] : wait->failures) {
-      auto& job = jobs[i];
-      resp.responses[job.topic_index].partition_responses[job.part_index].error_code = code(to_kafka_error(ec));
-    }
-    co_return to_outbound(protocol::encode_response(correlation_id, version, resp));
-  };
   for (auto& j : jobs) j.batches.clear();  // the views die with the request frame
-  co_return phase_two(wait, std::move(jobs), std::move(resp), ctx.header.correlation_id, ctx.version);
+  co_return answer_when_durable(wait, std::move(jobs), std::move(resp), ctx.header.correlation_id, ctx.version);
 }
 
 }  // namespace sd::broker::handlers
