@@ -24,6 +24,8 @@
 #include "support/http_client.h"
 #include "support/kafka_client.h"
 #include "support/payload.h"
+#include "support/raw_client.h"
+#include "support/wire.h"
 
 namespace sd::itest {
 namespace {
@@ -116,8 +118,22 @@ TEST(MemoryBound, ManyFastProducersSlowDiskRssStaysBounded) {
       }
     });
   }
+  // Informational (not asserted): how long an ApiVersions round trip takes while producers are held back.
+  std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(duration / 2, 5s));
+  double probe_ms = -1;
+  {
+    raw_client probe(broker.kafka_port());
+    auto p0 = std::chrono::steady_clock::now();
+    probe.send_all(wire::request_frame(wire::api::api_versions, 0, 1, "sd-itest-probe", {}));
+    if (probe.receive_frame(60s).st == raw_client::status::frame) {
+      probe_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p0).count();
+    }
+  }
   for (auto& t : threads) t.join();
   auto elapsed = std::chrono::steady_clock::now() - t0;
+  // Precondition: the offered load really exceeded the budget (bytes still queued in the producers).
+  std::uint64_t queued = 0;
+  for (auto& p : ps) queued += static_cast<std::uint64_t>(p->outstanding()) * value_size;
 
   // Everything reported so far must be a success: slow, never failed.
   std::size_t ok = 0;
@@ -148,11 +164,14 @@ TEST(MemoryBound, ManyFastProducersSlowDiskRssStaysBounded) {
   std::cout << "[memory] baseline RSS " << baseline / mib << " MiB, max RSS " << max_rss.load() / mib
             << " MiB, limit " << limit / mib << " MiB; delivered " << ok << " x " << value_size / 1024 << " KiB in "
             << secs << " s (" << static_cast<double>(ok * value_size) / mib / secs
-            << " MiB/s); median latency first 10% " << median_ms(early) << " ms, rest " << median_ms(late) << " ms\n";
+            << " MiB/s); median latency first 10% " << median_ms(early) << " ms, rest " << median_ms(late)
+            << " ms; still queued in producers " << queued / mib << " MiB; ApiVersions round trip under load "
+            << probe_ms << " ms\n";
 
   EXPECT_LE(max_rss.load(), limit) << "broker RSS went " << (max_rss.load() - baseline) / mib
                                    << " MiB over baseline with a " << budget / mib << " MiB budget\n"
                                    << broker.diagnostics();
+  EXPECT_GE(queued, 4 * budget) << "the producers did not offer more than the budget; the bound proves nothing";
   EXPECT_GT(ok, 0u) << "no progress at all: back-pressure turned into a stall\n" << broker.diagnostics();
   // Precondition, not a timing assertion: with the throttle in effect the broker cannot have stored much more
   // than write_bps * elapsed (+ what the budget holds). If it did, the throttle is off and the test is void.
