@@ -148,7 +148,8 @@ int run_broker(const broker::broker_config& config) {
 
   // Network.
   auto kafka_hp = split_host_port(config.kafka_addr);
-  net::memory_budget budget(static_cast<std::size_t>(config.memory_budget_bytes));
+  net::memory_budget budget(static_cast<std::size_t>(config.memory_budget_bytes),
+                            static_cast<std::size_t>(config.memory_small_reserve_bytes));
   net::connection_limits limits;
   limits.max_request_bytes = config.socket_request_max_bytes;
   limits.max_in_flight = static_cast<std::size_t>(config.max_in_flight_per_connection);

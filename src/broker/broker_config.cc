@@ -101,6 +101,10 @@ const std::vector<key_def>& key_table() {
               i32max),
       int_key("streamdown.memory.budget.bytes", "bytes of in-flight requests before the broker stops reading",
               &broker_config::memory_budget_bytes, 1 << 20, i64max),
+      int_key("streamdown.memory.small.request.reserve.bytes",
+              "extra bytes for requests of at most 64 KiB when the budget is spent, so metadata and heartbeats "
+              "are not queued behind large produce requests (0: none)",
+              &broker_config::memory_small_reserve_bytes, 0, i64max),
       int_key("streamdown.max.in.flight.requests.per.connection", "pipelined requests per connection",
               &broker_config::max_in_flight_per_connection, 1, 1024),
       int_key("log.segment.bytes", "segment size before a roll", &broker_config::log_segment_bytes, 1024, i32max),

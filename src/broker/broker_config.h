@@ -28,6 +28,7 @@ struct broker_config {
   std::int32_t message_max_bytes = 1048588;            // message.max.bytes (per batch)
   std::int32_t socket_request_max_bytes = 104857600;   // socket.request.max.bytes
   std::int64_t memory_budget_bytes = 256ll << 20;      // streamdown.memory.budget.bytes
+  std::int64_t memory_small_reserve_bytes = 1ll << 20; // streamdown.memory.small.request.reserve.bytes
   std::int32_t max_in_flight_per_connection = 32;      // streamdown.max.in.flight.requests.per.connection
   // log
   std::int64_t log_segment_bytes = 1ll << 30;          // log.segment.bytes

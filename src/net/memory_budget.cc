@@ -9,20 +9,28 @@ budget_lease& budget_lease::operator=(budget_lease&& o) noexcept {
     release();
     _budget = std::exchange(o._budget, nullptr);
     _bytes = o._bytes;
+    _from_reserve = o._from_reserve;
   }
   return *this;
 }
 
 void budget_lease::release() noexcept {
-  if (_budget) std::exchange(_budget, nullptr)->give_back(_bytes);
+  if (_budget) std::exchange(_budget, nullptr)->give_back(_bytes, _from_reserve);
 }
 
 bool memory_budget::try_acquire(std::size_t n, budget_lease& out) {
   std::lock_guard lk(_mu);
-  if (!_waiters.empty() || _in_use.load(std::memory_order_relaxed) + n > _capacity) return false;
-  _in_use.fetch_add(n, std::memory_order_relaxed);
-  out = budget_lease(this, n);
-  return true;
+  if (_waiters.empty() && _in_use.load(std::memory_order_relaxed) + n <= _capacity) {
+    _in_use.fetch_add(n, std::memory_order_relaxed);
+    out = budget_lease(this, n);
+    return true;
+  }
+  if (n <= _small_frame_limit && _reserve_in_use.load(std::memory_order_relaxed) + n <= _small_reserve) {
+    _reserve_in_use.fetch_add(n, std::memory_order_relaxed);
+    out = budget_lease(this, n, /*from_reserve=*/true);
+    return true;
+  }
+  return false;
 }
 
 awaitable<budget_lease> memory_budget::acquire(std::size_t n) {
@@ -51,8 +59,12 @@ awaitable<budget_lease> memory_budget::acquire(std::size_t n) {
   co_return budget_lease(this, n);
 }
 
-void memory_budget::give_back(std::size_t n) noexcept {
+void memory_budget::give_back(std::size_t n, bool from_reserve) noexcept {
   std::lock_guard lk(_mu);
+  if (from_reserve) {
+    _reserve_in_use.fetch_sub(n, std::memory_order_relaxed);
+    return;  // waiters wait for the main pool only
+  }
   _in_use.fetch_sub(n, std::memory_order_relaxed);
   // Grant waiters strictly in arrival order while the head fits.
   while (!_waiters.empty() && _in_use.load(std::memory_order_relaxed) + _waiters.front().bytes <= _capacity) {

@@ -47,6 +47,40 @@ TEST(MemoryBudget, WaitersAreGrantedInArrivalOrderWhenBytesReturn) {
   EXPECT_EQ(b.in_use(), 0u);
 }
 
+TEST(MemoryBudget, SmallFramesUseTheReserveWhenThePoolIsSpent) {
+  asio::io_context ctx;
+  memory_budget b(100, /*small_reserve=*/10, /*small_frame_limit=*/8);
+  budget_lease big;
+  ASSERT_TRUE(b.try_acquire(100, big));
+  budget_lease small1, small2, too_big_for_reserve;
+  EXPECT_TRUE(b.try_acquire(8, small1));  // from the reserve
+  EXPECT_TRUE(small1.from_reserve());
+  EXPECT_FALSE(b.try_acquire(8, small2));  // reserve has 2 left
+  EXPECT_FALSE(b.try_acquire(9, too_big_for_reserve));  // over the small-frame limit: main pool only
+  EXPECT_EQ(b.in_use(), 108u);
+  EXPECT_LE(b.in_use(), b.capacity() + b.small_reserve());
+
+  bool granted = false;
+  auto waiter = [&]() -> awaitable<void> {
+    auto lease = co_await b.acquire(9);
+    granted = true;
+    EXPECT_FALSE(lease.from_reserve());
+  };
+  asio::co_spawn(ctx, waiter(), asio::detached);
+  ctx.poll();
+  EXPECT_FALSE(granted);
+  small1.release();  // reserve bytes returning do not serve main-pool waiters
+  ctx.restart();
+  ctx.poll();
+  EXPECT_FALSE(granted);
+  EXPECT_EQ(b.reserve_in_use(), 0u);
+  big.release();
+  ctx.restart();
+  ctx.poll();
+  EXPECT_TRUE(granted);
+  EXPECT_EQ(b.in_use(), 0u);
+}
+
 TEST(MemoryBudget, LeaseMoveTransfersOwnership) {
   memory_budget b(10);
   budget_lease a;
