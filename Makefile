@@ -5,7 +5,7 @@ DATA_DIR ?= ./data
 KAFKA_ADDR ?= 127.0.0.1:9092
 HTTP_ADDR ?= 127.0.0.1:9644
 
-.PHONY: setup build build-asan run test test-unit-asan bench format clean
+.PHONY: setup build build-asan run test bench format clean
 
 setup:
 	@./scripts/setup
