@@ -97,9 +97,7 @@ std::shared_ptr<const topic_state> topic_table::find_topic(const std::string& na
 }
 
 partition_ptr topic_table::find(const std::string& topic, std::int32_t partition) const {
-  auto t = find_topic(topic);
-  if (!t || partition < 0 || static_cast<std::size_t>(partition) >= t->partitions.size()) return nullptr;
-  return t->partitions[static_cast<std::size_t>(partition)];
+  return partition_at(find_topic(topic).get(), partition);
 }
 
 admin_result topic_table::check_new_topic(const std::string& name, std::int32_t partitions,

@@ -35,6 +35,12 @@ struct topic_state {
 
 using topic_map = std::map<std::string, std::shared_ptr<const topic_state>>;
 
+/// Partition `index` of `topic`, or null when the topic is null or has no such partition.
+inline partition_ptr partition_at(const topic_state* topic, std::int32_t index) {
+  if (!topic || index < 0 || static_cast<std::size_t>(index) >= topic->partitions.size()) return nullptr;
+  return topic->partitions[static_cast<std::size_t>(index)];
+}
+
 /// The outcome of an admin operation on one topic: a Kafka error code and a message for the client.
 struct admin_result {
   kafka_error error = kafka_error::none;

@@ -19,9 +19,7 @@ net::awaitable<net::response_task> delete_records(request_context& ctx) {
       part_t out;
       out.partition_index = rp.partition_index;
       out.low_watermark = -1;
-      partition_ptr p;
-      if (topic && rp.partition_index >= 0 && static_cast<std::size_t>(rp.partition_index) < topic->partitions.size())
-        p = topic->partitions[static_cast<std::size_t>(rp.partition_index)];
+      partition_ptr p = partition_at(topic.get(), rp.partition_index);
       if (!p) {
         out.error_code = code(kafka_error::unknown_topic_or_partition);
         tr.partitions.push_back(out);

@@ -20,9 +20,7 @@ net::awaitable<net::response_task> describe_producers(request_context& ctx) {
     for (auto index : t.partition_indexes) {
       part_t out;
       out.partition_index = index;
-      partition_ptr p;
-      if (topic && index >= 0 && static_cast<std::size_t>(index) < topic->partitions.size())
-        p = topic->partitions[static_cast<std::size_t>(index)];
+      partition_ptr p = partition_at(topic.get(), index);
       if (!p) {
         out.error_code = code(kafka_error::unknown_topic_or_partition);
         tr.partitions.push_back(std::move(out));

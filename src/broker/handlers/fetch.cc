@@ -90,11 +90,8 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
       auto& pr = tr.partitions.emplace_back();
       pr.partition_index = fp.partition;
       pr.aborted_transactions = std::vector<part_t::aborted_transaction>{};
-      partition_ptr p;
-      if (topic && fp.partition >= 0 && static_cast<std::size_t>(fp.partition) < topic->partitions.size())
-        p = topic->partitions[static_cast<std::size_t>(fp.partition)];
-      else
-        pr.error_code = code(kafka_error::unknown_topic_or_partition);
+      partition_ptr p = partition_at(topic.get(), fp.partition);
+      if (!p) pr.error_code = code(kafka_error::unknown_topic_or_partition);
       targets.push_back({skeleton.responses.size() - 1, tr.partitions.size() - 1, p, fp.fetch_offset,
                          fp.partition_max_bytes});
     }

@@ -53,9 +53,7 @@ net::awaitable<net::response_task> list_offsets(request_context& ctx) {
     for (auto& rp : t.partitions) {
       part_t out;
       out.partition_index = rp.partition_index;
-      partition_ptr p;
-      if (topic && rp.partition_index >= 0 && static_cast<std::size_t>(rp.partition_index) < topic->partitions.size())
-        p = topic->partitions[static_cast<std::size_t>(rp.partition_index)];
+      partition_ptr p = partition_at(topic.get(), rp.partition_index);
       if (!p) {
         out.error_code = code(kafka_error::unknown_topic_or_partition);
         tr.partitions.push_back(std::move(out));

@@ -136,14 +136,15 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
         pr.error_code = code(kafka_error::transactional_id_authorization_failed);
         continue;
       }
-      if (!topic || pd.index < 0 || static_cast<std::size_t>(pd.index) >= topic->partitions.size()) {
+      partition_ptr target = partition_at(topic.get(), pd.index);
+      if (!target) {
         pr.error_code = code(kafka_error::unknown_topic_or_partition);
         continue;
       }
       partition_job job;
       job.topic_index = resp.responses.size() - 1;
       job.part_index = tr.partition_responses.size() - 1;
-      job.partition = topic->partitions[static_cast<std::size_t>(pd.index)];
+      job.partition = std::move(target);
       kafka_error err = kafka_error::none;
       std::string why;
       auto max_batch = static_cast<std::size_t>(effective_log_config(core.config, topic->overrides).max_batch_bytes);
