@@ -1,0 +1,44 @@
+#pragma once
+// histogram: a fixed-bucket latency histogram recorded without locks (relaxed atomic adds), read by the
+// scraper as a snapshot. Bucket upper bounds are in seconds and fixed at construction; observations are in
+// nanoseconds. A snapshot taken while observations run may be off by the in-flight ones but is internally
+// consistent for exposition: buckets are made cumulative and count is the +Inf bucket.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace sd::metrics {
+
+struct histogram_snapshot {
+  std::vector<double> upper_bounds_seconds;  // ascending, without +Inf
+  std::vector<std::uint64_t> cumulative;     // one per bound, then one for +Inf (== count)
+  double sum_seconds = 0;
+  std::uint64_t count = 0;
+};
+
+/// Default latency buckets: 50 us .. 10 s, roughly x2.5 apart.
+std::span<const double> latency_buckets_seconds();
+
+class histogram {
+ public:
+  static constexpr std::size_t max_buckets = 24;
+  explicit histogram(std::span<const double> upper_bounds_seconds = latency_buckets_seconds());
+  histogram(const histogram&) = delete;
+  histogram& operator=(const histogram&) = delete;
+
+  /// Lock-free; safe from any thread.
+  void observe_ns(std::uint64_t ns) noexcept;
+  histogram_snapshot snapshot() const;
+
+ private:
+  std::array<double, max_buckets> _bounds{};
+  std::array<std::uint64_t, max_buckets> _bounds_ns{};
+  std::size_t _n = 0;
+  std::array<std::atomic<std::uint64_t>, max_buckets + 1> _counts{};  // per bucket (not cumulative)
+  std::atomic<std::uint64_t> _sum_ns{0};
+};
+
+}  // namespace sd::metrics
