@@ -130,7 +130,16 @@ struct frame_result {
   std::size_t size = 0;
   header hdr{};
 };
+/// frame() without the CRC pass, for bytes the caller already framed with frame(): same result otherwise.
+inline frame_result frame_without_crc(byte_span data, std::size_t max_batch_size) noexcept;
+
 inline frame_result frame(byte_span data, std::size_t max_batch_size) noexcept {
+  frame_result r = frame_without_crc(data, max_batch_size);
+  if (r.status == check::ok && compute_crc(data.first(r.size)) != r.hdr.crc) r.status = check::bad_crc;
+  return r;
+}
+
+inline frame_result frame_without_crc(byte_span data, std::size_t max_batch_size) noexcept {
   frame_result r;
   if (data.size() < length_field_end) return r;
   std::int32_t len = load_be<std::int32_t>(data.data() + field::batch_length);
@@ -150,10 +159,6 @@ inline frame_result frame(byte_span data, std::size_t max_batch_size) noexcept {
   if (r.hdr.last_offset_delta < 0 || r.hdr.records_count < 0 ||
       (r.hdr.records_count > 0 && r.hdr.records_count - 1 > r.hdr.last_offset_delta)) {
     r.status = check::bad_counts;
-    return r;
-  }
-  if (compute_crc(data.first(r.size)) != r.hdr.crc) {
-    r.status = check::bad_crc;
     return r;
   }
   r.status = check::ok;

@@ -119,6 +119,10 @@ const std::vector<key_def>& key_table() {
               0, i32max),
       int_key("log.flush.interval.messages", "fsync after this many messages", &broker_config::log_flush_interval_messages,
               1, i64max),
+      int_key("streamdown.log.page.cache.window.bytes",
+              "bytes at the end of each partition kept in the OS page cache; older written data is advised out "
+              "of the cache so its pages are reused (-1: leave the cache to the kernel)",
+              &broker_config::log_page_cache_window_bytes, -1, i64max),
       int_key("log.flush.interval.ms", "fsync at least this often (-1: only when acks=all asks)",
               &broker_config::log_flush_interval_ms, -1, i64max),
       int_key("group.initial.rebalance.delay.ms", "wait for more members before the first rebalance of a group",

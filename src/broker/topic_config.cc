@@ -125,6 +125,7 @@ storage::log_config effective_log_config(const broker_config& broker, const topi
   c.max_batch_bytes = broker.message_max_bytes;
   c.flush_interval_messages = broker.log_flush_interval_messages == i64max ? -1 : broker.log_flush_interval_messages;
   c.flush_interval_ms = broker.log_flush_interval_ms;
+  c.cache_window_bytes = broker.log_page_cache_window_bytes;
   for (const auto& [key, value] : overrides) {
     const auto* k = find_key(key);
     if (k && k->apply && k->check(value).empty()) k->apply(c, value);

@@ -154,6 +154,13 @@ class faulty_file final : public file {
 
   status close() override { return _inner->close(); }
   int native_handle() const noexcept override { return _inner->native_handle(); }
+  void drop_cache(file_pos pos, std::uint64_t len) noexcept override {
+    {
+      std::lock_guard lk(_state->mu);
+      _state->stats.cache_drops += 1;
+    }
+    _inner->drop_cache(pos, len);
+  }
 
  private:
   std::shared_ptr<file> _inner;

@@ -22,6 +22,7 @@ struct fault_stats {
   std::uint64_t syncs = 0;          // successful datasync + sync_dir calls
   std::uint64_t failed_syncs = 0;   // datasync / sync_dir calls failed by injection
   std::uint64_t throttle_ns = 0;    // total delay the write throttle imposed (sum over writes)
+  std::uint64_t cache_drops = 0;    // drop_cache advice calls passed through
 };
 
 class faulty_filesystem final : public filesystem {

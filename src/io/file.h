@@ -8,6 +8,7 @@
 //  - close() must only be called by the last user; normally the destructor closes (files are shared through
 //    std::shared_ptr, so a segment deleted by retention stays readable and syncable by whoever still holds it).
 //  - native_handle() is the file descriptor for zero-copy (sendfile), or -1 when there is none.
+//  - drop_cache() is advice to the page cache and may be called from the owner thread at any time.
 
 #include <cstdint>
 #include <memory>
@@ -29,6 +30,9 @@ class file {
   virtual result<std::uint64_t> size() = 0;
   virtual status close() = 0;
   virtual int native_handle() const noexcept = 0;
+  /// Advice only: the OS may drop [pos, pos + len) from its page cache (starting writeback of dirty pages
+  /// first). Never changes content or durability; errors are ignored. Default: no-op.
+  virtual void drop_cache(file_pos /*pos*/, std::uint64_t /*len*/) noexcept {}
 };
 
 /// Writes all of data at pos, looping over short writes. On error, some prefix may have been written.

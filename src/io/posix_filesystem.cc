@@ -78,6 +78,12 @@ class posix_file final : public file {
 
   int native_handle() const noexcept override { return _fd.load(); }
 
+  void drop_cache(file_pos pos, std::uint64_t len) noexcept override {
+    int fd = _fd.load();
+    if (fd >= 0)
+      (void)::posix_fadvise(fd, static_cast<off_t>(pos.value()), static_cast<off_t>(len), POSIX_FADV_DONTNEED);
+  }
+
  private:
   std::atomic<int> _fd;
 };

@@ -13,7 +13,8 @@ status log_config::validate() const {
   bool good = segment_bytes >= min_batch && segment_bytes <= max_segment && segment_ms >= 1 &&
               retention_bytes >= -1 && retention_ms >= -1 && index_interval_bytes >= 0 &&
               max_batch_bytes >= min_batch && max_batch_bytes <= max_segment && flush_interval_messages >= -1 &&
-              flush_interval_messages != 0 && flush_interval_ms >= -1 && flush_interval_ms != 0;
+              flush_interval_messages != 0 && flush_interval_ms >= -1 && flush_interval_ms != 0 &&
+              cache_window_bytes >= -1;
   if (!good) return errc::invalid_config;
   return ok();
 }

@@ -18,6 +18,7 @@ struct log_config {
   std::int64_t max_batch_bytes = 1048588;                // largest accepted batch (Kafka message.max.bytes)
   std::int64_t flush_interval_messages = -1;             // background flush after N records; -1 = never
   std::int64_t flush_interval_ms = -1;                   // background flush every M ms; -1 = never
+  std::int64_t cache_window_bytes = -1;                  // page_cache_window: tail kept cached; -1 = kernel decides
 
   /// errc::invalid_config when a value is out of range.
   status validate() const;

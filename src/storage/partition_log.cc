@@ -14,7 +14,7 @@
 namespace sd::storage {
 
 partition_log::partition_log(io::filesystem& fs, std::string dir, log_config config)
-    : _fs(fs), _dir(std::move(dir)), _config(config) {}
+    : _fs(fs), _dir(std::move(dir)), _config(config), _cache_window(config.cache_window_bytes) {}
 
 partition_log::~partition_log() {
   if (_sync) _sync->close();
@@ -41,7 +41,7 @@ std::error_code partition_log::fail(std::error_code cause) {
   return make_error_code(errc::io_error);
 }
 
-result<append_info> partition_log::append(mutable_byte_span one_batch, std::int64_t now_ms) {
+result<append_info> partition_log::append(mutable_byte_span one_batch, std::int64_t now_ms, crc_check crc) {
   if (_closed) return errc::log_closed;
   if (_sync->failed()) return errc::io_error;
   const log_config cfg = config();
@@ -54,7 +54,8 @@ result<append_info> partition_log::append(mutable_byte_span one_batch, std::int6
       return errc::batch_too_large;
     }
   }
-  auto fr = batch::frame(one_batch, static_cast<std::size_t>(cfg.max_batch_bytes));
+  auto fr = crc == crc_check::verify ? batch::frame(one_batch, static_cast<std::size_t>(cfg.max_batch_bytes))
+                                     : batch::frame_without_crc(one_batch, static_cast<std::size_t>(cfg.max_batch_bytes));
   if (fr.status != batch::check::ok || fr.size != one_batch.size()) return errc::corrupt_batch;
   const std::int64_t delta = fr.hdr.last_offset_delta;
 
@@ -86,6 +87,8 @@ result<append_info> partition_log::append(mutable_byte_span one_batch, std::int6
   if (seg->empty()) seg->rolling_base_ms = now_ms;
   seg->record_batch(fr.hdr, pos, one_batch.size(), cfg.index_interval_bytes);
   _size_bytes += one_batch.size();
+  if (_cache_window.window() != cfg.cache_window_bytes) _cache_window.set_window(cfg.cache_window_bytes);
+  _cache_window.written(seg->log, pos, one_batch.size());
 
   append_info info;
   info.base_offset = _next;

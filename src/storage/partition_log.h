@@ -38,6 +38,7 @@
 #include "base/result.h"
 #include "io/filesystem.h"
 #include "storage/log_config.h"
+#include "storage/page_cache_window.h"
 #include "storage/read_result.h"
 #include "storage/segment.h"
 #include "storage/sync_state.h"
@@ -87,7 +88,10 @@ class partition_log {
   /// Validates one whole batch (batch::frame: length, magic, counts, CRC32C; max_batch_bytes), assigns its
   /// offsets by rewriting BaseOffset in `one_batch` (the CRC does not cover it), and appends it. Rolls the
   /// active segment first when it would exceed segment_bytes or is older than segment_ms.
-  result<append_info> append(mutable_byte_span one_batch, std::int64_t now_ms);
+  /// crc: crc_check::caller_verified skips only the CRC pass, for a caller that ran batch::frame on these
+  /// exact bytes itself (the broker checks every produced batch before any append); every other check runs.
+  enum class crc_check { verify, caller_verified };
+  result<append_info> append(mutable_byte_span one_batch, std::int64_t now_ms, crc_check crc = crc_check::verify);
 
   offset start_offset() const { return _start; }
   offset next_offset() const { return _next; }
@@ -163,6 +167,7 @@ class partition_log {
   std::atomic<bool> _closed{false};
   recovery_report _recovery;
   checkpoint_hook _checkpoint;
+  page_cache_window _cache_window;  // owner thread
 };
 
 }  // namespace sd::storage

@@ -92,7 +92,9 @@ class Idempotence : public ::testing::Test {
     create_topic(broker.bootstrap(), topic, 1);
   }
   void TearDown() override {
-    if (broker.running()) EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+    if (broker.running()) {
+      EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+    }
   }
 
   wire::produce_partition_response produce(const bytes& batch, std::int16_t acks = -1) {

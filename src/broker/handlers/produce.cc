@@ -196,7 +196,8 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
             job.flush_to = std::max(job.flush_to, verdict->original.last_offset + 1);
             continue;
           }
-          auto appended = p.log->append(job.batches[b], now);
+          // split_batches framed (CRC included) these exact bytes in phase one.
+          auto appended = p.log->append(job.batches[b], now, storage::partition_log::crc_check::caller_verified);
           if (!appended) {
             pr.error_code = code(to_kafka_error(appended.error()));
             spdlog::warn("append to {}-{} failed: {}", p.topic, p.id, appended.error().message());

@@ -31,12 +31,14 @@ TEST(Crc32c, ExtendEqualsWhole) {
 
 TEST(Crc32c, HardwareMatchesPortableAtEveryLengthAndAlignment) {
   std::mt19937 rng(7);
-  bytes data(300);
+  bytes data(3000);  // past several 3 x 256-byte interleaved chunks, with every kind of tail
   for (auto& b : data) b = static_cast<std::uint8_t>(rng());
   for (std::size_t start = 0; start < 9; ++start) {
     for (std::size_t len = 0; start + len <= data.size(); len += 7) {
       EXPECT_EQ(crc32c::extend(0, data.data() + start, len),
                 crc32c::detail::extend_portable_for_test(0, data.data() + start, len));
+      EXPECT_EQ(crc32c::extend(0x12345678u, data.data() + start, len),
+                crc32c::detail::extend_portable_for_test(0x12345678u, data.data() + start, len));
     }
   }
 }

@@ -65,6 +65,45 @@ TEST_P(PartitionLog, RejectsBadBatchesWithoutChangingTheLog) {
   EXPECT_EQ(log->next_offset(), offset(2));
 }
 
+TEST_P(PartitionLog, CallerVerifiedSkipsOnlyTheCrcPass) {
+  auto log = open_log();
+  constexpr auto trusted = partition_log::crc_check::caller_verified;
+  bytes magic = make_batch(1, 20);
+  magic[batch::field::magic] = 1;
+  EXPECT_EQ(log->append(magic, 0, trusted).error(), make_error_code(errc::corrupt_batch));
+  bytes cut = make_batch(1, 20);
+  cut.pop_back();
+  EXPECT_EQ(log->append(cut, 0, trusted).error(), make_error_code(errc::corrupt_batch));
+  bytes counts = make_batch(3, 20);
+  store_be<std::int32_t>(counts.data() + batch::field::records_count, 9);
+  EXPECT_EQ(log->append(counts, 0, trusted).error(), make_error_code(errc::corrupt_batch));
+  EXPECT_EQ(log->next_offset(), offset(0));
+  bytes good = make_batch(2, 20);
+  auto r = log->append(good, 0, trusted);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->next_offset, offset(2));
+  EXPECT_EQ(all_headers(*log).size(), 1u);
+}
+
+TEST_P(PartitionLog, PageCacheWindowAdvisesOnlyDataFarBehindTheEnd) {
+  log_config cfg = small_config();
+  cfg.segment_bytes = 8 << 20;
+  cfg.cache_window_bytes = 2 << 20;  // chunk = 1 MiB
+  auto log = open_log(cfg);
+  const auto drops = [&] { return _faulty.stats().cache_drops; };
+  // 2 MiB + a bit: nothing is a whole chunk beyond the window yet.
+  for (int i = 0; i < 200; ++i) append(*log, 1, 12'000);
+  EXPECT_EQ(drops(), 0u);
+  // Far past two windows: advice has been given, and every byte still reads back (advice never changes data).
+  for (int i = 0; i < 800; ++i) append(*log, 1, 12'000);
+  if (GetParam()) {
+    EXPECT_GT(drops(), 0u);
+  }
+  auto hs = all_headers(*log);
+  EXPECT_EQ(hs.size(), 1000u);
+  ASSERT_TRUE(log->flush());
+}
+
 TEST_P(PartitionLog, RollsBySize) {
   auto log = open_log();  // segment_bytes = 1024
   std::size_t batch = make_batch(1, 239).size();  // 300 bytes: 3 per segment
