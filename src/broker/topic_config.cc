@@ -85,6 +85,10 @@ const std::vector<topic_key>& keys() {
          auto v = *to_int(s);
          c.flush_interval_ms = v == i64max ? -1 : v;
        }},
+      // streamdown's own: the tail of each partition kept in the page cache (storage/page_cache_window.h).
+      {"streamdown.page.cache.window.bytes",
+       [](const broker_config& b) { return std::to_string(b.log_page_cache_window_bytes); }, int_range(-1, i64max),
+       set_int(&storage::log_config::cache_window_bytes)},
       {"cleanup.policy", [](const broker_config&) { return std::string("delete"); },
        one_of({"delete"}, "compaction is not supported yet"), nullptr},
       {"compression.type", [](const broker_config&) { return std::string("producer"); },

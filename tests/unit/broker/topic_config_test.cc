@@ -23,6 +23,9 @@ TEST(TopicConfig, OverridesApplyOverBrokerDefaults) {
   auto c = effective_log_config(b, {{"retention.ms", "100"}});
   EXPECT_EQ(c.retention_ms, 100);
   EXPECT_EQ(c.segment_bytes, 1 << 20);
+  EXPECT_EQ(c.cache_window_bytes, b.log_page_cache_window_bytes);  // broker default: 256 MiB
+  EXPECT_EQ(effective_log_config(b, {{"streamdown.page.cache.window.bytes", "-1"}}).cache_window_bytes, -1);
+  EXPECT_FALSE(validate_topic_config("streamdown.page.cache.window.bytes", "-2").empty());
   auto described = describe_topic_config(b, {{"retention.ms", "100"}});
   bool saw_override = false, saw_default = false;
   for (auto& d : described) {
