@@ -103,8 +103,10 @@ def build(rows, a):
                      f"{fmt(m(case, sysname, 'client_cpu_s_per_gb'), 2)} |")
     lines.append(f"| loopback TCP (iperf3, 1 stream) | machine | {n('loopback', 'iperf3')} | | "
                  f"{fmt(m('loopback', 'iperf3', 'mb_per_s'), 1)} | | | | | | |")
-    lines.append(f"| write 4 KiB + fdatasync | disk | {n('fsync4k', 'disk')} | {fmt(m('fsync4k', 'disk', 'ops_per_s'))} syncs/s | "
-                 f"{fmt(m('fsync4k', 'disk', 'mb_per_s'), 1)} | | | | | | |")
+    dl = lambda q: fmt(m('fsync4k', 'disk', 'latency_us', q))
+    lines.append(f"| write 4 KiB + fdatasync (latency: one write + sync) | disk | {n('fsync4k', 'disk')} | "
+                 f"{fmt(m('fsync4k', 'disk', 'ops_per_s'))} syncs/s | {fmt(m('fsync4k', 'disk', 'mb_per_s'), 1)} | "
+                 f"{dl('p50')} | {dl('p99')} | {dl('p999')} | {dl('max')} | | |")
     lines.append(f"| write 64 KiB + fdatasync | disk | {n('fsync64k', 'disk')} | {fmt(m('fsync64k', 'disk', 'ops_per_s'))} syncs/s | "
                  f"{fmt(m('fsync64k', 'disk', 'mb_per_s'), 1)} | | | | | | |")
     lines.append(f"| write 1 MiB + fdatasync | disk | {n('fsync1m', 'disk')} | {fmt(m('fsync1m', 'disk', 'ops_per_s'))} syncs/s | "
@@ -129,6 +131,8 @@ def build(rows, a):
     target("latency 10k msg/s acks=all: p99.9", m("latency", "streamdown", "latency_us", "p999"), 10000, False, " us")
     target("latency 10k msg/s acks=all, client max.in.flight 5: p99", m("latency5", "streamdown", "latency_us", "p99"), 2000, False, " us")
     target("latency 10k msg/s acks=all, client max.in.flight 5: p99.9", m("latency5", "streamdown", "latency_us", "p999"), 10000, False, " us")
+    target("(reference) disk: one 4 KiB write + fdatasync, p99", m("fsync4k", "disk", "latency_us", "p99"), 2000, False, " us")
+    target("(reference) disk: one 4 KiB write + fdatasync, p99.9", m("fsync4k", "disk", "latency_us", "p999"), 10000, False, " us")
     target("broker CPU at acks=1 full rate", m("acks1", "streamdown", "broker_cpu_s_per_gb"), 0.5, False, " s/GB")
     target("start-up, empty data dir, ApiVersions answered", m("startup", "streamdown", "startup_ms"), 100, False, " ms")
     lines.append("Ratios are medians over rounds of the ratio measured within each round (not ratios of the medians above).")
