@@ -71,6 +71,11 @@ class group_manager {
   std::vector<std::error_code> delete_offsets(const std::string& group_id, const std::vector<topic_partition>& tps,
                                               const subscription_check& subscribed, std::error_code& error);
 
+  /// The topic was deleted: every group's committed offsets for it are removed (durably, like
+  /// delete_offsets), as Kafka does, so lag reports and OffsetFetch stop showing a partition that is gone.
+  /// Returns how many offsets were removed.
+  std::size_t remove_topic_offsets(const std::string& topic);
+
   /// Fires due deadlines: session expiry, rebalance and initial-delay ends, sync timeouts, pending members.
   void tick();
   /// Removes offsets of Empty groups older than offsets.retention; drops groups left with nothing.

@@ -108,6 +108,24 @@ std::vector<std::error_code> group_manager::delete_offsets(const std::string& gr
   return out;
 }
 
+std::size_t group_manager::remove_topic_offsets(const std::string& topic) {
+  std::size_t removed = 0;
+  for (auto& [id, g] : _groups) {
+    std::vector<store_record> records;
+    for (auto it = g->offsets.begin(); it != g->offsets.end();) {
+      if (it->first.topic == topic) {
+        records.push_back(offset_record{id, it->first, std::nullopt});
+        it = g->offsets.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    removed += records.size();
+    if (!records.empty()) _store.append(std::move(records), nullptr);
+  }
+  return removed;
+}
+
 // ---- describe, list, delete ------------------------------------------------------------------------------
 
 group_description group_manager::describe(const std::string& group_id) const {

@@ -303,3 +303,41 @@ TEST(GroupProtocol, OldVersionsDecodeAndAnswer) {
 
 }  // namespace
 }  // namespace sd::itest::groups
+
+namespace sd::itest::groups {
+namespace {
+
+TEST(GroupProtocol, DeletingATopicRemovesItsCommittedOffsets) {
+  broker_process broker(group_broker_config());
+  broker.start();
+  create_topic(broker.bootstrap(), "raw-topic", 2);
+  create_topic(broker.bootstrap(), "doomed", 2);
+  conn a(broker.kafka_port());
+  // Simple commits (no membership) to both topics.
+  EXPECT_EQ(commit_error(a.call<p::offset_commit_response>(7, commit_req("", -1, 3))), 0);
+  EXPECT_EQ(commit_error(a.call<p::offset_commit_response>(7, commit_req("", -1, 4, "doomed"))), 0);
+  p::offset_fetch_request all;
+  all.group_id = "raw";  // null topics: every committed partition
+  ASSERT_EQ(a.call<p::offset_fetch_response>(5, all).topics.size(), 2u);
+
+  p::delete_topics_request dt;
+  dt.topic_names = {"doomed"};
+  dt.timeout_ms = 5000;
+  auto dr = a.call<p::delete_topics_response>(3, dt);
+  ASSERT_EQ(dr.responses.size(), 1u);
+  ASSERT_EQ(dr.responses[0].error_code, 0);
+
+  auto after = a.call<p::offset_fetch_response>(5, all);
+  ASSERT_EQ(after.topics.size(), 1u) << "the deleted topic's offsets are gone";
+  EXPECT_EQ(after.topics[0].name, "raw-topic");
+  EXPECT_EQ(after.topics[0].partitions.at(0).committed_offset, 3);
+  broker.restart();  // and stay gone: the removal was written to the offsets log
+  conn b(broker.kafka_port());
+  auto reopened = b.call<p::offset_fetch_response>(5, all);
+  ASSERT_EQ(reopened.topics.size(), 1u);
+  EXPECT_EQ(reopened.topics[0].name, "raw-topic");
+  broker.stop();
+}
+
+}  // namespace
+}  // namespace sd::itest::groups

@@ -111,6 +111,38 @@ TEST_F(offset_log_test, CommitsSurviveReopen) {
   EXPECT_EQ(g2[2].offset, 98);
 }
 
+TEST_F(offset_log_test, DeletedTopicsOffsetsAreRemovedDurablyFromEveryGroup) {
+  {
+    auto log = open();
+    group_manager m(cfg, *log);
+    for (const char* g : {"a", "b"}) {
+      for (const char* t : {"gone", "kept"}) {
+        commit_request r;
+        r.group_id = g;
+        r.offsets.emplace_back(topic_partition{t, 0}, committed_offset{5});
+        r.offsets.emplace_back(topic_partition{t, 1}, committed_offset{6});
+        std::optional<std::error_code> done;
+        m.commit(std::move(r), [&](std::error_code ec) { done = ec; });
+        ASSERT_TRUE(done.has_value() && !*done);
+      }
+    }
+    EXPECT_EQ(m.remove_topic_offsets("gone"), 4u);
+    EXPECT_EQ(m.remove_topic_offsets("gone"), 0u);
+    EXPECT_EQ(m.remove_topic_offsets("never-existed"), 0u);
+    ASSERT_TRUE(log->close());
+  }
+  auto log = open();
+  auto m = restore(*log);
+  for (const char* g : {"a", "b"}) {
+    auto got = m->fetch(g, std::nullopt);  // every committed partition
+    ASSERT_EQ(got.size(), 2u) << g;
+    for (const auto& f : got) {
+      EXPECT_EQ(f.tp.topic, "kept");
+      EXPECT_EQ(f.offset, f.tp.partition == 0 ? 5 : 6);
+    }
+  }
+}
+
 TEST_F(offset_log_test, CompactionBoundsTheLogAndKeepsTheState) {
   cfg.log_segment_bytes = 64 * 1024;
   cfg.compact_min_bytes = 256 * 1024;
