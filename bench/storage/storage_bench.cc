@@ -6,6 +6,9 @@
 //                                                  partition) and each waits for its batch to be durable
 //                                                  via the flusher (acks=all). One fdatasync covers every
 //                                                  waiting batch.
+//   BM_group_commit_loop/<batch bytes>/<producers>  the broker's model: one event-loop thread appends for
+//                                                  N clients with one batch in flight each; flusher
+//                                                  callbacks post completions back to that loop
 //   BM_raw_write_fdatasync/<bytes per sync>        reference: write(B) + fdatasync(), in a loop, same disk
 //   BM_recovery_open/<clean>                       partition_log::open of a 128 MiB log, unclean / clean
 //
@@ -177,6 +180,79 @@ void BM_group_commit(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 
+// The broker's appender model: ONE storage event-loop thread owns the partition and appends for
+// `producers` clients, each with one batch in flight (acks=all: a client sends its next batch when the
+// previous one is acknowledged). The flusher callback posts the completion back to the loop, which then
+// appends that client's next batch. Same counters as BM_group_commit.
+void BM_group_commit_loop(benchmark::State& state) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  const auto producers = static_cast<std::size_t>(state.range(1));
+  std::string dir = bench_dir("group_commit_loop");
+  io::faulty_filesystem counting(io::posix_filesystem());  // no faults: counts fdatasync calls
+  auto log = storage::partition_log::open(counting, dir, bench_config());
+  if (!log) {
+    state.SkipWithError(log.error().message().c_str());
+    return;
+  }
+  storage::flusher fl;
+  struct loop_queue {  // the loop's inbox: completions posted by the flusher thread
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t completed = 0;
+    bool failed = false;
+  } inbox;
+  std::uint64_t appended = 0;
+  bool failed = false;
+  double elapsed = 0;
+  std::uint64_t syncs_before = counting.stats().syncs;
+  for (auto _ : state) {
+    std::atomic<bool> stop{false};
+    auto start = clock_type::now();
+    std::thread loop([&] {
+      bytes b = make_batch(size);
+      std::size_t in_flight = 0;
+      std::size_t ready = producers;
+      for (;;) {
+        for (; ready > 0 && !stop.load(std::memory_order_relaxed); --ready) {
+          auto r = (*log)->append(b, 0);
+          if (!r) {
+            failed = true;
+            break;
+          }
+          if (++appended % 1024 == 0) (void)(*log)->enforce_retention(0);
+          ++in_flight;
+          fl.request(**log, r->next_offset, [&inbox](status s) {
+            std::lock_guard lk(inbox.mu);
+            if (!s) inbox.failed = true;
+            if (inbox.completed++ == 0) inbox.cv.notify_one();
+          });
+        }
+        if (in_flight == 0 && (stop || failed)) return;
+        std::unique_lock lk(inbox.mu);
+        inbox.cv.wait(lk, [&] { return inbox.completed > 0; });
+        if (inbox.failed) failed = true;
+        in_flight -= inbox.completed;
+        ready += failed ? 0 : inbox.completed;
+        inbox.completed = 0;
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::duration<double>(run_seconds()));
+    stop = true;
+    loop.join();
+    elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+    state.SetIterationTime(elapsed);
+  }
+  if (failed) state.SkipWithError("append or sync failed");
+  double syncs = static_cast<double>(counting.stats().syncs - syncs_before);
+  double total = static_cast<double>(appended * size);
+  state.counters["bytes_per_second"] = benchmark::Counter(total / elapsed);
+  state.counters["fsyncs_per_second"] = benchmark::Counter(syncs / elapsed);
+  state.counters["bytes_per_fsync"] = benchmark::Counter(syncs > 0 ? total / syncs : 0);
+  fl.stop();
+  log->reset();
+  std::filesystem::remove_all(dir);
+}
+
 void BM_raw_write_fdatasync(benchmark::State& state) {
   const auto per_sync = static_cast<std::size_t>(state.range(0));
   std::string dir = bench_dir("raw");
@@ -250,6 +326,11 @@ BENCHMARK(BM_recovery_open)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinT
 BENCHMARK(BM_append_nosync)->Arg(1024)->Arg(16384)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 BENCHMARK(BM_group_commit)
     ->ArgsProduct({{1024, 16384}, {1, 4, 16}})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+BENCHMARK(BM_group_commit_loop)
+    ->ArgsProduct({{16384}, {1, 16}})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kSecond);
