@@ -14,6 +14,8 @@
 // starts with fewer pending requests than expected (the others are still writing their next batch), the
 // flusher waits for them, at most the previous sync's duration (waiting longer costs more than the extra
 // fdatasync it saves) and never more than max_gather. A lone appender never waits (expected is 1).
+// Cost: when requests arrive independently of completions (many clients, steady rate) the estimate can
+// exceed what comes, and such a round waits the whole bound: up to one sync duration more latency.
 // request() wakes the flusher thread only when that wait can end (or it is idle), not on every request,
 // and the thread allocates nothing per round once its vectors have grown.
 //
