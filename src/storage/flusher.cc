@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "storage/errc.h"
 #include "storage/partition_log.h"
@@ -22,6 +23,7 @@ flusher::~flusher() { stop(); }
 void flusher::request(partition_log& log, offset end, callback cb) { request(log.sync(), end, std::move(cb)); }
 
 void flusher::request(std::shared_ptr<sync_state> state, offset end, callback cb) {
+  bool wake = false;
   {
     std::unique_lock lk(_mu);
     if (_stop) {
@@ -30,8 +32,9 @@ void flusher::request(std::shared_ptr<sync_state> state, offset end, callback cb
       return;
     }
     _pending.push_back({std::move(state), end, std::move(cb)});
+    wake = _pending.size() >= _wake_at;
   }
-  _cv.notify_one();
+  if (wake) _cv.notify_one();
 }
 
 void flusher::request_background(std::shared_ptr<sync_state> state) {
@@ -78,19 +81,20 @@ void flusher::run() {
     // Next background deadline among watched partitions.
     std::int64_t now = steady_ms();
     std::int64_t next_due = -1;
-    std::vector<std::shared_ptr<sync_state>> due;
+    _due.clear();
     for (const auto& s : _watched) {
       std::int64_t interval = s->flush_interval_ms.load();
       if (interval <= 0) continue;
       std::int64_t at = s->last_sync_steady_ms() + interval;
       if (at <= now) {
-        if (s->needs_sync()) due.push_back(s);
+        if (s->needs_sync()) _due.push_back(s);
         at = now + interval;
       }
       if (next_due < 0 || at < next_due) next_due = at;
     }
-    if (_pending.empty() && _background.empty() && due.empty()) {
+    if (_pending.empty() && _background.empty() && _due.empty()) {
       if (_stop) return;
+      _wake_at = 1;
       if (next_due < 0) {
         _cv.wait(lk);
       } else {
@@ -98,35 +102,44 @@ void flusher::run() {
       }
       continue;
     }
-    if (!_pending.empty() && _pending.size() < _last_round_waiters && !_stop) {
-      auto gather = std::min<std::chrono::nanoseconds>(_last_sync_duration / 2, _max_gather);
-      std::size_t want = _last_round_waiters;
-      _cv.wait_for(lk, gather, [&] { return _stop || _pending.size() >= want; });
+    if (!_pending.empty() && _pending.size() < _expected && !_stop) {
+      auto gather = std::min<std::chrono::nanoseconds>(_last_sync_duration, _max_gather);
+      _wake_at = _expected;
+      _cv.wait_for(lk, gather, [&] { return _stop || _pending.size() >= _expected; });
     }
-    std::vector<waiter> batch;
-    batch.swap(_pending);
-    _last_round_waiters = batch.size();
-    for (auto& s : _background) due.push_back(std::move(s));
+    _wake_at = std::numeric_limits<std::size_t>::max();
+    _batch.swap(_pending);  // _batch was cleared after the last round; both keep their capacity
+    for (auto& s : _background) _due.push_back(std::move(s));
     _background.clear();
     ++_rounds;
     lk.unlock();
-    round(batch, due);
+    round();
     lk.lock();
   }
 }
 
-void flusher::round(std::vector<waiter>& batch, std::vector<std::shared_ptr<sync_state>>& extra) {
-  std::vector<sync_state*> states;
-  for (const auto& w : batch) states.push_back(w.state.get());
-  for (const auto& s : extra) states.push_back(s.get());
-  std::sort(states.begin(), states.end());
-  states.erase(std::unique(states.begin(), states.end()), states.end());
+void flusher::round() {
+  _states.clear();
+  for (const auto& w : _batch) _states.push_back(w.state.get());
+  for (const auto& s : _due) _states.push_back(s.get());
+  std::sort(_states.begin(), _states.end());
+  _states.erase(std::unique(_states.begin(), _states.end()), _states.end());
   auto started = std::chrono::steady_clock::now();
-  for (auto* s : states) {
+  for (auto* s : _states) {
     if (s->needs_sync()) (void)s->sync();  // a failure is sticky; waiters below read it
   }
-  if (!batch.empty()) _last_sync_duration = std::chrono::steady_clock::now() - started;
-  for (auto& w : batch) {
+  if (!_batch.empty()) {
+    _last_sync_duration = std::chrono::steady_clock::now() - started;
+    // Requests that arrived during the sync are not from this round's waiters (they are blocked until
+    // their callback runs), so together they estimate how many appenders are active.
+    std::size_t arrived = 0;
+    {
+      std::lock_guard lk(_mu);
+      arrived = _pending.size();
+    }
+    _expected = _batch.size() + arrived;
+  }
+  for (auto& w : _batch) {
     status result;
     if (w.state->flushed() >= w.end) {
       result = ok();
@@ -139,6 +152,8 @@ void flusher::round(std::vector<waiter>& batch, std::vector<std::shared_ptr<sync
     }
     w.cb(result);
   }
+  _batch.clear();
+  _due.clear();
 }
 
 }  // namespace sd::storage

@@ -8,10 +8,16 @@
 // last sync and that has unsynced data is synced (log_config::flush_interval_ms); partition_log asks for a
 // background round after flush_interval_messages records (request_background).
 //
-// Gathering: one fdatasync costs about the same for 1 or 16 batches, so when a round starts with fewer
-// waiters than the previous round completed (the other appenders are still writing their next batch), the
-// flusher waits for them, at most half the previous sync's duration and never more than max_gather.
-// A lone appender never waits (the previous round had one waiter).
+// Gathering: one fdatasync costs about the same for 1 or 16 batches, so a round gathers for the appenders
+// seen around the previous round: expected = that round's waiters + the requests that arrived during its
+// sync (those cannot be the same appenders: a waiter is blocked until its callback runs). When a round
+// starts with fewer pending requests than expected (the others are still writing their next batch), the
+// flusher waits for them, at most the previous sync's duration (waiting longer costs more than the extra
+// fdatasync it saves) and never more than max_gather. A lone appender never waits (expected is 1).
+// Cost: when requests arrive independently of completions (many clients, steady rate) the estimate can
+// exceed what comes, and such a round waits the whole bound: up to one sync duration more latency.
+// request() wakes the flusher thread only when that wait can end (or it is idle), not on every request,
+// and the thread allocates nothing per round once its vectors have grown.
 //
 // Callbacks run on the flusher thread and must be quick and must not throw (the broker posts the result to
 // its event loop). They receive ok(), errc::io_error (sync failed; sticky), errc::log_closed (the log was
@@ -69,7 +75,7 @@ class flusher {
     callback cb;
   };
   void run();
-  void round(std::vector<waiter>& batch, std::vector<std::shared_ptr<sync_state>>& extra);
+  void round();
 
   mutable std::mutex _mu;
   std::condition_variable _cv;
@@ -78,9 +84,18 @@ class flusher {
   std::vector<std::shared_ptr<sync_state>> _watched;
   bool _stop = false;
   std::uint64_t _rounds = 0;
+  // request() wakes the flusher thread only once _pending.size() reaches _wake_at: 1 while the thread
+  // sleeps with nothing to do, the gather target while it gathers, SIZE_MAX while it runs a round (it
+  // looks at _pending when the round ends, so a notify would only cost a futex call and a context switch).
+  std::size_t _wake_at = 1;
   const std::chrono::microseconds _max_gather;
-  std::size_t _last_round_waiters = 0;              // flusher thread only
-  std::chrono::nanoseconds _last_sync_duration{0};  // flusher thread only
+
+  // Flusher thread only.
+  std::size_t _expected = 0;  // waiters the next round gathers for (see the header comment)
+  std::chrono::nanoseconds _last_sync_duration{0};
+  std::vector<waiter> _batch;  // kept between rounds with _pending: no allocation per round
+  std::vector<std::shared_ptr<sync_state>> _due;
+  std::vector<sync_state*> _states;
   std::thread _thread;
 };
 

@@ -1,9 +1,13 @@
 // Group commit: waiters complete after a sync that covers them; errors reach them; background policy.
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <future>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "storage/flusher.h"
 #include "storage_test_util.h"
@@ -133,6 +137,75 @@ TEST_P(GroupCommit, RollDuringPendingFlushIsSafe) {
   }
   for (auto& f : results) EXPECT_TRUE(f.get());
   EXPECT_EQ(log->flushed_offset(), offset(40));
+}
+
+// Appenders that each wait for their batch before writing the next (the closed loop of the storage
+// benchmark): request() wakes the flusher only when its gather can end, so a lost wake-up would hang here
+// (ctest's TIMEOUT). Every callback must see its own batch durable.
+TEST_P(GroupCommit, ConcurrentAppendersEachCompleteOnlyWhenDurable) {
+  auto log = open_log(small_config());
+  flusher fl;
+  std::mutex log_mu;
+  constexpr int appenders = 8;
+  const char* scale = std::getenv("STREAMDOWN_TEST_SCALE");
+  const int rounds = scale != nullptr && std::string(scale) == "large" ? 400 : 40;
+  std::atomic<int> completed{0};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < appenders; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < rounds; ++i) {
+        std::promise<status> done;
+        auto fut = done.get_future();
+        {
+          std::lock_guard lk(log_mu);
+          bytes b = make_batch(1, 50);
+          auto r = log->append(b, 10'000);
+          if (!r) {
+            ++bad;
+            return;
+          }
+          offset end = r->next_offset;
+          fl.request(*log, end, [&done, &log, &bad, end](status s) {
+            if (log->flushed_offset() < end) ++bad;  // completed before its offset was durable
+            done.set_value(s);
+          });
+        }
+        if (fut.get()) {
+          ++completed;
+        } else {
+          ++bad;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(completed.load(), appenders * rounds);
+  EXPECT_EQ(log->flushed_offset(), log->next_offset());
+  EXPECT_LE(fl.rounds_total(), static_cast<std::uint64_t>(appenders * rounds));
+}
+
+// After a round of many waiters the flusher gathers for as many; a lone request that follows must still
+// complete (the gather gives up after the previous sync's duration), here with a long max_gather.
+TEST_P(GroupCommit, LoneRequestAfterABigRoundStillCompletes) {
+  auto log = open_log(small_config());
+  flusher fl(std::chrono::milliseconds(200));
+  std::vector<std::shared_ptr<std::promise<status>>> promises;
+  std::vector<std::future<status>> results;
+  for (int i = 0; i < 16; ++i) {
+    auto info = append(*log, 1, 100);
+    auto p = std::make_shared<std::promise<status>>();
+    results.push_back(p->get_future());
+    fl.request(*log, info.next_offset, [p](status s) { p->set_value(s); });
+    promises.push_back(p);
+  }
+  for (auto& f : results) EXPECT_TRUE(f.get());
+  for (int i = 0; i < 3; ++i) {
+    auto info = append(*log, 1, 100);
+    EXPECT_TRUE(wait_durable(fl, *log, info.next_offset));
+    EXPECT_EQ(log->flushed_offset(), info.next_offset);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Fs, GroupCommit, ::testing::Values(false, true), fs_name);
