@@ -74,6 +74,7 @@ storage::log_config bench_config() {
   c.segment_bytes = 64 << 20;
   c.retention_bytes = 512 << 20;  // bounded disk use; retention runs every 1024 appends
   c.retention_ms = -1;
+  c.cache_window_bytes = 256 << 20;  // the broker's default (streamdown.log.page.cache.window.bytes)
   return c;
 }
 
