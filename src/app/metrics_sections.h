@@ -19,9 +19,9 @@ namespace sd::app {
 struct metric_sources {
   const net::net_probe& net;
   const net::memory_budget& budget;
-  const broker::broker_core& core;         // request probe, topic table (traffic, sizes, producer state)
-  storage::log_manager& logs;              // storage probe, flusher rounds
-  group::coordinator* groups = nullptr;    // may be null (no group section then)
+  const broker::broker_core& core;       // request probe, topic table (traffic, sizes, producer state)
+  storage::log_manager& logs;            // storage probe, flusher rounds
+  group::coordinator* groups = nullptr;  // may be null (no group section then)
 };
 
 /// Adds the per-module sections. Everything referenced must outlive the exposition's last render.

@@ -8,6 +8,8 @@
 
 namespace sd::broker {
 
+// One line per code reads as a table.
+// clang-format off
 std::string kafka_error_label(std::int16_t c) {
   switch (static_cast<kafka_error>(c)) {
     case kafka_error::none: return "NONE";
@@ -80,6 +82,7 @@ std::string kafka_error_label(std::int16_t c) {
   }
   return "CODE_" + std::to_string(c);
 }
+// clang-format on
 
 namespace {
 
@@ -88,7 +91,9 @@ std::string_view api_name(std::size_t key) {
   return a ? std::string_view(a->name) : std::string_view("unknown");
 }
 
-std::int16_t code_of_slot(std::size_t slot) { return static_cast<std::int16_t>(static_cast<int>(slot) - 1); }
+std::int16_t code_of_slot(std::size_t slot) {
+  return static_cast<std::int16_t>(static_cast<int>(slot) - 1);
+}
 
 }  // namespace
 
@@ -111,8 +116,9 @@ void broker_probe::collect(metrics::text_writer& w, const topic_table& topics) c
     label l[] = {{"api", api_name(k)}};
     w.histogram(l, _apis[k].latency.snapshot());
   }
-  w.family("streamdown_broker_errors_total", metric_type::counter,
-           "error codes in responses (top-level and per partition), per API and Kafka error; only errors seen");
+  w.family(
+      "streamdown_broker_errors_total", metric_type::counter,
+      "error codes in responses (top-level and per partition), per API and Kafka error; only errors seen");
   for (std::size_t k = 0; k < api_slots; ++k) {
     for (std::size_t e = 0; e < error_slots; ++e) {
       auto n = _apis[k].errors[e].value();
@@ -144,14 +150,15 @@ void broker_probe::collect(metrics::text_writer& w, const topic_table& topics) c
       w.sample(l, static_cast<double>(sum.*field));
     }
   };
-  per_topic_family("streamdown_broker_produced_bytes_total", "record batch bytes appended by Produce, per topic",
-                   &traffic::bytes_in);
+  per_topic_family("streamdown_broker_produced_bytes_total",
+                   "record batch bytes appended by Produce, per topic", &traffic::bytes_in);
   per_topic_family("streamdown_broker_produced_records_total", "records appended by Produce, per topic",
                    &traffic::records_in);
-  per_topic_family("streamdown_broker_fetched_bytes_total", "record batch bytes sent in Fetch responses, per topic",
-                   &traffic::bytes_out);
+  per_topic_family("streamdown_broker_fetched_bytes_total",
+                   "record batch bytes sent in Fetch responses, per topic", &traffic::bytes_out);
   per_topic_family("streamdown_broker_fetched_records_total",
-                   "records in the batches sent in Fetch responses (whole batches), per topic", &traffic::records_out);
+                   "records in the batches sent in Fetch responses (whole batches), per topic",
+                   &traffic::records_out);
 }
 
 void collect_partition_gauges(metrics::text_writer& w, const topic_table& topics) {

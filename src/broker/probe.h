@@ -60,8 +60,9 @@ class broker_probe {
   void collect(metrics::text_writer& w, const topic_table& topics) const;
 
   static std::size_t error_slot(std::int16_t code) noexcept {
-    return code >= -1 && code < static_cast<std::int16_t>(error_slots - 2) ? static_cast<std::size_t>(code + 1)
-                                                                            : error_slots - 1;
+    return code >= -1 && code < static_cast<std::int16_t>(error_slots - 2)
+               ? static_cast<std::size_t>(code + 1)
+               : error_slots - 1;
   }
 
  private:

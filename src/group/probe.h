@@ -10,10 +10,10 @@
 namespace sd::group {
 
 struct group_probe {
-  metrics::gauge groups;                 // groups the coordinator knows (any state)
-  metrics::gauge members;                // members over all groups
-  metrics::counter rebalances_total;     // rebalances started (PreparingRebalance entered)
-  metrics::counter offset_commits_total; // OffsetCommit requests accepted and written to the offsets log
+  metrics::gauge groups;                  // groups the coordinator knows (any state)
+  metrics::gauge members;                 // members over all groups
+  metrics::counter rebalances_total;      // rebalances started (PreparingRebalance entered)
+  metrics::counter offset_commits_total;  // OffsetCommit requests accepted and written to the offsets log
 
   void collect(metrics::text_writer& w) const;
 };

@@ -7,11 +7,13 @@
 namespace sd::metrics {
 
 namespace {
-constexpr double default_bounds[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                     0.025,   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,   10.0};
+constexpr double default_bounds[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                     0.05,    0.1,    0.25,    0.5,    1.0,   2.5,    5.0,   10.0};
 }
 
-std::span<const double> latency_buckets_seconds() { return default_bounds; }
+std::span<const double> latency_buckets_seconds() {
+  return default_bounds;
+}
 
 histogram::histogram(std::span<const double> upper_bounds_seconds) {
   if (upper_bounds_seconds.empty() || upper_bounds_seconds.size() > max_buckets)

@@ -10,7 +10,9 @@ namespace sd::metrics {
 
 namespace {
 
-[[noreturn]] void violation(const std::string& what) { throw std::logic_error("metrics text_writer: " + what); }
+[[noreturn]] void violation(const std::string& what) {
+  throw std::logic_error("metrics text_writer: " + what);
+}
 
 bool name_char(char c, bool first, bool colon_ok) {
   bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_ok && c == ':');
@@ -24,10 +26,17 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 void append_escaped_label_value(std::string& out, std::string_view v) {
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -35,18 +44,26 @@ void append_escaped_label_value(std::string& out, std::string_view v) {
 void append_escaped_help(std::string& out, std::string_view v) {
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
 }
 
 const char* type_name(metric_type t) {
   switch (t) {
-    case metric_type::counter: return "counter";
-    case metric_type::gauge: return "gauge";
-    case metric_type::histogram: return "histogram";
+    case metric_type::counter:
+      return "counter";
+    case metric_type::gauge:
+      return "gauge";
+    case metric_type::histogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -96,7 +113,8 @@ void text_writer::family(std::string_view name, metric_type type, std::string_vi
   if (type == metric_type::histogram)
     for (const char* s : {"_bucket", "_sum", "_count"}) owned.push_back(std::string(name) + s);
   for (const auto& n : owned)
-    if (_families.contains(n)) violation("metric family '" + n + "' written twice or clashes with a histogram");
+    if (_families.contains(n))
+      violation("metric family '" + n + "' written twice or clashes with a histogram");
   _families.insert(owned.begin(), owned.end());
   _family = std::string(name);
   _type = type;
@@ -116,7 +134,8 @@ std::string text_writer::series_key(std::string_view name, std::span<const label
   std::vector<std::pair<std::string_view, std::string_view>> sorted;
   sorted.reserve(labels.size() + 1);
   for (const auto& l : labels) {
-    if (!valid_label_name(l.name)) violation("invalid label name '" + std::string(l.name) + "' on " + std::string(name));
+    if (!valid_label_name(l.name))
+      violation("invalid label name '" + std::string(l.name) + "' on " + std::string(name));
     sorted.emplace_back(l.name, l.value);
   }
   if (!extra_name.empty()) sorted.emplace_back(extra_name, extra_value);
@@ -134,8 +153,8 @@ std::string text_writer::series_key(std::string_view name, std::span<const label
   return key;
 }
 
-void text_writer::write_series(std::string_view name, std::span<const label> labels, std::string_view extra_name,
-                               std::string_view extra_value, double value) {
+void text_writer::write_series(std::string_view name, std::span<const label> labels,
+                               std::string_view extra_name, std::string_view extra_value, double value) {
   auto key = series_key(name, labels, extra_name, extra_value);
   if (!_series.insert(std::move(key)).second) violation("series written twice in " + std::string(name));
   _out += name;
@@ -177,10 +196,13 @@ void text_writer::histogram(std::span<const label> labels, const histogram_snaps
   for (const auto& l : labels)
     if (l.name == "le") violation("histogram '" + _family + "' given an 'le' label");
   const auto& b = h.upper_bounds_seconds;
-  if (h.cumulative.size() != b.size() + 1) violation("histogram '" + _family + "': one count per bound plus +Inf");
+  if (h.cumulative.size() != b.size() + 1)
+    violation("histogram '" + _family + "': one count per bound plus +Inf");
   for (std::size_t i = 0; i < b.size(); ++i) {
-    if (!std::isfinite(b[i]) || (i > 0 && b[i] <= b[i - 1])) violation("histogram '" + _family + "': bad bounds");
-    if (h.cumulative[i] > h.cumulative[i + 1]) violation("histogram '" + _family + "': counts not cumulative");
+    if (!std::isfinite(b[i]) || (i > 0 && b[i] <= b[i - 1]))
+      violation("histogram '" + _family + "': bad bounds");
+    if (h.cumulative[i] > h.cumulative[i + 1])
+      violation("histogram '" + _family + "': counts not cumulative");
   }
   if (h.count != h.cumulative.back()) violation("histogram '" + _family + "': count != +Inf bucket");
   const std::string bucket = _family + "_bucket";

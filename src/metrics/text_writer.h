@@ -51,8 +51,8 @@ class text_writer {
 
  private:
   /// Checks the labels (valid, unique names) and returns the series identity (name + labels sorted by name).
-  static std::string series_key(std::string_view name, std::span<const label> labels, std::string_view extra_name,
-                                std::string_view extra_value);
+  static std::string series_key(std::string_view name, std::span<const label> labels,
+                                std::string_view extra_name, std::string_view extra_value);
   void write_series(std::string_view name, std::span<const label> labels, std::string_view extra_name,
                     std::string_view extra_value, double value);
 

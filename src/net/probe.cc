@@ -5,7 +5,9 @@
 namespace sd::net {
 
 namespace {
-double v(const std::atomic<std::uint64_t>& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); }
+double v(const std::atomic<std::uint64_t>& a) {
+  return static_cast<double>(a.load(std::memory_order_relaxed));
+}
 }  // namespace
 
 void net_probe::collect(metrics::text_writer& w, const memory_budget& budget) const {

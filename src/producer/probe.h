@@ -9,10 +9,10 @@
 namespace sd::producer {
 
 struct producer_probe {
-  metrics::counter duplicates_total;        // retries answered with the original offsets, not appended
-  metrics::counter invalid_epoch_total;     // refused: epoch older than the producer's
-  metrics::counter out_of_order_total;      // refused: sequence does not continue the producer's
-  metrics::counter expired_total;           // entries dropped for producer.id.expiration.ms
+  metrics::counter duplicates_total;     // retries answered with the original offsets, not appended
+  metrics::counter invalid_epoch_total;  // refused: epoch older than the producer's
+  metrics::counter out_of_order_total;   // refused: sequence does not continue the producer's
+  metrics::counter expired_total;        // entries dropped for producer.id.expiration.ms
 
   void collect(metrics::text_writer& w) const;
 };

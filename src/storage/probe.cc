@@ -7,9 +7,11 @@ void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_round
   w.family("streamdown_storage_fsync_duration_seconds", metric_type::histogram,
            "duration of each fdatasync of a segment file or fsync of a partition directory");
   w.histogram({}, fsync_seconds.snapshot());
-  w.family("streamdown_storage_fsyncs_total", metric_type::counter, "fdatasync/fsync calls on partition logs");
+  w.family("streamdown_storage_fsyncs_total", metric_type::counter,
+           "fdatasync/fsync calls on partition logs");
   w.sample(static_cast<double>(fsyncs_total.value()));
-  w.family("streamdown_storage_fsync_errors_total", metric_type::counter, "failed fdatasync/fsync calls (sticky)");
+  w.family("streamdown_storage_fsync_errors_total", metric_type::counter,
+           "failed fdatasync/fsync calls (sticky)");
   w.sample(static_cast<double>(fsync_errors_total.value()));
   w.family("streamdown_storage_flusher_rounds_total", metric_type::counter,
            "group-commit rounds of the flusher (one round syncs every partition waiting)");

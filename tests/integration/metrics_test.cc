@@ -57,7 +57,8 @@ TEST(Metrics, CountersMatchWhatWasProducedAndConsumed) {
   const std::size_t value_size = 200;
   std::vector<message_spec> messages;
   for (int i = 0; i < n; ++i)
-    messages.push_back({"key-" + std::to_string(i), std::string(value_size, static_cast<char>('a' + i % 26)), -1});
+    messages.push_back(
+        {"key-" + std::to_string(i), std::string(value_size, static_cast<char>('a' + i % 26)), -1});
   auto produced = produce_and_wait(broker.bootstrap(), topic, messages,
                                    {{"acks", "all"}, {"enable.idempotence", "true"}, {"linger.ms", "5"}});
   ASSERT_EQ(produced.ok.size(), static_cast<std::size_t>(n)) << produced.first_error();
@@ -71,8 +72,10 @@ TEST(Metrics, CountersMatchWhatWasProducedAndConsumed) {
   const prom::label_set t{{"topic", topic}};
   EXPECT_EQ(page.value("streamdown_broker_produced_records_total", t), static_cast<double>(n));
   EXPECT_GE(value_or_zero(page, "streamdown_broker_fetched_records_total", t), n);
-  EXPECT_GE(value_or_zero(page, "streamdown_broker_produced_bytes_total", t), static_cast<double>(n) * value_size);
-  EXPECT_GE(value_or_zero(page, "streamdown_broker_fetched_bytes_total", t), static_cast<double>(n) * value_size);
+  EXPECT_GE(value_or_zero(page, "streamdown_broker_produced_bytes_total", t),
+            static_cast<double>(n) * value_size);
+  EXPECT_GE(value_or_zero(page, "streamdown_broker_fetched_bytes_total", t),
+            static_cast<double>(n) * value_size);
 
   const prom::label_set produce{{"api", "Produce"}};
   auto produce_requests = value_or_zero(page, "streamdown_broker_requests_total", produce);
@@ -97,7 +100,8 @@ TEST(Metrics, CountersMatchWhatWasProducedAndConsumed) {
   EXPECT_GT(value_or_zero(page, "streamdown_net_connections_accepted_total", {}), 0);
   EXPECT_EQ(page.value("streamdown_net_connections_accepted_total"),
             page.value("streamdown_net_connections_closed_total"));
-  EXPECT_GT(value_or_zero(page, "streamdown_net_received_bytes_total", {}), static_cast<double>(n) * value_size);
+  EXPECT_GT(value_or_zero(page, "streamdown_net_received_bytes_total", {}),
+            static_cast<double>(n) * value_size);
 }
 
 TEST(Metrics, AnErrorIsCountedOncePerApiAndCode) {
@@ -123,7 +127,9 @@ TEST(Metrics, AnErrorIsCountedOncePerApiAndCode) {
   auto page = scrape(broker);
   EXPECT_GE(value_or_zero(page, "streamdown_net_connections_open", {}), 1);
   EXPECT_EQ(value_or_zero(page, "streamdown_broker_errors_total", err), before + 1);
-  EXPECT_EQ(value_or_zero(page, "streamdown_broker_errors_total", {{"api", "Produce"}, {"error", "CORRUPT_MESSAGE"}}), 0);
+  EXPECT_EQ(value_or_zero(page, "streamdown_broker_errors_total",
+                          {{"api", "Produce"}, {"error", "CORRUPT_MESSAGE"}}),
+            0);
 }
 
 TEST(Metrics, ConnectionsGaugeFallsWhenClientsClose) {

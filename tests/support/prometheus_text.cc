@@ -69,10 +69,14 @@ class cursor {
       if (c == '\\') {
         if (done()) fail("backslash at end of label value");
         char e = _s[_pos++];
-        if (e == '\\') v += '\\';
-        else if (e == '"') v += '"';
-        else if (e == 'n') v += '\n';
-        else fail(std::string("invalid escape \\") + e + " in label value");
+        if (e == '\\')
+          v += '\\';
+        else if (e == '"')
+          v += '"';
+        else if (e == 'n')
+          v += '\n';
+        else
+          fail(std::string("invalid escape \\") + e + " in label value");
       } else {
         v += c;
       }
@@ -94,9 +98,12 @@ std::string unescape_help(cursor& c, std::string_view text) {
     }
     if (i + 1 >= text.size()) c.fail("backslash at end of HELP");
     char e = text[++i];
-    if (e == '\\') out += '\\';
-    else if (e == 'n') out += '\n';
-    else c.fail(std::string("invalid escape \\") + e + " in HELP");
+    if (e == '\\')
+      out += '\\';
+    else if (e == 'n')
+      out += '\n';
+    else
+      c.fail(std::string("invalid escape \\") + e + " in HELP");
   }
   return out;
 }
@@ -162,7 +169,12 @@ struct series_key {
 };
 
 /// Histogram rules for one family, checked when the family is complete.
-void check_histogram(const family& f, std::size_t line) {
+void check_histogram(const family& f, std::size_t end_line) {
+  // Errors name the line where the family ended (its rules can only be judged once it is complete).
+  const std::size_t line = end_line;
+  auto fail = [&](const std::string& why) -> parse_error {
+    return parse_error(line, "histogram ending at line " + std::to_string(line) + ": " + why);
+  };
   struct group {
     std::vector<std::pair<double, double>> buckets;  // (le, count) in page order
     std::optional<double> sum, count;
@@ -172,35 +184,34 @@ void check_histogram(const family& f, std::size_t line) {
     label_set base = s.labels;
     if (s.name == f.name + "_bucket") {
       auto le = base.find("le");
-      if (le == base.end()) throw parse_error(line, f.name + ": _bucket sample without le");
+      if (le == base.end()) throw fail(f.name + ": _bucket sample without le");
       cursor c(le->second, line);
       double bound = parse_value(c, le->second);
-      if (std::isnan(bound)) throw parse_error(line, f.name + ": le is NaN");
+      if (std::isnan(bound)) throw fail(f.name + ": le is NaN");
       base.erase("le");
       if (s.value < 0 || std::isnan(s.value) || s.value != std::floor(s.value))
-        throw parse_error(line, f.name + ": bucket count is not a non-negative integer");
+        throw fail(f.name + ": bucket count is not a non-negative integer");
       groups[base].buckets.emplace_back(bound, s.value);
     } else if (s.name == f.name + "_sum") {
-      if (base.contains("le")) throw parse_error(line, f.name + ": _sum with le");
+      if (base.contains("le")) throw fail(f.name + ": _sum with le");
       groups[base].sum = s.value;
     } else {  // _count (sample names were checked on the way in)
-      if (base.contains("le")) throw parse_error(line, f.name + ": _count with le");
+      if (base.contains("le")) throw fail(f.name + ": _count with le");
       groups[base].count = s.value;
     }
   }
   for (const auto& [labels, g] : groups) {
     const std::string who = f.name + " (labels " + std::to_string(labels.size()) + ")";
-    if (g.buckets.empty()) throw parse_error(line, who + ": no _bucket samples");
+    if (g.buckets.empty()) throw fail(who + ": no _bucket samples");
     for (std::size_t i = 1; i < g.buckets.size(); ++i) {
-      if (!(g.buckets[i].first > g.buckets[i - 1].first)) throw parse_error(line, who + ": le not ascending");
-      if (g.buckets[i].second < g.buckets[i - 1].second)
-        throw parse_error(line, who + ": bucket counts decrease");
+      if (!(g.buckets[i].first > g.buckets[i - 1].first)) throw fail(who + ": le not ascending");
+      if (g.buckets[i].second < g.buckets[i - 1].second) throw fail(who + ": bucket counts decrease");
     }
     if (!std::isinf(g.buckets.back().first) || g.buckets.back().first < 0)
-      throw parse_error(line, who + ": last bucket is not le=\"+Inf\"");
-    if (!g.sum) throw parse_error(line, who + ": _sum missing");
-    if (!g.count) throw parse_error(line, who + ": _count missing");
-    if (*g.count != g.buckets.back().second) throw parse_error(line, who + ": _count differs from the +Inf bucket");
+      throw fail(who + ": last bucket is not le=\"+Inf\"");
+    if (!g.sum) throw fail(who + ": _sum missing");
+    if (!g.count) throw fail(who + ": _count missing");
+    if (*g.count != g.buckets.back().second) throw fail(who + ": _count differs from the +Inf bucket");
   }
 }
 
@@ -250,9 +261,11 @@ class parser {
         auto type = c.take_token();
         c.skip_blanks();
         if (!c.done()) c.fail("trailing text after TYPE");
-        if (type != "counter" && type != "gauge" && type != "histogram" && type != "summary" && type != "untyped")
+        if (type != "counter" && type != "gauge" && type != "histogram" && type != "summary" &&
+            type != "untyped")
           c.fail("unknown type '" + std::string(type) + "'");
-        if (type == "counter" && !ends_with(name, "_total")) c.fail("counter " + std::string(name) + " must end in _total");
+        if (type == "counter" && !ends_with(name, "_total"))
+          c.fail("counter " + std::string(name) + " must end in _total");
         st.fam.type = std::string(type);
         st.has_type = true;
         st.type_line = c.line();
@@ -266,7 +279,8 @@ class parser {
   family_state& declare(cursor& c, std::string_view name) {
     auto it = _families.find(std::string(name));
     if (it != _families.end()) {
-      if (it->second.closed) c.fail("family " + std::string(name) + " continues after another family (interleaved)");
+      if (it->second.closed)
+        c.fail("family " + std::string(name) + " continues after another family (interleaved)");
     } else {
       // A new family may not take a name a histogram or summary already owns.
       for (auto suffix : {"_bucket", "_sum", "_count"}) {
@@ -311,7 +325,8 @@ class parser {
         if (!c.eat('=')) c.fail("expected = after label name");
         c.skip_blanks();
         auto v = c.quoted_label_value();
-        if (!s.labels.emplace(std::string(ln), std::move(v)).second) c.fail("label " + std::string(ln) + " repeated");
+        if (!s.labels.emplace(std::string(ln), std::move(v)).second)
+          c.fail("label " + std::string(ln) + " repeated");
         c.skip_blanks();
         if (c.eat(',')) {
           c.skip_blanks();
@@ -412,7 +427,9 @@ double exposition::sum(std::string_view name, const label_set& subset) const {
   return total;
 }
 
-exposition parse(std::string_view text) { return parser().run(text); }
+exposition parse(std::string_view text) {
+  return parser().run(text);
+}
 
 std::string parse_problem(std::string_view text) {
   try {

@@ -4,7 +4,8 @@
 // violation with the line number:
 //   - every line is a sample, `# HELP name text`, `# TYPE name type`, another `#` comment, or empty;
 //     the page ends with a newline;
-//   - names match [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]* (not `__`-prefixed), label values
+//   - names match [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]* (not `__`-prefixed), label
+//   values
 //     are quoted with only the escapes \\ \" \n, HELP text only the escapes \\ \n;
 //   - a sample's family was declared by `# TYPE` BEFORE it (stricter than the format, which allows untyped);
 //     types are counter, gauge, histogram, summary, untyped; HELP and TYPE at most once per family;

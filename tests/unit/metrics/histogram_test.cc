@@ -15,9 +15,9 @@ constexpr double bounds[] = {0.001, 0.01, 0.1};  // 1 ms, 10 ms, 100 ms
 
 TEST(Histogram, ObservationOnABoundGoesIntoThatBucket) {
   histogram h(bounds);
-  h.observe_ns(1'000'000);  // exactly 1 ms: le="0.001"
-  h.observe_ns(1'000'001);  // just above: le="0.01"
-  h.observe_ns(0);          // zero: first bucket
+  h.observe_ns(1'000'000);    // exactly 1 ms: le="0.001"
+  h.observe_ns(1'000'001);    // just above: le="0.01"
+  h.observe_ns(0);            // zero: first bucket
   h.observe_ns(100'000'000);  // exactly the last bound
   h.observe_ns(100'000'001);  // above every bound: +Inf only
   auto s = h.snapshot();
@@ -82,7 +82,8 @@ TEST(Histogram, ConcurrentObservesSumExactly) {
   EXPECT_EQ(s.cumulative[0], per_thread);
   EXPECT_EQ(s.cumulative[1], threads * per_thread);
   std::uint64_t expected_ns = 0;
-  for (int t = 0; t < threads; ++t) expected_ns += (static_cast<std::uint64_t>(t) * 1'000'000 + 1) * per_thread;
+  for (int t = 0; t < threads; ++t)
+    expected_ns += (static_cast<std::uint64_t>(t) * 1'000'000 + 1) * per_thread;
   EXPECT_NEAR(s.sum_seconds, static_cast<double>(expected_ns) / 1e9, 1e-9);
 }
 
