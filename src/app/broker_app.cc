@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "app/http_routes.h"
+#include "app/metrics_sections.h"
 #include "base/clock.h"
 #include "broker/broker_core.h"
 #include "broker/dispatcher.h"
@@ -85,8 +86,8 @@ void start_retention_timers(net::shard_set& shards, broker::topic_table& topics,
                 spdlog::warn("retention on {}-{} failed: {}", p->topic, p->id, removed.error().message());
               } else if (*removed > 0) {
                 spdlog::info("retention removed {} segment(s) of {}-{}", *removed, p->topic, p->id);
-                p->publish();
               }
+              p->publish();  // offsets, sizes and producer-state entries for readers and /metrics
             }
           }
         },
@@ -188,8 +189,11 @@ int run_broker(const broker::broker_config& config) {
   dispatcher = std::make_unique<broker::dispatcher>(*core);
   forward.target = dispatcher.get();
 
+  // /metrics: one section per module probe; more sections may be added here before the HTTP server starts.
+  metrics::exposition exposition;
+  add_module_sections(exposition, metric_sources{server.probe(), budget, *core, **logs, groups->get()});
   http::http_server http;
-  register_http_routes(http, *core, server, budget);
+  register_http_routes(http, *core, exposition);
   auto http_hp = split_host_port(config.http_addr);
   net::tcp::endpoint http_ep;
   try {

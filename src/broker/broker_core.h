@@ -7,6 +7,7 @@
 #include <string>
 
 #include "broker/broker_config.h"
+#include "broker/probe.h"
 #include "broker/producer_id_source.h"
 #include "broker/topic_table.h"
 #include "net/shard_set.h"
@@ -43,6 +44,8 @@ class broker_core {
   topic_table& topics;
   advertised_endpoint advertised;
   producer_id_source producer_ids;
+  /// Request metrics (broker/probe.h); recorded by the dispatcher and the handlers, read by /metrics.
+  broker_probe probe;
   /// The group coordinator (group/coordinator.h); set by app/ before the listener starts.
   group::coordinator* groups = nullptr;
 

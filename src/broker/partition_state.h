@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/counter.h"
 #include "net/asio.h"
 #include "net/event.h"
 #include "producer/producer_state.h"
@@ -32,11 +33,25 @@ struct partition_state {
 
   std::atomic<std::int64_t> high_watermark{0};  // next offset to be written (single node: log end)
   std::atomic<std::int64_t> log_start{0};
+  // For the metrics scrape (broker/probe.h), published with the offsets.
+  std::atomic<std::uint64_t> size_bytes{0};
+  std::atomic<std::uint64_t> segment_count{0};
+  std::atomic<std::uint64_t> producer_entries{0};
 
-  /// Publishes the log's offsets (call on the owner shard after every change).
+  // Traffic, added by any thread with relaxed atomics and summed per topic at scrape time: batch bytes and
+  // records appended by Produce (in) and sent by Fetch (out).
+  metrics::counter bytes_in;
+  metrics::counter records_in;
+  metrics::counter bytes_out;
+  metrics::counter records_out;
+
+  /// Publishes the log's offsets and sizes (call on the owner shard after every change).
   void publish() {
     high_watermark.store(log->next_offset().value(), std::memory_order_release);
     log_start.store(log->start_offset().value(), std::memory_order_release);
+    size_bytes.store(log->size_bytes(), std::memory_order_relaxed);
+    segment_count.store(log->segment_count(), std::memory_order_relaxed);
+    if (producers) producer_entries.store(producers->size(), std::memory_order_relaxed);
   }
 
   /// Fetch long-poll waiters. Appends wake them; a waiter is removed when woken or when it times out.

@@ -38,10 +38,19 @@ bool decode_request(const request_context& ctx, Msg& out) {
 }
 void log_undecodable(const request_context& ctx, std::error_code ec);
 
-/// Encodes `body` as the response to `ctx` and wraps it in a ready phase-two task.
+/// Counts the response's error codes in `probe` and encodes it. Every response goes through here (or
+/// respond()), so streamdown_broker_errors_total sees every error a client is sent.
+template <class Msg>
+net::outbound_message encode_counted(broker_probe& probe, std::int32_t correlation_id, std::int16_t version,
+                                     const Msg& body) {
+  probe.count_errors(body);
+  return to_outbound(protocol::encode_response(correlation_id, version, body));
+}
+
+/// Encodes `body` as the response to `ctx` (errors counted) and wraps it in a ready phase-two task.
 template <class Msg>
 net::response_task respond(const request_context& ctx, const Msg& body) {
-  return ready(to_outbound(protocol::encode_response(ctx.header.correlation_id, ctx.version, body)));
+  return ready(encode_counted(ctx.broker.probe, ctx.header.correlation_id, ctx.version, body));
 }
 
 /// Signature of every API handler: phase one runs inside, phase two is returned.

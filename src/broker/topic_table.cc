@@ -37,7 +37,8 @@ result<partition_ptr> topic_table::open_partition(const std::string& topic, std:
   ps->id = p;
   ps->shard = shard_for(topic, p);
   ps->log = log;
-  ps->producers = std::make_shared<producer::producer_state_table>(_config.producer_id_expiration_ms);
+  ps->producers = std::make_shared<producer::producer_state_table>(_config.producer_id_expiration_ms,
+                                                                  &_producer_probe);
   auto recovered = producer::attach(*log, ps->producers, wall_ms_now());
   if (!recovered) return recovered.error();
   if (recovered->batches_replayed > 0 || recovered->snapshots_discarded > 0) {

@@ -74,6 +74,9 @@ class topic_table {
                                              const std::vector<std::string>& remove, bool replace_all,
                                              bool validate_only);
 
+  /// The producer module's metrics; every partition's producer_state_table records into it.
+  const producer::producer_probe& producer_probe() const { return _producer_probe; }
+
   const std::string& cluster_id() const { return _metadata.cluster_id; }
   /// Reserves a block of `count` producer ids, persisting the next block before returning.
   result<std::int64_t> allocate_producer_id_block(std::int64_t count);
@@ -87,6 +90,7 @@ class topic_table {
   result<partition_ptr> open_partition(const std::string& topic, std::int32_t p, const storage::log_config& cfg);
   void publish(std::shared_ptr<const topic_map> next) { std::atomic_store(&_snapshot, std::move(next)); }
 
+  producer::producer_probe _producer_probe;  // first: outlives the partitions' tables built below
   const broker_config& _config;
   net::shard_set& _shards;
   storage::log_manager& _logs;

@@ -291,6 +291,7 @@ void group_manager::join_static_rejoin(group& g, const std::string& old_id, join
 }
 
 void group_manager::prepare_rebalance(group& g) {
+  if (g.state != group_state::preparing_rebalance) _probe.rebalances_total.inc();
   if (g.state == group_state::completing_rebalance) {
     for (auto& [_, m] : g.members) {
       m.assignment.clear();

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "group/errc.h"
+#include "group/probe.h"
 #include "group/records.h"
 #include "group/types.h"
 
@@ -88,6 +89,8 @@ class group_manager {
       const std::optional<std::string>& filter) const;
 
   std::size_t group_count() const { return _groups.size(); }
+  /// Metrics (group/probe.h); any thread may read them.
+  const group_probe& probe() const { return _probe; }
   const coordinator_config& config() const { return _config; }
 
  private:
@@ -119,6 +122,7 @@ class group_manager {
   clocks _clocks;
   std::map<std::string, std::unique_ptr<group>> _groups;
   std::mt19937_64 _rng;
+  group_probe _probe;
 };
 
 }  // namespace sd::group

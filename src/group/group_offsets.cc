@@ -51,6 +51,7 @@ void group_manager::commit(commit_request req, commit_callback done) {
     records.push_back(offset_record{g->id, tp, c});
   }
   if (records.empty()) return done({});
+  _probe.offset_commits_total.inc();
   _store.append(std::move(records), std::move(done));
 }
 
@@ -253,6 +254,10 @@ void group_manager::tick() {
       _store.append(std::move(records), nullptr);
     }
   }
+  std::int64_t members = 0;
+  for (const auto& [_, g] : _groups) members += static_cast<std::int64_t>(g->members.size());
+  _probe.groups.set(static_cast<std::int64_t>(_groups.size()));
+  _probe.members.set(members);
 }
 
 void group_manager::expire_offsets() {

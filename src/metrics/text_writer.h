@@ -24,6 +24,13 @@ namespace sd::metrics {
 
 enum class metric_type { counter, gauge, histogram };
 
+/// [a-zA-Z_:][a-zA-Z0-9_:]*
+bool valid_metric_name(std::string_view name);
+/// [a-zA-Z_][a-zA-Z0-9_]*, not starting with `__` (reserved by Prometheus).
+bool valid_label_name(std::string_view name);
+/// Appends a sample value as text_writer writes it (integers exactly, shortest round-trip otherwise).
+void append_value(std::string& out, double value);
+
 struct label {
   std::string_view name;
   std::string_view value;
@@ -43,10 +50,16 @@ class text_writer {
   std::string take() { return std::move(_out); }
 
  private:
+  /// Checks the labels (valid, unique names) and returns the series identity (name + labels sorted by name).
+  static std::string series_key(std::string_view name, std::span<const label> labels,
+                                std::string_view extra_name, std::string_view extra_value);
+  void write_series(std::string_view name, std::span<const label> labels, std::string_view extra_name,
+                    std::string_view extra_value, double value);
+
   std::string _out;
   std::string _family;
   metric_type _type = metric_type::gauge;
-  std::unordered_set<std::string> _families;
+  std::unordered_set<std::string> _families;  // every name a family owns (a histogram owns four)
   std::unordered_set<std::string> _series;
 };
 

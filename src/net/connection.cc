@@ -7,7 +7,7 @@
 #include <cerrno>
 
 #include "base/bytes.h"
-#include "net/server.h"
+#include "net/probe.h"
 
 namespace sd::net {
 
@@ -39,6 +39,8 @@ void connection::stop_reading() {
 void connection::close() {
   if (_closed) return;
   _closed = true;
+  _stats.open.fetch_sub(1, std::memory_order_relaxed);
+  _stats.closed_total.fetch_add(1, std::memory_order_relaxed);
   boost::system::error_code ec;
   _socket.shutdown(tcp::socket::shutdown_both, ec);
   _socket.close(ec);

@@ -22,7 +22,8 @@ struct connection_limits {
   std::size_t max_in_flight = 32;                      // queued phase-two tasks per connection
 };
 
-struct connection_stats;  // defined in server.h
+struct net_probe;
+using connection_stats = net_probe;  // net/probe.h
 
 class connection : public std::enable_shared_from_this<connection> {
  public:

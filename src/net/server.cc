@@ -54,6 +54,7 @@ awaitable<void> server::accept_loop() {
       _connections.push_back(conn);
     }
     _stats.accepted_total.fetch_add(1, std::memory_order_relaxed);
+    _stats.open.fetch_add(1, std::memory_order_relaxed);  // connection::close() takes it back
     // start() must run on the connection's own shard.
     asio::post(conn->executor(), [conn] { conn->start(); });
   }

@@ -14,19 +14,10 @@
 #include "net/connection.h"
 #include "net/memory_budget.h"
 #include "net/message.h"
+#include "net/probe.h"
 #include "net/shard_set.h"
 
 namespace sd::net {
-
-/// Counters the metrics module reads; updated with relaxed atomics on the hot path.
-struct connection_stats {
-  std::atomic<std::uint64_t> accepted_total{0};
-  std::atomic<std::int64_t> open{0};
-  std::atomic<std::uint64_t> requests_total{0};
-  std::atomic<std::uint64_t> refused_frames_total{0};
-  std::atomic<std::uint64_t> bytes_received_total{0};
-  std::atomic<std::uint64_t> bytes_sent_total{0};
-};
 
 class server {
  public:
@@ -39,7 +30,8 @@ class server {
   /// Stops accepting, stops every connection reading, waits up to `grace` for queued responses, then closes.
   void shutdown(std::chrono::milliseconds grace);
 
-  connection_stats& stats() noexcept { return _stats; }
+  net_probe& stats() noexcept { return _stats; }
+  const net_probe& probe() const noexcept { return _stats; }
 
  private:
   awaitable<void> accept_loop();
@@ -49,7 +41,7 @@ class server {
   request_handler& _handler;
   memory_budget& _budget;
   connection_limits _limits;
-  connection_stats _stats;
+  net_probe _stats;
   std::unique_ptr<tcp::acceptor> _acceptor;
   std::mutex _mu;
   std::vector<std::weak_ptr<connection>> _connections;  // guarded by _mu

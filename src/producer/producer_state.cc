@@ -33,10 +33,23 @@ std::int32_t increment_sequence(std::int32_t seq, std::int32_t delta) noexcept {
 }
 
 result<check_result> producer_state_table::check(const batch::header& h, std::int64_t now_ms) {
+  auto r = decide(h, now_ms);
+  if (_probe) {
+    if (!r) {
+      (r.error() == errc::invalid_producer_epoch ? _probe->invalid_epoch_total : _probe->out_of_order_total).inc();
+    } else if (r->kind == verdict::duplicate) {
+      _probe->duplicates_total.inc();
+    }
+  }
+  return r;
+}
+
+result<check_result> producer_state_table::decide(const batch::header& h, std::int64_t now_ms) {
   check_result out;
   if (!h.has_producer_id()) return out;
   auto it = _entries.find(h.producer_id);
   if (it != _entries.end() && expired(it->second, now_ms)) {
+    if (_probe) _probe->expired_total.inc();
     _entries.erase(it);
     it = _entries.end();
   }
@@ -90,7 +103,9 @@ void producer_state_table::maybe_sweep(std::int64_t now_ms) {
 }
 
 std::size_t producer_state_table::expire(std::int64_t now_ms) {
-  return std::erase_if(_entries, [&](const auto& kv) { return expired(kv.second, now_ms); });
+  auto n = std::erase_if(_entries, [&](const auto& kv) { return expired(kv.second, now_ms); });
+  if (_probe) _probe->expired_total.inc(n);
+  return n;
 }
 
 const producer_entry* producer_state_table::find(std::int64_t producer_id) const {

@@ -30,6 +30,7 @@
 #include "base/record_batch_header.h"
 #include "base/result.h"
 #include "producer/errc.h"
+#include "producer/probe.h"
 
 namespace sd::producer {
 
@@ -69,7 +70,9 @@ struct check_result {
 
 class producer_state_table {
  public:
-  explicit producer_state_table(std::int64_t expiration_ms) : _expiration_ms(expiration_ms) {}
+  /// `probe` (optional; must outlive the table) counts duplicates, refusals and expiries.
+  explicit producer_state_table(std::int64_t expiration_ms, producer_probe* probe = nullptr)
+      : _expiration_ms(expiration_ms), _probe(probe) {}
 
   /// Applies the rules above to a batch header (its BaseOffset is ignored). Drops the producer's entry first
   /// if it has expired at now_ms.
@@ -103,7 +106,10 @@ class producer_state_table {
   }
   void maybe_sweep(std::int64_t now_ms);
 
+  result<check_result> decide(const batch::header& h, std::int64_t now_ms);
+
   std::int64_t _expiration_ms;
+  producer_probe* _probe;
   std::int64_t _last_sweep_ms = 0;
   std::unordered_map<std::int64_t, producer_entry> _entries;
 };

@@ -62,7 +62,7 @@ result<std::unique_ptr<log_manager>> log_manager::open(std::string data_dir, io:
 
 result<std::shared_ptr<partition_log>> log_manager::open_partition(const partition_key& key,
                                                                    const log_config& config, bool clean) {
-  auto log = partition_log::open(_fs, partition_path(key), config, open_options{clean, 0});
+  auto log = partition_log::open(_fs, partition_path(key), config, open_options{clean, 0, &_probe});
   if (!log) return log.error();
   std::shared_ptr<partition_log> shared(std::move(*log));
   shared->attach_flusher(&_flusher);

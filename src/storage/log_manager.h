@@ -24,6 +24,7 @@
 #include "storage/flusher.h"
 #include "storage/log_config.h"
 #include "storage/partition_log.h"
+#include "storage/probe.h"
 
 namespace sd::storage {
 
@@ -59,6 +60,8 @@ class log_manager {
   status enforce_retention(std::int64_t now_ms);
 
   storage::flusher& flusher() { return _flusher; }
+  /// The storage metrics of every log this manager opened.
+  const storage_probe& probe() const { return _probe; }
   const std::string& data_dir() const { return _dir; }
   const log_config& default_config() const { return _defaults; }
 
@@ -76,6 +79,7 @@ class log_manager {
   io::filesystem& _fs;
   const log_config _defaults;
   std::unique_ptr<io::file_lock> _lock;
+  storage_probe _probe;  // declared before the flusher and the logs, so it outlives both
   storage::flusher _flusher;
   bool _was_clean = false;
   bool _open_complete = false;  // close() writes the marker only for a manager that fully opened

@@ -218,7 +218,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   log->_start = log->_segments.front()->base;
   if (*persisted_start && **persisted_start > log->_start) log->_start = std::min(**persisted_start, log->_next);
   rep.segments = log->_segments.size();
-  log->_sync = std::make_shared<sync_state>(fs, dir, log->_next);
+  log->_sync = std::make_shared<sync_state>(fs, dir, log->_next, options.probe);
   log->_sync->set_active_file(act.log);
   for (auto& f : rewritten_indexes) log->_sync->add_dirty_file(std::move(f));
   log->_sync->flush_interval_ms.store(config.flush_interval_ms);

@@ -182,6 +182,7 @@ result<read_result> partition_log::read(offset from, std::size_t max_bytes, read
         out.slices.push_back({seg.log, pos, n});
       }
       out.total_bytes += n;
+      out.records += static_cast<std::uint64_t>(std::max<std::int32_t>(0, hdr.records_count));
       out.next_offset = offset(hdr.last_offset() + 1);
       pos += n;
     }

@@ -46,6 +46,7 @@
 namespace sd::storage {
 
 class flusher;
+struct storage_probe;
 
 struct append_info {
   offset base_offset;          // assigned to the batch
@@ -74,6 +75,7 @@ struct recovery_report {
 struct open_options {
   bool clean_shutdown = false;  // trust indexes and scan only the tail of the last segment
   std::int64_t now_ms = 0;      // wall clock (segment age); 0 = now
+  storage_probe* probe = nullptr;  // records the log's fsyncs (log_manager passes its own); must outlive the log
 };
 
 class partition_log {

@@ -22,6 +22,7 @@ struct file_slice {
 struct read_result {
   std::vector<file_slice> slices;  // whole batches; contiguous slices of one file are merged
   std::size_t total_bytes = 0;
+  std::uint64_t records = 0;       // records in the returned batches (RecordsCount summed)
   offset next_offset;              // one past the last offset returned (== the requested offset when empty)
   offset start_offset;             // log start offset when read
   offset high_watermark;           // partition_log::next_offset() when read

@@ -3,18 +3,32 @@
 #include <chrono>
 
 #include "storage/errc.h"
+#include "storage/probe.h"
 
 namespace sd::storage {
 
 namespace {
+/// Runs one fdatasync/fsync and records its duration and outcome in the probe (when there is one).
+template <class F>
+auto timed_sync(storage_probe* probe, F&& sync_call) {
+  if (!probe) return sync_call();
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = sync_call();
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  probe->fsync_seconds.observe_ns(static_cast<std::uint64_t>(ns));
+  probe->fsyncs_total.inc();
+  if (!r) probe->fsync_errors_total.inc();
+  return r;
+}
+
 std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 }  // namespace
 
-sync_state::sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written)
-    : _fs(fs), _dir(std::move(dir)), _written(flushed_and_written.value()), _flushed(flushed_and_written.value()) {
+sync_state::sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written, storage_probe* probe)
+    : _fs(fs), _dir(std::move(dir)), _probe(probe), _written(flushed_and_written.value()), _flushed(flushed_and_written.value()) {
   _last_sync_ms.store(steady_ms());
 }
 
@@ -70,14 +84,14 @@ status sync_state::sync() {
     _dir_dirty = false;
   }
   for (auto& f : files) {
-    auto r = f->datasync();
+    auto r = timed_sync(_probe, [&] { return f->datasync(); });
     if (!r) {
       set_sticky(r.error());
       return errc::io_error;
     }
   }
   if (dir_dirty) {
-    auto r = _fs.sync_dir(_dir);
+    auto r = timed_sync(_probe, [&] { return _fs.sync_dir(_dir); });
     if (!r) {
       set_sticky(r.error());
       return errc::io_error;

@@ -24,9 +24,12 @@
 
 namespace sd::storage {
 
+struct storage_probe;
+
 class sync_state {
  public:
-  sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written);
+  /// `probe` (optional, outlives this) records every fdatasync/fsync this state runs.
+  sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written, storage_probe* probe = nullptr);
 
   // Owner thread.
   void published_write(offset written_end);
@@ -58,6 +61,7 @@ class sync_state {
  private:
   io::filesystem& _fs;
   const std::string _dir;
+  storage_probe* const _probe;
   std::atomic<std::int64_t> _written;
   std::atomic<std::int64_t> _flushed;
   std::atomic<bool> _failed{false};

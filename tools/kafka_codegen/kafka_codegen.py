@@ -163,12 +163,47 @@ def emit_decl(s, msg, ind):
         init = f.init()
         out.append(f"{ind}  {f.ctype()} {f.cname}" + (f" = {init};" if init else "{};"))
     out.append(f"{ind}")
+    if msg.kind == "response":
+        out += emit_error_visitor(s, ind)
     out.append(f"{ind}  /// Reads this struct at version `ver`; failures put `r` into its failed state.")
     out.append(f"{ind}  void decode(sd::byte_reader& r, std::int16_t ver);")
     out.append(f"{ind}  /// Appends this struct at version `ver`. Fields absent in `ver` are not written.")
     out.append(f"{ind}  void encode(sd::protocol::writer& w, std::int16_t ver) const;")
     out.append(f"{ind}  bool operator==(const {s.cname}&) const = default;")
     out.append(f"{ind}}};")
+    return out
+
+
+def is_error_code(f):
+    return f.name == "ErrorCode" and f.elem == "int16" and not f.is_array
+
+
+def has_error_codes(s, seen=None):
+    seen = seen or set()
+    if id(s) in seen:
+        return False
+    seen.add(id(s))
+    return any(is_error_code(f) or (f.struct is not None and has_error_codes(f.struct, seen)) for f in s.fields)
+
+
+def emit_error_visitor(s, ind):
+    """Responses: for_each_error_code(f) calls f(code) for every ErrorCode of this struct and the structs in it
+    (the broker's error metrics count them; a field absent in a version keeps its default, 0)."""
+    out = [f"{ind}  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).",
+           f"{ind}  template <class F>",
+           f"{ind}  void for_each_error_code([[maybe_unused]] F& f) const {{"]
+    for f in s.fields:
+        if is_error_code(f):
+            out.append(f"{ind}    f({f.cname});")
+        elif f.struct is not None and has_error_codes(f.struct):
+            nullable = f.is_nullable_type()
+            src = f"(*{f.cname})" if nullable else f.cname
+            guard = f"if ({f.cname}) " if nullable else ""
+            if f.is_array:
+                out.append(f"{ind}    {guard}for (const auto& e_ : {src}) e_.for_each_error_code(f);")
+            else:
+                out.append(f"{ind}    {guard}{src}.for_each_error_code(f);")
+    out.append(f"{ind}  }}")
     return out
 
 

@@ -27,10 +27,17 @@ struct fetch_target {
   std::int64_t fetch_offset;
   std::int32_t partition_max_bytes;
   std::int64_t seen_high_watermark = -1;  // as read in the last round
+  std::size_t bytes = 0;                  // batch bytes and records read in the last round (sent if it is the
+  std::uint64_t records = 0;              // final one)
 };
 
-/// Reads one partition on its shard into `out`. Returns the bytes added.
-std::size_t read_partition(partition_state& p, const fetch_target& t, std::size_t budget, bool first_in_response,
+struct read_amount {
+  std::size_t bytes = 0;
+  std::uint64_t records = 0;
+};
+
+/// Reads one partition on its shard into `out`. Returns the batch bytes and records added.
+read_amount read_partition(partition_state& p, const fetch_target& t, std::size_t budget, bool first_in_response,
                            part_t& out) {
   auto start = p.log->start_offset();
   auto end = p.log->next_offset();
@@ -39,16 +46,16 @@ std::size_t read_partition(partition_state& p, const fetch_target& t, std::size_
   out.log_start_offset = start.value();
   if (t.fetch_offset < start.value() || t.fetch_offset > end.value()) {
     out.error_code = code(kafka_error::offset_out_of_range);
-    return 0;
+    return {};
   }
-  if (t.fetch_offset == end.value()) return 0;
+  if (t.fetch_offset == end.value()) return {};
   std::size_t limit = std::min<std::size_t>(budget, static_cast<std::size_t>(std::max(0, t.partition_max_bytes)));
   storage::read_options opts;
   opts.min_one_batch = first_in_response;
   auto r = p.log->read(offset(t.fetch_offset), limit, opts);
   if (!r) {
     out.error_code = code(to_kafka_error(r.error()));
-    return 0;
+    return {};
   }
   for (auto& s : r->slices) {
     int fd = s.file->native_handle();
@@ -63,12 +70,12 @@ std::size_t read_partition(partition_state& p, const fetch_target& t, std::size_
       if (!copied) {
         out.error_code = code(to_kafka_error(copied.error()));
         out.records.chunks.clear();
-        return 0;
+        return {};
       }
       out.records.chunks.emplace_back(std::move(*copied));
     }
   }
-  return r->total_bytes;
+  return {r->total_bytes, r->records};
 }
 
 net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std::int32_t correlation_id,
@@ -109,18 +116,18 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
       }
       std::size_t budget = total >= max_bytes ? 0 : max_bytes - total;
       bool first = total == 0;
-      auto read_one = [&pr, &t, budget, first, p = t.partition]() -> std::pair<std::size_t, part_t> {
+      auto read_one = [&pr, &t, budget, first, p = t.partition]() -> std::pair<read_amount, part_t> {
             part_t out = pr;
             if (p->deleted) {
               out.error_code = code(kafka_error::unknown_topic_or_partition);
-              return {0, std::move(out)};
+              return {read_amount{}, std::move(out)};
             }
             if (budget == 0 && !first) {
               // Nothing more fits: report offsets only.
               out.high_watermark = p->log->next_offset().value();
               out.last_stable_offset = out.high_watermark;
               out.log_start_offset = p->log->start_offset().value();
-              return {0, std::move(out)};
+              return {read_amount{}, std::move(out)};
             }
             auto n = read_partition(*p, t, budget, first, out);
             return {n, std::move(out)};
@@ -128,11 +135,18 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
       auto [added, result] = co_await net::run_on(core.shards.executor(t.partition->shard), std::move(read_one));
       pr = std::move(result);
       t.seen_high_watermark = pr.high_watermark;
-      total += added;
+      t.bytes = added.bytes;
+      t.records = added.records;
+      total += added.bytes;
       any_error |= pr.error_code != 0;
     }
     if (total >= min_bytes || any_error || clock::now() >= deadline) {
-      co_return to_outbound(protocol::encode_response(correlation_id, version, resp));
+      for (const auto& t : targets) {
+        if (!t.partition || t.bytes == 0) continue;
+        t.partition->bytes_out.inc(t.bytes);
+        t.partition->records_out.inc(t.records);
+      }
+      co_return encode_counted(core.probe, correlation_id, version, resp);
     }
     // Long poll: register for appends, then re-check the published offsets so an append that raced with
     // the reads above is not missed.

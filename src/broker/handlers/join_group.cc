@@ -28,7 +28,7 @@ net::awaitable<net::response_task> join_group(request_context& ctx) {
   };
   co_await net::run_on(coord->executor(), std::move(call));
 
-  auto phase_two = [](std::shared_ptr<deferred<group::join_result>> d, std::int32_t correlation_id,
+  auto phase_two = [](std::shared_ptr<deferred<group::join_result>> d, broker_probe* probe, std::int32_t correlation_id,
                       std::int16_t version) -> net::response_task {
     co_await d->done->wait();
     auto& r = *d->value;
@@ -45,9 +45,9 @@ net::awaitable<net::response_task> join_group(request_context& ctx) {
       out.group_instance_id = std::move(m.instance_id);
       out.metadata = std::move(m.metadata);
     }
-    co_return to_outbound(protocol::encode_response(correlation_id, version, resp));
+    co_return encode_counted(*probe, correlation_id, version, resp);
   };
-  co_return phase_two(result, ctx.header.correlation_id, ctx.version);
+  co_return phase_two(result, &ctx.broker.probe, ctx.header.correlation_id, ctx.version);
 }
 
 }  // namespace sd::broker::handlers

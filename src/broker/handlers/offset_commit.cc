@@ -53,15 +53,15 @@ net::awaitable<net::response_task> offset_commit(request_context& ctx) {
   };
   co_await net::run_on(coord->executor(), std::move(call));
 
-  auto phase_two = [](std::shared_ptr<deferred<std::error_code>> d, protocol::offset_commit_response out,
+  auto phase_two = [](std::shared_ptr<deferred<std::error_code>> d, broker_probe* probe, protocol::offset_commit_response out,
                       std::vector<std::pair<std::size_t, std::size_t>> sent, std::int32_t correlation_id,
                       std::int16_t version) -> net::response_task {
     co_await d->done->wait();
     auto err = group_code(*d->value);
     for (auto& [t, p] : sent) out.topics[t].partitions[p].error_code = err;
-    co_return to_outbound(protocol::encode_response(correlation_id, version, out));
+    co_return encode_counted(*probe, correlation_id, version, out);
   };
-  co_return phase_two(result, std::move(resp), std::move(pending), ctx.header.correlation_id, ctx.version);
+  co_return phase_two(result, &ctx.broker.probe, std::move(resp), std::move(pending), ctx.header.correlation_id, ctx.version);
 }
 
 }  // namespace sd::broker::handlers

@@ -101,13 +101,14 @@ struct flush_wait {
 /// Phase two of acks=-1: waits until every partition's flush completed, then answers (failed flushes turn
 /// into that partition's error code). Owns everything it uses.
 net::response_task answer_when_durable(std::shared_ptr<flush_wait> flushes, std::vector<partition_job> done_jobs,
-                                       resp_t response, std::int32_t correlation_id, std::int16_t version) {
+                                       resp_t response, broker_probe* probe, std::int32_t correlation_id,
+                                       std::int16_t version) {
   co_await flushes->done->wait();
   for (auto& [i, ec] : flushes->failures) {
     auto& job = done_jobs[i];
     response.responses[job.topic_index].partition_responses[job.part_index].error_code = code(to_kafka_error(ec));
   }
-  co_return to_outbound(protocol::encode_response(correlation_id, version, response));
+  co_return encode_counted(*probe, correlation_id, version, response);
 }
 
 }  // namespace
@@ -203,6 +204,8 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
             spdlog::warn("append to {}-{} failed: {}", p.topic, p.id, appended.error().message());
             break;
           }
+          p.bytes_in.inc(appended->size);
+          p.records_in.inc(static_cast<std::uint64_t>(appended->records));
           hdr.base_offset = appended->base_offset.value();
           p.producers->record(hdr, now);
           if (b == 0) pr.base_offset = appended->base_offset.value();
@@ -216,7 +219,10 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
     co_await net::run_on(core.shards.executor(shard_it->first), std::move(append_all));
   }
 
-  if (acks == 0) co_return ready(std::nullopt);
+  if (acks == 0) {
+    core.probe.count_errors(resp);  // not sent, but the errors happened
+    co_return ready(std::nullopt);
+  }
   if (acks == 1) co_return respond(ctx, resp);
 
   // acks=-1: one flush request per partition that appended; group commit covers many at once.
@@ -248,7 +254,8 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
     co_await net::run_on(core.shards.executor(p->shard), std::move(request_flush));
   }
   for (auto& j : jobs) j.batches.clear();  // the views die with the request frame
-  co_return answer_when_durable(wait, std::move(jobs), std::move(resp), ctx.header.correlation_id, ctx.version);
+  co_return answer_when_durable(wait, std::move(jobs), std::move(resp), &core.probe, ctx.header.correlation_id,
+                                ctx.version);
 }
 
 }  // namespace sd::broker::handlers

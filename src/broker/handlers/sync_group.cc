@@ -22,15 +22,15 @@ net::awaitable<net::response_task> sync_group(request_context& ctx) {
   };
   co_await net::run_on(coord->executor(), std::move(call));
 
-  auto phase_two = [](std::shared_ptr<deferred<group::sync_result>> d, std::int32_t correlation_id,
+  auto phase_two = [](std::shared_ptr<deferred<group::sync_result>> d, broker_probe* probe, std::int32_t correlation_id,
                       std::int16_t version) -> net::response_task {
     co_await d->done->wait();
     protocol::sync_group_response resp;
     resp.error_code = group_code(d->value->error);
     resp.assignment = std::move(d->value->assignment);
-    co_return to_outbound(protocol::encode_response(correlation_id, version, resp));
+    co_return encode_counted(*probe, correlation_id, version, resp);
   };
-  co_return phase_two(result, ctx.header.correlation_id, ctx.version);
+  co_return phase_two(result, &ctx.broker.probe, ctx.header.correlation_id, ctx.version);
 }
 
 }  // namespace sd::broker::handlers

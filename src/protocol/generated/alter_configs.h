@@ -76,6 +76,11 @@ struct alter_configs_response {  // AlterConfigsResponse
     /// [v0+] The resource name.
     std::string resource_name{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      f(error_code);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -96,6 +101,11 @@ struct alter_configs_response {  // AlterConfigsResponse
   /// [v0+] The responses for each resource.
   std::vector<alter_configs_resource_response> responses{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    for (const auto& e_ : responses) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

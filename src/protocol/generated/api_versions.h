@@ -46,6 +46,10 @@ struct api_versions_response {  // ApiVersionsResponse
     /// [v0+] The maximum supported version, inclusive.
     std::int16_t max_version = 0;
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -61,6 +65,10 @@ struct api_versions_response {  // ApiVersionsResponse
     /// [v3+] The maximum supported version for the feature.
     std::int16_t max_version = 0;
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -76,6 +84,10 @@ struct api_versions_response {  // ApiVersionsResponse
     /// [v3+] The cluster-wide finalized min version level for the feature.
     std::int16_t min_version_level = 0;
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -106,6 +118,11 @@ struct api_versions_response {  // ApiVersionsResponse
   /// [v3+, tag 3] Set by a KRaft controller if the required configurations for ZK migration are present
   bool zk_migration_ready = false;
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    f(error_code);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

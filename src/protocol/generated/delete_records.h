@@ -73,6 +73,11 @@ struct delete_records_response {  // DeleteRecordsResponse
       /// [v0+] The deletion error code, or 0 if the deletion succeeded.
       std::int16_t error_code = 0;
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+        f(error_code);
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -85,6 +90,11 @@ struct delete_records_response {  // DeleteRecordsResponse
     /// [v0+] Each partition that we wanted to delete records from.
     std::vector<delete_records_partition_result> partitions{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      for (const auto& e_ : partitions) e_.for_each_error_code(f);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -105,6 +115,11 @@ struct delete_records_response {  // DeleteRecordsResponse
   /// [v0+] Each topic that we wanted to delete records from.
   std::vector<delete_records_topic_result> topics{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    for (const auto& e_ : topics) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

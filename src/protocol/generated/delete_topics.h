@@ -63,6 +63,11 @@ struct delete_topics_response {  // DeleteTopicsResponse
     /// [v5+, nullable v5+] The error message, or null if there was no error.
     std::optional<std::string> error_message{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      f(error_code);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -83,6 +88,11 @@ struct delete_topics_response {  // DeleteTopicsResponse
   /// [v0+] The results for each topic we tried to delete.
   std::vector<deletable_topic_result> responses{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    for (const auto& e_ : responses) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

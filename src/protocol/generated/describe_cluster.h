@@ -48,6 +48,10 @@ struct describe_cluster_response {  // DescribeClusterResponse
     /// [v0+, nullable v0+] The rack of the broker, or null if it has not been assigned to a rack.
     std::optional<std::string> rack{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -80,6 +84,11 @@ struct describe_cluster_response {  // DescribeClusterResponse
   /// [v0+] 32-bit bitfield to represent authorized operations for this cluster.
   std::int32_t cluster_authorized_operations = INT32_MIN;
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    f(error_code);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

@@ -65,6 +65,10 @@ struct describe_configs_response {  // DescribeConfigsResponse
         /// [v1+] The synonym source.
         std::int8_t source = 0;
 
+        /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+        template <class F>
+        void for_each_error_code([[maybe_unused]] F& f) const {
+        }
         /// Reads this struct at version `ver`; failures put `r` into its failed state.
         void decode(sd::byte_reader& r, std::int16_t ver);
         /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -91,6 +95,10 @@ struct describe_configs_response {  // DescribeConfigsResponse
       /// [v3+, nullable v3+] The configuration documentation.
       std::optional<std::string> documentation{};
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -109,6 +117,11 @@ struct describe_configs_response {  // DescribeConfigsResponse
     /// [v0+] Each listed configuration.
     std::vector<describe_configs_resource_result> configs{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      f(error_code);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -129,6 +142,11 @@ struct describe_configs_response {  // DescribeConfigsResponse
   /// [v0+] The results for each resource.
   std::vector<describe_configs_result> results{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    for (const auto& e_ : results) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

@@ -53,6 +53,10 @@ struct describe_groups_response {  // DescribeGroupsResponse
       /// [v0+] The current assignment provided by the group leader.
       sd::bytes member_assignment{};
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -75,6 +79,11 @@ struct describe_groups_response {  // DescribeGroupsResponse
     /// [v3+] 32-bit bitfield to represent authorized operations for this group.
     std::int32_t authorized_operations = INT32_MIN;
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      f(error_code);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -95,6 +104,11 @@ struct describe_groups_response {  // DescribeGroupsResponse
   /// [v0+] Each described group.
   std::vector<described_group> groups{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    for (const auto& e_ : groups) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

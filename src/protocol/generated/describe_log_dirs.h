@@ -61,6 +61,10 @@ struct describe_log_dirs_response {  // DescribeLogDirsResponse
         /// [v0+] True if this log is created by AlterReplicaLogDirsRequest and will replace the current log of the replica in the future.
         bool is_future_key = false;
 
+        /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+        template <class F>
+        void for_each_error_code([[maybe_unused]] F& f) const {
+        }
         /// Reads this struct at version `ver`; failures put `r` into its failed state.
         void decode(sd::byte_reader& r, std::int16_t ver);
         /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -73,6 +77,10 @@ struct describe_log_dirs_response {  // DescribeLogDirsResponse
       /// [v0+]
       std::vector<describe_log_dirs_partition> partitions{};
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -91,6 +99,11 @@ struct describe_log_dirs_response {  // DescribeLogDirsResponse
     /// [v4+] The usable size in bytes of the volume the log directory is in.
     std::int64_t usable_bytes = -1;
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      f(error_code);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -113,6 +126,12 @@ struct describe_log_dirs_response {  // DescribeLogDirsResponse
   /// [v0+] The log directories.
   std::vector<describe_log_dirs_result> results{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    f(error_code);
+    for (const auto& e_ : results) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

@@ -65,6 +65,10 @@ struct describe_producers_response {  // DescribeProducersResponse
         /// [v0+]
         std::int64_t current_txn_start_offset = -1;
 
+        /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+        template <class F>
+        void for_each_error_code([[maybe_unused]] F& f) const {
+        }
         /// Reads this struct at version `ver`; failures put `r` into its failed state.
         void decode(sd::byte_reader& r, std::int16_t ver);
         /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -81,6 +85,11 @@ struct describe_producers_response {  // DescribeProducersResponse
       /// [v0+]
       std::vector<producer_state> active_producers{};
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+        f(error_code);
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -93,6 +102,11 @@ struct describe_producers_response {  // DescribeProducersResponse
     /// [v0+] Each partition in the response.
     std::vector<partition_response> partitions{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      for (const auto& e_ : partitions) e_.for_each_error_code(f);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -113,6 +127,11 @@ struct describe_producers_response {  // DescribeProducersResponse
   /// [v0+] Each topic in the response.
   std::vector<topic_response> topics{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    for (const auto& e_ : topics) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

@@ -132,6 +132,10 @@ struct fetch_response {  // FetchResponse
         /// [v12+]
         std::int64_t end_offset = -1;
 
+        /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+        template <class F>
+        void for_each_error_code([[maybe_unused]] F& f) const {
+        }
         /// Reads this struct at version `ver`; failures put `r` into its failed state.
         void decode(sd::byte_reader& r, std::int16_t ver);
         /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -145,6 +149,10 @@ struct fetch_response {  // FetchResponse
         /// [v12+] The latest known leader epoch
         std::int32_t leader_epoch = -1;
 
+        /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+        template <class F>
+        void for_each_error_code([[maybe_unused]] F& f) const {
+        }
         /// Reads this struct at version `ver`; failures put `r` into its failed state.
         void decode(sd::byte_reader& r, std::int16_t ver);
         /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -158,6 +166,10 @@ struct fetch_response {  // FetchResponse
         /// [v0+]
         std::int32_t epoch = -1;
 
+        /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+        template <class F>
+        void for_each_error_code([[maybe_unused]] F& f) const {
+        }
         /// Reads this struct at version `ver`; failures put `r` into its failed state.
         void decode(sd::byte_reader& r, std::int16_t ver);
         /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -171,6 +183,10 @@ struct fetch_response {  // FetchResponse
         /// [v4+] The first offset in the aborted transaction.
         std::int64_t first_offset = 0;
 
+        /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+        template <class F>
+        void for_each_error_code([[maybe_unused]] F& f) const {
+        }
         /// Reads this struct at version `ver`; failures put `r` into its failed state.
         void decode(sd::byte_reader& r, std::int16_t ver);
         /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -201,6 +217,11 @@ struct fetch_response {  // FetchResponse
       /// [v0+, nullable v0+] The record data.
       sd::protocol::records records{};
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+        f(error_code);
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -215,6 +236,11 @@ struct fetch_response {  // FetchResponse
     /// [v0+] The topic partitions.
     std::vector<partition_data> partitions{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      for (const auto& e_ : partitions) e_.for_each_error_code(f);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -232,6 +258,10 @@ struct fetch_response {  // FetchResponse
     /// [v16+, nullable v16+] The rack of the node, or null if it has not been assigned to a rack.
     std::optional<std::string> rack{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -258,6 +288,12 @@ struct fetch_response {  // FetchResponse
   /// [v16+, tag 0] Endpoints for all current-leaders enumerated in PartitionData, with errors NOT_LEADER_OR_FOLLOWER & FENCED_LEADER_EPOCH.
   std::vector<node_endpoint> node_endpoints{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    f(error_code);
+    for (const auto& e_ : responses) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

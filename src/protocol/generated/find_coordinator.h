@@ -54,6 +54,11 @@ struct find_coordinator_response {  // FindCoordinatorResponse
     /// [v4+, nullable v4+] The error message, or null if there was no error.
     std::optional<std::string> error_message{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      f(error_code);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -84,6 +89,12 @@ struct find_coordinator_response {  // FindCoordinatorResponse
   /// [v4+] Each coordinator result in the response
   std::vector<coordinator> coordinators{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    f(error_code);
+    for (const auto& e_ : coordinators) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

@@ -65,6 +65,10 @@ struct metadata_response {  // MetadataResponse
     /// [v1+, nullable v1+] The rack of the broker, or null if it has not been assigned to a rack.
     std::optional<std::string> rack{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -89,6 +93,11 @@ struct metadata_response {  // MetadataResponse
       /// [v5+] The set of offline replicas of this partition.
       std::vector<std::int32_t> offline_replicas{};
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+        f(error_code);
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -109,6 +118,12 @@ struct metadata_response {  // MetadataResponse
     /// [v8+] 32-bit bitfield to represent authorized operations for this topic.
     std::int32_t topic_authorized_operations = INT32_MIN;
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      f(error_code);
+      for (const auto& e_ : partitions) e_.for_each_error_code(f);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -137,6 +152,11 @@ struct metadata_response {  // MetadataResponse
   /// [v8-10] 32-bit bitfield to represent authorized operations for this cluster.
   std::int32_t cluster_authorized_operations = INT32_MIN;
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    for (const auto& e_ : topics) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

@@ -85,6 +85,11 @@ struct offset_commit_response {  // OffsetCommitResponse
       /// [v0+] The error code, or 0 if there was no error.
       std::int16_t error_code = 0;
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+        f(error_code);
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -97,6 +102,11 @@ struct offset_commit_response {  // OffsetCommitResponse
     /// [v0+] The responses for each partition in the topic.
     std::vector<offset_commit_response_partition> partitions{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      for (const auto& e_ : partitions) e_.for_each_error_code(f);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -117,6 +127,11 @@ struct offset_commit_response {  // OffsetCommitResponse
   /// [v0+] The responses for each topic.
   std::vector<offset_commit_response_topic> topics{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    for (const auto& e_ : topics) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

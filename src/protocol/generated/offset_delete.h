@@ -69,6 +69,11 @@ struct offset_delete_response {  // OffsetDeleteResponse
       /// [v0+] The error code, or 0 if there was no error.
       std::int16_t error_code = 0;
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+        f(error_code);
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -81,6 +86,11 @@ struct offset_delete_response {  // OffsetDeleteResponse
     /// [v0+] The responses for each partition in the topic.
     std::vector<offset_delete_response_partition> partitions{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      for (const auto& e_ : partitions) e_.for_each_error_code(f);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -103,6 +113,12 @@ struct offset_delete_response {  // OffsetDeleteResponse
   /// [v0+] The responses for each topic.
   std::vector<offset_delete_response_topic> topics{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    f(error_code);
+    for (const auto& e_ : topics) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

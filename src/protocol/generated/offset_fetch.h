@@ -98,6 +98,11 @@ struct offset_fetch_response {  // OffsetFetchResponse
       /// [v0-7] The error code, or 0 if there was no error.
       std::int16_t error_code = 0;
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+        f(error_code);
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -110,6 +115,11 @@ struct offset_fetch_response {  // OffsetFetchResponse
     /// [v0-7] The responses per partition
     std::vector<offset_fetch_response_partition> partitions{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      for (const auto& e_ : partitions) e_.for_each_error_code(f);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -131,6 +141,11 @@ struct offset_fetch_response {  // OffsetFetchResponse
         /// [v8+] The partition-level error code, or 0 if there was no error.
         std::int16_t error_code = 0;
 
+        /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+        template <class F>
+        void for_each_error_code([[maybe_unused]] F& f) const {
+          f(error_code);
+        }
         /// Reads this struct at version `ver`; failures put `r` into its failed state.
         void decode(sd::byte_reader& r, std::int16_t ver);
         /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -143,6 +158,11 @@ struct offset_fetch_response {  // OffsetFetchResponse
       /// [v8+] The responses per partition
       std::vector<offset_fetch_response_partitions> partitions{};
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+        for (const auto& e_ : partitions) e_.for_each_error_code(f);
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -157,6 +177,12 @@ struct offset_fetch_response {  // OffsetFetchResponse
     /// [v8+] The group-level error code, or 0 if there was no error.
     std::int16_t error_code = 0;
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      for (const auto& e_ : topics) e_.for_each_error_code(f);
+      f(error_code);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -181,6 +207,13 @@ struct offset_fetch_response {  // OffsetFetchResponse
   /// [v8+] The responses per group id.
   std::vector<offset_fetch_response_group> groups{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    for (const auto& e_ : topics) e_.for_each_error_code(f);
+    f(error_code);
+    for (const auto& e_ : groups) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

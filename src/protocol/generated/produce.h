@@ -76,6 +76,10 @@ struct produce_response {  // ProduceResponse
         /// [v8+, nullable v8+] The error message of the record that caused the batch to be dropped
         std::optional<std::string> batch_index_error_message{};
 
+        /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+        template <class F>
+        void for_each_error_code([[maybe_unused]] F& f) const {
+        }
         /// Reads this struct at version `ver`; failures put `r` into its failed state.
         void decode(sd::byte_reader& r, std::int16_t ver);
         /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -89,6 +93,10 @@ struct produce_response {  // ProduceResponse
         /// [v10+] The latest known leader epoch
         std::int32_t leader_epoch = -1;
 
+        /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+        template <class F>
+        void for_each_error_code([[maybe_unused]] F& f) const {
+        }
         /// Reads this struct at version `ver`; failures put `r` into its failed state.
         void decode(sd::byte_reader& r, std::int16_t ver);
         /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -113,6 +121,11 @@ struct produce_response {  // ProduceResponse
       /// [v10+, tag 0]
       leader_id_and_epoch current_leader{};
 
+      /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+      template <class F>
+      void for_each_error_code([[maybe_unused]] F& f) const {
+        f(error_code);
+      }
       /// Reads this struct at version `ver`; failures put `r` into its failed state.
       void decode(sd::byte_reader& r, std::int16_t ver);
       /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -125,6 +138,11 @@ struct produce_response {  // ProduceResponse
     /// [v0+] Each partition that we produced to within the topic.
     std::vector<partition_produce_response> partition_responses{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+      for (const auto& e_ : partition_responses) e_.for_each_error_code(f);
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -142,6 +160,10 @@ struct produce_response {  // ProduceResponse
     /// [v10+, nullable v10+] The rack of the node, or null if it has not been assigned to a rack.
     std::optional<std::string> rack{};
 
+    /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+    template <class F>
+    void for_each_error_code([[maybe_unused]] F& f) const {
+    }
     /// Reads this struct at version `ver`; failures put `r` into its failed state.
     void decode(sd::byte_reader& r, std::int16_t ver);
     /// Appends this struct at version `ver`. Fields absent in `ver` are not written.
@@ -164,6 +186,11 @@ struct produce_response {  // ProduceResponse
   /// [v10+, tag 0] Endpoints for all current-leaders enumerated in PartitionProduceResponses, with errors NOT_LEADER_OR_FOLLOWER.
   std::vector<node_endpoint> node_endpoints{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    for (const auto& e_ : responses) e_.for_each_error_code(f);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

@@ -53,6 +53,11 @@ struct sasl_authenticate_response {  // SaslAuthenticateResponse
   /// [v1+] Number of milliseconds after which only re-authentication over the existing connection to create a new session can occur.
   std::int64_t session_lifetime_ms = 0;
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    f(error_code);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

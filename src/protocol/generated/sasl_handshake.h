@@ -49,6 +49,11 @@ struct sasl_handshake_response {  // SaslHandshakeResponse
   /// [v0+] The mechanisms enabled in the server.
   std::vector<std::string> mechanisms{};
 
+  /// Calls f(code) for every ErrorCode field here and in the structs below (0 = no error).
+  template <class F>
+  void for_each_error_code([[maybe_unused]] F& f) const {
+    f(error_code);
+  }
   /// Reads this struct at version `ver`; failures put `r` into its failed state.
   void decode(sd::byte_reader& r, std::int16_t ver);
   /// Appends this struct at version `ver`. Fields absent in `ver` are not written.

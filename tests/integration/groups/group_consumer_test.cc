@@ -7,11 +7,14 @@
 #include <map>
 
 #include "groups/group_support.h"
+#include "support/http_client.h"
+#include "support/prometheus_text.h"
 
 namespace sd::itest::groups {
 namespace {
 
 using namespace std::chrono_literals;
+namespace prom = sd::testing::prom;
 
 constexpr int partitions = 6;
 
@@ -103,6 +106,21 @@ TEST_F(GroupConsumers, ThreeMembersShareSixPartitionsWithoutDuplicates) {
   auto hw = high_watermarks(broker.bootstrap(), topic, partitions);
   auto committed = committed_offsets(broker.bootstrap(), group, topic, partitions);
   EXPECT_EQ(committed, hw);
+
+  // /metrics after a whole group run: valid for the strict parser, and the group and traffic counters moved.
+  prom::exposition page;
+  auto scrape_ok = [&] {
+    auto reply = http_get(broker.http_port(), "/metrics");
+    page = prom::parse(reply.body);  // throws (fails the test) on any format violation
+    return page.value("streamdown_group_groups").value_or(0) >= 1;  // refreshed by the coordinator's tick
+  };
+  EXPECT_TRUE(wait_until(scrape_ok, 20s));
+  EXPECT_EQ(page.value("streamdown_broker_produced_records_total", {{"topic", topic}}), static_cast<double>(n));
+  EXPECT_GE(page.value("streamdown_broker_fetched_records_total", {{"topic", topic}}).value_or(0), n);
+  EXPECT_GE(page.value("streamdown_group_rebalances_total").value_or(0), 1);
+  EXPECT_GE(page.value("streamdown_group_offset_commits_total").value_or(0), 1);
+  EXPECT_GT(page.value("streamdown_broker_requests_total", {{"api", "JoinGroup"}}).value_or(0), 0);
+  EXPECT_GT(page.value("streamdown_broker_requests_total", {{"api", "OffsetCommit"}}).value_or(0), 0);
 }
 
 TEST_F(GroupConsumers, KilledMemberPartitionsMoveAndResumeFromTheLastCommit) {
@@ -254,7 +272,9 @@ TEST(GroupOffsets, CommittedOffsetsSurviveARestartAndTheConsumerResumesThere) {
     EXPECT_TRUE(all.insert({p, o}).second) << "partition " << p << " offset " << o << " consumed twice";
   }
   for (int p = 0; p < parts; ++p)
-    if (first_seen.count(p)) EXPECT_EQ(first_seen[p], std::max<std::int64_t>(0, before[p])) << "partition " << p;
+    if (first_seen.count(p)) {
+      EXPECT_EQ(first_seen[p], std::max<std::int64_t>(0, before[p])) << "partition " << p;
+    }
   EXPECT_EQ(static_cast<std::int64_t>(all.size()), n);
   auto final_committed = committed_offsets(broker.bootstrap(), "resumer", topic, parts);
   EXPECT_EQ(final_committed, high_watermarks(broker.bootstrap(), topic, parts));

@@ -100,7 +100,9 @@ void expect_per_key_order(const worker_process& w) {
   std::map<std::string, std::int64_t> last;
   for (const auto& p : processed(w)) {
     auto it = last.find(p.key);
-    if (it != last.end()) EXPECT_LT(it->second, p.seq) << w.name << ": key " << p.key << " out of order";
+    if (it != last.end()) {
+      EXPECT_LT(it->second, p.seq) << w.name << ": key " << p.key << " out of order";
+    }
     last[p.key] = p.seq;
   }
 }

@@ -1,0 +1,21 @@
+#include "storage/probe.h"
+
+namespace sd::storage {
+
+void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_rounds) const {
+  using metrics::metric_type;
+  w.family("streamdown_storage_fsync_duration_seconds", metric_type::histogram,
+           "duration of each fdatasync of a segment file or fsync of a partition directory");
+  w.histogram({}, fsync_seconds.snapshot());
+  w.family("streamdown_storage_fsyncs_total", metric_type::counter,
+           "fdatasync/fsync calls on partition logs");
+  w.sample(static_cast<double>(fsyncs_total.value()));
+  w.family("streamdown_storage_fsync_errors_total", metric_type::counter,
+           "failed fdatasync/fsync calls (sticky)");
+  w.sample(static_cast<double>(fsync_errors_total.value()));
+  w.family("streamdown_storage_flusher_rounds_total", metric_type::counter,
+           "group-commit rounds of the flusher (one round syncs every partition waiting)");
+  w.sample(static_cast<double>(flusher_rounds));
+}
+
+}  // namespace sd::storage

@@ -1,0 +1,23 @@
+#pragma once
+// storage_probe: the storage module's metrics (streamdown_storage_*). One per log_manager; every partition
+// log it opens records its fdatasync calls here (through sync_state, on the flusher thread or the caller of
+// flush/close). Recording is relaxed atomics only. Per-partition sizes are published by the broker's owner
+// shard (broker/partition_state.h), not here.
+
+#include "metrics/counter.h"
+#include "metrics/histogram.h"
+#include "metrics/text_writer.h"
+
+namespace sd::storage {
+
+struct storage_probe {
+  /// Duration of each fdatasync of a log file or fsync of a partition directory.
+  metrics::histogram fsync_seconds;
+  metrics::counter fsyncs_total;
+  metrics::counter fsync_errors_total;
+
+  /// Writes the module-wide families; `flusher_rounds` is flusher::rounds_total().
+  void collect(metrics::text_writer& w, std::uint64_t flusher_rounds) const;
+};
+
+}  // namespace sd::storage
