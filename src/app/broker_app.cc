@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "app/http_routes.h"
+#include "app/observability.h"
 #include "base/clock.h"
 #include "broker/broker_core.h"
 #include "broker/dispatcher.h"
@@ -20,6 +21,7 @@
 #include "http/http_server.h"
 #include "io/faulty_filesystem.h"
 #include "io/filesystem.h"
+#include "metrics/exposition.h"
 #include "net/memory_budget.h"
 #include "net/server.h"
 #include "net/shard_set.h"
@@ -96,7 +98,7 @@ void start_retention_timers(net::shard_set& shards, broker::topic_table& topics,
 
 }  // namespace
 
-int run_broker(const broker::broker_config& config) {
+int run_broker(const broker::broker_config& config, std::vector<alerts::alert_rule> alert_rules) {
   setup_logging(config.log_level);
 
   // Block termination signals before any thread starts, so every thread inherits the mask.
@@ -188,8 +190,22 @@ int run_broker(const broker::broker_config& config) {
   dispatcher = std::make_unique<broker::dispatcher>(*core);
   forward.target = dispatcher.get();
 
-  http::http_server http;
-  register_http_routes(http, *core, server, budget);
+  // Consumer lag and alerts (app/observability.h). The error_rate rules' error count: until the broker's
+  // own error counter exists (metrics probes), frames refused for their size are what the broker counts.
+  observability_config ocfg;
+  ocfg.data_dir = config.data_dir;
+  ocfg.rules = std::move(alert_rules);
+  ocfg.eval_interval = std::chrono::milliseconds(config.alerts_eval_interval_ms);
+  ocfg.errors_total = [&server] { return server.stats().refused_frames_total.load(std::memory_order_relaxed); };
+  observability obs(**groups, topics, storage_loops, std::move(ocfg));
+  metrics::exposition metric_sections;
+  obs.add_metric_sections(metric_sections);
+
+  http::http_limits http_limits;
+  http_limits.request_timeout = std::chrono::milliseconds(config.http_request_timeout_ms);
+  http::http_server http(http_limits);
+  register_http_routes(http, *core, server, budget, metric_sections);
+  obs.register_routes(http);
   auto http_hp = split_host_port(config.http_addr);
   net::tcp::endpoint http_ep;
   try {
@@ -202,6 +218,7 @@ int run_broker(const broker::broker_config& config) {
   network_loops.start();
   start_retention_timers(storage_loops, topics, config.log_retention_check_interval_ms);
   (*groups)->start();
+  obs.start();
   server.start_accepting();
   http.start();
   std::cout << "listening kafka=" << to_string(kafka_ep) << " http=" << to_string(http_ep) << std::endl;
@@ -212,6 +229,7 @@ int run_broker(const broker::broker_config& config) {
   spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
   http.stop();
+  obs.stop();
   server.shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
   network_loops.stop();
   storage_loops.stop();

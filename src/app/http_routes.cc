@@ -13,11 +13,11 @@ void metric(std::ostringstream& o, const char* name, const char* type, const cha
 }  // namespace
 
 void register_http_routes(http::http_server& http, broker::broker_core& core, net::server& kafka,
-                          net::memory_budget& budget) {
+                          net::memory_budget& budget, const metrics::exposition& sections) {
   http.get("/v1/health", [](const http::request&) { return http::response{200, "application/json", R"({"status":"ok"})"}; });
   http.get("/v1/ready", [](const http::request&) { return http::response{200, "application/json", R"({"ready":true})"}; });
 
-  http.get("/metrics", [&core, &kafka, &budget](const http::request&) {
+  http.get("/metrics", [&core, &kafka, &budget, &sections](const http::request&) {
     std::ostringstream o;
     auto& s = kafka.stats();
     metric(o, "streamdown_net_connections_accepted_total", "counter", "Kafka connections accepted",
@@ -42,6 +42,7 @@ void register_http_routes(http::http_server& http, broker::broker_core& core, ne
       for (const auto& p : t->partitions)
         o << "streamdown_storage_log_end_offset{topic=\"" << name << "\",partition=\"" << p->id << "\"} "
           << p->high_watermark.load() << '\n';
+    o << sections.render();
     return http::response{200, "text/plain; version=0.0.4", o.str()};
   });
 
