@@ -97,8 +97,10 @@ void register_group_routes(http::http_server& http, group::coordinator& coordina
     };
     auto groups = on_coordinator(coordinator, std::move(list_groups));
     if (!groups) return json_response(503, {{"error", "group coordinator did not answer"}});
+    auto rows = lag.collect_blocking(std::nullopt, false);
+    if (!rows) return json_response(503, {{"error", "group coordinator did not answer"}});
     std::map<std::string, std::int64_t> total;
-    for (const auto& r : lag.collect_blocking(std::nullopt, false))
+    for (const auto& r : *rows)
       if (r.lag.lag > 0) total[r.lag.group] += r.lag.lag;
     json out = json::array();
     for (const auto& g : *groups) {
@@ -118,7 +120,9 @@ void register_group_routes(http::http_server& http, group::coordinator& coordina
     auto describe = [&coordinator, id] { return coordinator.manager().describe(id); };
     auto d = on_coordinator(coordinator, std::move(describe));
     if (!d) return json_response(503, {{"error", "group coordinator did not answer"}});
-    auto rows = lag.collect_blocking(id, true);
+    auto collected = lag.collect_blocking(id, true);
+    if (!collected) return json_response(503, {{"error", "group coordinator did not answer"}});
+    const auto& rows = *collected;
     if (d->state == group::group_state::dead && d->members.empty() && rows.empty())
       return json_response(404, {{"error", "no such group"}, {"group", id}});
 

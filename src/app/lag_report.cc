@@ -13,7 +13,8 @@ namespace sd::app {
 
 lag_reporter::lag_reporter(group::coordinator& coordinator, broker::topic_table& topics,
                            net::shard_set& storage_loops)
-    : _topics(topics),
+    : _coordinator(coordinator),
+      _topics(topics),
       _storage_loops(storage_loops),
       _source(coordinator, [&topics](const std::string& t, std::int32_t p) -> std::optional<std::int64_t> {
         // Runs on the coordinator shard: published atomics only, never a log.
@@ -84,8 +85,20 @@ void lag_reporter::fill_seconds(std::vector<lag_row>& rows) {
   }
 }
 
-std::vector<lag_row> lag_reporter::collect_blocking(const std::optional<std::string>& group, bool with_seconds) {
-  auto lags = _source.collect_blocking(group);
+std::optional<std::vector<lag_row>> lag_reporter::collect_blocking(const std::optional<std::string>& group,
+                                                                   bool with_seconds) {
+  // lag_source::compute on the coordinator shard, waited for with a deadline (lag_source::collect_blocking
+  // would wait forever). The task owns what it uses; the source outlives the event loops.
+  auto promise = std::make_shared<std::promise<std::vector<group::partition_lag>>>();
+  auto fut = promise->get_future();
+  net::asio::post(_coordinator.executor(), [promise, source = &_source, group] { promise->set_value(source->compute(group)); });
+  if (fut.wait_for(coordinator_timeout) != std::future_status::ready) return std::nullopt;
+  std::vector<group::partition_lag> lags;
+  try {
+    lags = fut.get();
+  } catch (const std::future_error&) {
+    return std::nullopt;
+  }
   std::vector<lag_row> rows;
   rows.reserve(lags.size());
   for (auto& l : lags) rows.push_back({std::move(l), std::nullopt});

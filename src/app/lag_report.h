@@ -43,13 +43,17 @@ class lag_reporter {
   group::lag_source& source() { return _source; }
 
   /// Rows for one group (or every group); with_seconds = false skips the log reads (seconds stay nullopt).
-  std::vector<lag_row> collect_blocking(const std::optional<std::string>& group, bool with_seconds);
+  /// nullopt when the coordinator shard did not answer within coordinator_timeout (it shares storage loop 0
+  /// with partitions, so a stalled disk can hold it): callers report "unavailable" instead of blocking.
+  std::optional<std::vector<lag_row>> collect_blocking(const std::optional<std::string>& group, bool with_seconds);
 
+  std::chrono::milliseconds coordinator_timeout{5000};
   std::chrono::milliseconds read_timeout{2000};
 
  private:
   void fill_seconds(std::vector<lag_row>& rows);
 
+  group::coordinator& _coordinator;
   broker::topic_table& _topics;
   net::shard_set& _storage_loops;
   group::lag_source _source;

@@ -24,8 +24,10 @@ observability::observability(group::coordinator& coordinator, broker::topic_tabl
 alerts::alert_inputs observability::gather() {
   alerts::alert_inputs in;
   if (_engine.needs_lag()) {
-    for (auto& r : _lag.collect_blocking(std::nullopt, _engine.needs_lag_seconds()))
-      in.lag.push_back({r.lag.group, r.lag.topic, r.lag.partition, r.lag.lag, r.seconds});
+    auto rows = _lag.collect_blocking(std::nullopt, _engine.needs_lag_seconds());
+    if (!rows) spdlog::warn("alerts: the group coordinator did not answer; lag rules see no data this round");
+    if (rows)
+      for (auto& r : *rows) in.lag.push_back({r.lag.group, r.lag.topic, r.lag.partition, r.lag.lag, r.seconds});
   }
   if (_engine.needs_errors() && _cfg.errors_total) in.errors_total = _cfg.errors_total();
   if (_engine.needs_disk()) in.disk = alerts::read_disk_usage(_cfg.data_dir);
@@ -33,7 +35,9 @@ alerts::alert_inputs observability::gather() {
 }
 
 void observability::add_metric_sections(metrics::exposition& e) {
-  e.add_section([this](metrics::text_writer& w) { write_lag_metrics(w, _lag.collect_blocking(std::nullopt, true)); });
+  e.add_section([this](metrics::text_writer& w) {
+    if (auto rows = _lag.collect_blocking(std::nullopt, true)) write_lag_metrics(w, *rows);
+  });
   e.add_section([this](metrics::text_writer& w) { alerts::write_alert_metrics(w, _engine); });
 }
 

@@ -46,7 +46,9 @@ class HttpBadInput : public ::testing::Test {
     ASSERT_TRUE(kafka_api_versions_ok(broker.kafka_port()));
   }
   void TearDown() override {
-    if (broker.running()) EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+    if (broker.running()) {
+      EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+    }
   }
   // The Kafka port and the HTTP health endpoint both still answer.
   void expect_unaffected() {
@@ -58,7 +60,7 @@ class HttpBadInput : public ::testing::Test {
 };
 
 TEST_F(HttpBadInput, GarbageGets400OrClose) {
-  for (const std::string junk : {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),
+  for (const std::string& junk : {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),
                                  std::string("HELLO THERE\r\n\r\n"), std::string("GET\r\n\r\n"),
                                  std::string("GET /v1/health HTTP/1.1\r\nContent-Length: -5\r\n\r\n")}) {
     auto r = raw_http(broker.http_port(), junk, 5s);
