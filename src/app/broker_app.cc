@@ -12,6 +12,7 @@
 
 #include "app/http_routes.h"
 #include "app/metrics_sections.h"
+#include "app/observability.h"
 #include "base/clock.h"
 #include "broker/broker_core.h"
 #include "broker/dispatcher.h"
@@ -21,6 +22,7 @@
 #include "http/http_server.h"
 #include "io/faulty_filesystem.h"
 #include "io/filesystem.h"
+#include "metrics/exposition.h"
 #include "net/memory_budget.h"
 #include "net/server.h"
 #include "net/shard_set.h"
@@ -97,7 +99,7 @@ void start_retention_timers(net::shard_set& shards, broker::topic_table& topics,
 
 }  // namespace
 
-int run_broker(const broker::broker_config& config) {
+int run_broker(const broker::broker_config& config, std::vector<alerts::alert_rule> alert_rules) {
   setup_logging(config.log_level);
 
   // Block termination signals before any thread starts, so every thread inherits the mask.
@@ -189,11 +191,23 @@ int run_broker(const broker::broker_config& config) {
   dispatcher = std::make_unique<broker::dispatcher>(*core);
   forward.target = dispatcher.get();
 
-  // /metrics: one section per module probe; more sections may be added here before the HTTP server starts.
+  // /metrics: one section per module probe, then consumer lag and alerts (app/observability.h). The
+  // error_rate alert rules count every error the broker answered with.
   metrics::exposition exposition;
   add_module_sections(exposition, metric_sources{server.probe(), budget, *core, **logs, groups->get()});
-  http::http_server http;
+  observability_config ocfg;
+  ocfg.data_dir = config.data_dir;
+  ocfg.rules = std::move(alert_rules);
+  ocfg.eval_interval = std::chrono::milliseconds(config.alerts_eval_interval_ms);
+  ocfg.errors_total = [&core = *core] { return core.probe.errors_total(); };
+  observability obs(**groups, topics, storage_loops, std::move(ocfg));
+  obs.add_metric_sections(exposition);
+
+  http::http_limits http_limits;
+  http_limits.request_timeout = std::chrono::milliseconds(config.http_request_timeout_ms);
+  http::http_server http(http_limits);
   register_http_routes(http, *core, exposition);
+  obs.register_routes(http);
   auto http_hp = split_host_port(config.http_addr);
   net::tcp::endpoint http_ep;
   try {
@@ -206,6 +220,7 @@ int run_broker(const broker::broker_config& config) {
   network_loops.start();
   start_retention_timers(storage_loops, topics, config.log_retention_check_interval_ms);
   (*groups)->start();
+  obs.start();
   server.start_accepting();
   http.start();
   std::cout << "listening kafka=" << to_string(kafka_ep) << " http=" << to_string(http_ep) << std::endl;
@@ -216,6 +231,7 @@ int run_broker(const broker::broker_config& config) {
   spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
   http.stop();
+  obs.stop();
   server.shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
   network_loops.stop();
   storage_loops.stop();

@@ -10,12 +10,15 @@
 // streamdown.shutdown.grace.ms), stop the event loops, complete pending flushes, close every log (final
 // fdatasync and the clean-shutdown marker), release the lock.
 
+#include <vector>
+
+#include "alerts/rule.h"
 #include "broker/broker_config.h"
 
 namespace sd::app {
 
 /// Runs the broker until a termination signal. Returns the process exit code. Throws std::runtime_error
 /// with a clear message for start-up failures.
-int run_broker(const broker::broker_config& config);
+int run_broker(const broker::broker_config& config, std::vector<alerts::alert_rule> alert_rules = {});
 
 }  // namespace sd::app

@@ -24,6 +24,9 @@ void flatten(const toml::table& t, const std::string& prefix, std::map<std::stri
     std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     if (auto sub = v.as_table()) {
       flatten(*sub, key, out);
+    } else if (auto arr = v.as_array(); arr && arr->is_array_of_tables()) {
+      // [[name]] tables: the i-th becomes name.<i>.<field> (alert rules: alerts/rule.h)
+      for (std::size_t i = 0; i < arr->size(); ++i) flatten(*arr->get(i)->as_table(), key + "." + std::to_string(i), out);
     } else {
       out[key] = scalar_to_string(v, key);
     }

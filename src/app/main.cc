@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/broker_app.h"
+#include "alerts/rule.h"
 #include "app/config_loader.h"
 #include "benchtool/command.h"
 #include "broker/broker_config.h"
@@ -45,12 +46,18 @@ int run_broker_command(const broker_flags& f) {
   if (!f.http_addr.empty()) values["streamdown.http.addr"] = f.http_addr;
   if (!f.node_id.empty()) values["node.id"] = f.node_id;
   std::string error;
+  auto alert_keys = sd::alerts::take_alert_keys(values);  // [[alert]] tables: alert.<index>.<field>
+  auto rules = sd::alerts::parse_alert_rules(alert_keys, error);
+  if (!rules) {
+    std::cerr << "streamdown broker: " << error << "\n";
+    return 2;
+  }
   auto config = sd::broker::broker_config::from(values, error);
   if (!config) {
     std::cerr << "streamdown broker: " << error << "\n";
     return 2;
   }
-  return sd::app::run_broker(*config);
+  return sd::app::run_broker(*config, std::move(*rules));
 }
 
 }  // namespace

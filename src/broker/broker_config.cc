@@ -139,6 +139,11 @@ const std::vector<key_def>& key_table() {
       string_key("streamdown.log.level", "log level", &broker_config::log_level, check_log_level),
       int_key("streamdown.shutdown.grace.ms", "time in-flight requests get to finish on shutdown",
               &broker_config::shutdown_grace_ms, 0, 600000),
+      int_key("streamdown.http.request.timeout.ms",
+              "time an HTTP client has to send a whole request (then the connection is closed)",
+              &broker_config::http_request_timeout_ms, 100, 3600000),
+      int_key("streamdown.alerts.eval.interval.ms", "how often alert rules are evaluated",
+              &broker_config::alerts_eval_interval_ms, 10, 3600000),
   };
   return keys;
 }

@@ -51,6 +51,9 @@ struct broker_config {
   std::int32_t shards = 0;                             // streamdown.shards (0: one per core)
   std::string log_level = "info";                      // streamdown.log.level
   std::int64_t shutdown_grace_ms = 5000;               // streamdown.shutdown.grace.ms
+  // HTTP port and alerts (the alert rules themselves are `[[alert]]` tables, parsed by alerts/)
+  std::int64_t http_request_timeout_ms = 10000;        // streamdown.http.request.timeout.ms
+  std::int64_t alerts_eval_interval_ms = 1000;         // streamdown.alerts.eval.interval.ms
 
   /// Builds a config from defaults overridden by `values`. Errors name the key and say what is expected.
   static result<broker_config> from(const std::map<std::string, std::string>& values, std::string& error);

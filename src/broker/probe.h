@@ -55,6 +55,15 @@ class broker_probe {
     return api < api_slots ? _apis[api].errors[error_slot(error_code)].value() : 0;
   }
 
+  /// Every error counted so far, over all APIs and codes (alert rules on the error rate). Not on a hot path:
+  /// it reads api_slots x error_slots counters.
+  std::uint64_t errors_total() const {
+    std::uint64_t n = 0;
+    for (const auto& a : _apis)
+      for (const auto& e : a.errors) n += e.value();
+    return n;
+  }
+
   /// Writes the streamdown_broker_* families: per implemented API (requests, latency), errors seen so far,
   /// and per-topic traffic summed over the topics' partitions.
   void collect(metrics::text_writer& w, const topic_table& topics) const;

@@ -141,6 +141,7 @@ group_description group_manager::describe(const std::string& group_id) const {
   d.protocol_type = g->protocol_type;
   d.protocol_name = g->protocol.value_or("");
   d.generation = g->generation;
+  d.leader = g->leader;
   for (const auto& [id, m] : g->members) {
     member_description md;
     md.member_id = id;

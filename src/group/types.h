@@ -140,6 +140,7 @@ struct group_description {
   std::string protocol_type;
   std::string protocol_name;
   std::int32_t generation = -1;
+  std::string leader;  // member id of the leader ("" when there is none)
   std::vector<member_description> members;
 };
 

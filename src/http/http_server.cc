@@ -15,11 +15,6 @@ using net::awaitable;
 using net::tcp;
 
 namespace {
-constexpr std::size_t header_limit = 8 * 1024;
-constexpr std::size_t body_limit = 1024 * 1024;
-constexpr auto request_timeout = std::chrono::seconds(10);
-constexpr int max_connections = 256;
-
 std::map<std::string, std::string> parse_query(std::string_view q) {
   std::map<std::string, std::string> out;
   while (!q.empty()) {
@@ -36,6 +31,8 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
 }  // namespace
 
 struct http_server::impl {
+  explicit impl(http_limits l) : limits(l) {}
+  http_limits limits;
   asio::io_context ctx{1};
   std::unique_ptr<tcp::acceptor> acceptor;
   std::thread thread;
@@ -59,13 +56,13 @@ struct http_server::impl {
 
   awaitable<void> serve(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
-    beast::flat_buffer buffer(header_limit + body_limit);
+    beast::flat_buffer buffer(limits.header_bytes + limits.body_bytes);
     try {
       for (;;) {
         bhttp::request_parser<bhttp::string_body> parser;
-        parser.header_limit(header_limit);
-        parser.body_limit(body_limit);
-        stream.expires_after(request_timeout);
+        parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
+        parser.body_limit(limits.body_bytes);
+        stream.expires_after(limits.request_timeout);
         boost::system::error_code ec;
         co_await bhttp::async_read(stream, buffer, parser, net::no_throw(ec));
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
@@ -103,7 +100,7 @@ struct http_server::impl {
         res.set(bhttp::field::server, "streamdown");
         res.keep_alive(keep_alive);
         res.prepare_payload();
-        stream.expires_after(request_timeout);
+        stream.expires_after(limits.request_timeout);
         co_await bhttp::async_write(stream, res, net::no_throw(ec));
         if (ec || !keep_alive) break;
       }
@@ -123,7 +120,7 @@ struct http_server::impl {
         if (!acceptor->is_open()) co_return;
         continue;
       }
-      if (open.load() >= max_connections) {
+      if (open.load() >= limits.max_connections) {
         s.close(ec);  // over the connection limit: refuse rather than queue
         continue;
       }
@@ -133,7 +130,7 @@ struct http_server::impl {
   }
 };
 
-http_server::http_server() : _impl(std::make_unique<impl>()) {}
+http_server::http_server(http_limits limits) : _impl(std::make_unique<impl>(limits)) {}
 http_server::~http_server() { stop(); }
 
 void http_server::get(const std::string& path, handler_fn fn) { _impl->get_routes[path] = std::move(fn); }

@@ -2,10 +2,12 @@
 // http_server: the broker's HTTP port (metrics, health, admin API). Runs on its own thread and event loop so
 // nothing that happens here (slow or malformed clients) can stall the Kafka shards.
 //
-// Limits, each answered rather than buffered: request header <= 8 KiB (431), body <= 1 MiB (413), a whole
-// request must arrive within 10 s (connection closed), at most 256 open connections (new ones are closed).
+// Limits (http_limits), each answered rather than buffered: request header <= 8 KiB (431), body <= 1 MiB (413),
+// a whole request must arrive within request_timeout (10 s; then the connection is closed, which also ends
+// slowloris-style partial requests), at most 256 open connections (new ones are closed).
 // Unknown paths get 404, other methods 405, unparseable requests 400 and a close.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -33,9 +35,16 @@ struct response {
 
 using handler_fn = std::function<response(const request&)>;
 
+struct http_limits {
+  std::size_t header_bytes = 8 * 1024;
+  std::size_t body_bytes = 1024 * 1024;
+  std::chrono::milliseconds request_timeout{10000};  // streamdown.http.request.timeout.ms
+  int max_connections = 256;
+};
+
 class http_server {
  public:
-  http_server();
+  explicit http_server(http_limits limits = {});
   ~http_server();
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

@@ -38,6 +38,30 @@ TEST(ConfigLoader, BadTomlNamesFileAndLine) {
   std::filesystem::remove(path);
 }
 
+TEST(ConfigLoader, ArraysOfTablesBecomeIndexedKeys) {
+  auto path = write_temp(
+      "[[alert]]\nname = \"a\"\nthreshold = 1000\nfor_seconds = 0.5\n"
+      "[[alert]]\nname = \"b\"\npartition = 2\n");
+  auto m = load_toml_file(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(m["alert.0.name"], "a");
+  EXPECT_EQ(m["alert.0.threshold"], "1000");
+  EXPECT_EQ(m["alert.0.for_seconds"], "0.5");
+  EXPECT_EQ(m["alert.1.name"], "b");
+  EXPECT_EQ(m["alert.1.partition"], "2");
+}
+
+TEST(ConfigLoader, PlainArraysAreRefusedNamingTheKey) {
+  auto path = write_temp("[[alert]]\ntopic = [\"a\", \"b\"]\n");
+  try {
+    load_toml_file(path);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("'alert.0.topic'"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
+}
+
 TEST(ConfigLoader, OverridesReplaceFileValues) {
   std::map<std::string, std::string> m{{"num.partitions", "3"}};
   apply_overrides(m, {"num.partitions=5", "log.retention.ms=-1", "x=a=b"});
