@@ -154,6 +154,7 @@ class faulty_file final : public file {
 
   status close() override { return _inner->close(); }
   int native_handle() const noexcept override { return _inner->native_handle(); }
+  void start_writeback() noexcept override { _inner->start_writeback(); }
   void drop_cache(file_pos pos, std::uint64_t len) noexcept override {
     {
       std::lock_guard lk(_state->mu);

@@ -33,6 +33,9 @@ class file {
   /// Advice only: the OS may drop [pos, pos + len) from its page cache (starting writeback of dirty pages
   /// first). Never changes content or durability; errors are ignored. Default: no-op.
   virtual void drop_cache(file_pos /*pos*/, std::uint64_t /*len*/) noexcept {}
+  /// Advice only: start writing this file's dirty pages to the device without waiting (so the datasync that
+  /// follows, and those of other files started the same way, overlap). Durability still needs datasync().
+  virtual void start_writeback() noexcept {}
 };
 
 /// Writes all of data at pos, looping over short writes. On error, some prefix may have been written.

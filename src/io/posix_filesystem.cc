@@ -78,6 +78,11 @@ class posix_file final : public file {
 
   int native_handle() const noexcept override { return _fd.load(); }
 
+  void start_writeback() noexcept override {
+    int fd = _fd.load();
+    if (fd >= 0) (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  }
+
   void drop_cache(file_pos pos, std::uint64_t len) noexcept override {
     int fd = _fd.load();
     if (fd >= 0)

@@ -102,10 +102,20 @@ void flusher::run() {
       }
       continue;
     }
-    if (!_pending.empty() && _pending.size() < _expected && !_stop) {
+    if (_gather_skip > 0) {
+      --_gather_skip;
+    } else if (!_pending.empty() && _pending.size() < _expected && !_stop) {
       auto gather = std::min<std::chrono::nanoseconds>(_last_sync_duration, _max_gather);
       _wake_at = _expected;
-      _cv.wait_for(lk, gather, [&] { return _stop || _pending.size() >= _expected; });
+      bool reached = _cv.wait_for(lk, gather, [&] { return _stop || _pending.size() >= _expected; });
+      if (reached) {
+        _gather_timeouts = 0;
+        _gather_backoff = 16;
+      } else if (++_gather_timeouts >= 2) {
+        _gather_skip = _gather_backoff;
+        _gather_backoff = std::min<std::uint32_t>(_gather_backoff * 2, 1024);
+        _gather_timeouts = 0;
+      }
     }
     _wake_at = std::numeric_limits<std::size_t>::max();
     _batch.swap(_pending);  // _batch was cleared after the last round; both keep their capacity
@@ -125,6 +135,10 @@ void flusher::round() {
   std::sort(_states.begin(), _states.end());
   _states.erase(std::unique(_states.begin(), _states.end()), _states.end());
   auto started = std::chrono::steady_clock::now();
+  // Several partitions: start every file's writeback first so the data writes overlap, then sync each
+  // (the later fdatasyncs mostly find their pages written and share the filesystem journal's commit).
+  if (_states.size() > 1)
+    for (auto* s : _states) s->start_writeback();
   for (auto* s : _states) {
     if (s->needs_sync()) (void)s->sync();  // a failure is sticky; waiters below read it
   }

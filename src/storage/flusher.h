@@ -14,8 +14,12 @@
 // starts with fewer pending requests than expected (the others are still writing their next batch), the
 // flusher waits for them, at most the previous sync's duration (waiting longer costs more than the extra
 // fdatasync it saves) and never more than max_gather. A lone appender never waits (expected is 1).
-// Cost: when requests arrive independently of completions (many clients, steady rate) the estimate can
-// exceed what comes, and such a round waits the whole bound: up to one sync duration more latency.
+// Cost and back-off: when requests arrive independently of completions (many clients, steady rate) the
+// estimate can exceed what comes, and such a round waits the whole bound: up to one sync duration more
+// latency for nothing. So gathering backs off: after two gathers in a row that time out short of their
+// target, the flusher stops gathering for 16 rounds, doubling up to 1024 rounds while the timeouts go on;
+// a gather that reaches its target resets the back-off. Closed-loop appenders (each waits for its own
+// batch) keep gathering; open-loop traffic pays the wait in well under 1% of rounds.
 // request() wakes the flusher thread only when that wait can end (or it is idle), not on every request,
 // and the thread allocates nothing per round once its vectors have grown.
 //
@@ -93,6 +97,9 @@ class flusher {
   // Flusher thread only.
   std::size_t _expected = 0;  // waiters the next round gathers for (see the header comment)
   std::chrono::nanoseconds _last_sync_duration{0};
+  int _gather_timeouts = 0;             // consecutive gathers that ended short of their target
+  std::uint32_t _gather_skip = 0;       // rounds left without gathering
+  std::uint32_t _gather_backoff = 16;   // the next skip length (16 .. 1024)
   std::vector<waiter> _batch;  // kept between rounds with _pending: no allocation per round
   std::vector<std::shared_ptr<sync_state>> _due;
   std::vector<sync_state*> _states;

@@ -69,6 +69,16 @@ bool sync_state::needs_sync() const {
   return written() > flushed() || !_dirty.empty() || _dir_dirty;
 }
 
+void sync_state::start_writeback() {
+  std::shared_ptr<io::file> active;
+  {
+    std::lock_guard lk(_mu);
+    if (_sticky || _written.load(std::memory_order_relaxed) <= _flushed.load(std::memory_order_relaxed)) return;
+    active = _active;
+  }
+  if (active) active->start_writeback();
+}
+
 status sync_state::sync() {
   std::lock_guard sync_lk(_sync_mu);
   std::int64_t end = 0;

@@ -44,6 +44,9 @@ class sync_state {
   /// One group-commit round: snapshot written and the dirty files, fdatasync them (and the directory if
   /// needed), then publish flushed. On failure the error becomes sticky and errc::io_error is returned.
   status sync();
+  /// Starts writeback of the files a sync() would sync, without waiting (flusher rounds of several
+  /// partitions start them all, then sync each, so the devices' writes overlap). Advice only.
+  void start_writeback();
   /// True when a sync() would do something (new writes, dirty files or a dirty directory).
   bool needs_sync() const;
   offset written() const { return offset(_written.load(std::memory_order_acquire)); }
