@@ -89,8 +89,9 @@ def build(rows, a):
              ("acksall", "redis", "XADD appendfsync always, 32 conns x 16 pipelined"),
              ("acksall", "nats", "JetStream file store, async publish (4096 pending)"),
              ("consume", "streamdown", f"consume {a.consume_mib} MiB log from page cache, 4 partitions"),
-             ("latency", "streamdown", "open loop 10k msg/s acks=all linger 0, from intended time"),
+             ("latency", "streamdown", "open loop 10k msg/s acks=all linger 0, from intended time (librdkafka defaults; 20 s)"),
              ("latency5", "streamdown", "same, client max.in.flight 5 (librdkafka default: 1e6)"),
+             ("latency5nd", "streamdown", "same, max.in.flight 5 and client TCP_NODELAY (socket.nagle.disable)"),
              ("latency1", "streamdown", "open loop 10k msg/s acks=1 linger 0, from intended time")]
     for case, sysname, label in cases:
         if n(case, sysname) == 0:
@@ -131,6 +132,8 @@ def build(rows, a):
     target("latency 10k msg/s acks=all: p99.9", m("latency", "streamdown", "latency_us", "p999"), 10000, False, " us")
     target("latency 10k msg/s acks=all, client max.in.flight 5: p99", m("latency5", "streamdown", "latency_us", "p99"), 2000, False, " us")
     target("latency 10k msg/s acks=all, client max.in.flight 5: p99.9", m("latency5", "streamdown", "latency_us", "p999"), 10000, False, " us")
+    target("latency 10k msg/s acks=all, in.flight 5 + client TCP_NODELAY: p99", m("latency5nd", "streamdown", "latency_us", "p99"), 2000, False, " us")
+    target("latency 10k msg/s acks=all, in.flight 5 + client TCP_NODELAY: p99.9", m("latency5nd", "streamdown", "latency_us", "p999"), 10000, False, " us")
     target("(reference) disk: one 4 KiB write + fdatasync, p99", m("fsync4k", "disk", "latency_us", "p99"), 2000, False, " us")
     target("(reference) disk: one 4 KiB write + fdatasync, p99.9", m("fsync4k", "disk", "latency_us", "p999"), 10000, False, " us")
     target("broker CPU at acks=1 full rate", m("acks1", "streamdown", "broker_cpu_s_per_gb"), 0.5, False, " s/GB")
