@@ -11,6 +11,8 @@
 #include "support/broker_process.h"
 #include "support/http_client.h"
 #include "support/kafka_client.h"
+#include "support/raw_client.h"
+#include "support/wire.h"
 
 namespace sd::itest {
 namespace {
@@ -234,6 +236,52 @@ TEST(Alerts, LagRuleFiresWhenTheConsumerStopsAndResolvesWhenItCatchesUp) {
   EXPECT_GE(scrape(broker, "streamdown_alerts_transitions_total{alert=\"lag-high\",to=\"inactive\"}").value_or(0), 1.0);
   EXPECT_NE(broker.stderr_text().find("alert 'lag-high' resolved"), std::string::npos) << broker.diagnostics();
   EXPECT_TRUE(stop_worker(w2).clean());
+  EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
+}
+
+TEST(Alerts, ErrorRateRuleFiresOnBrokerErrorsAndResolvesWhenTheyStop) {
+  // The rule's input is every error code the broker answered with (broker_probe), per second over a window.
+  auto cfg = groups::group_broker_config();
+  cfg.sets.push_back({"streamdown.alerts.eval.interval.ms", "100"});
+  cfg.sets.push_back({"alert.0.name", "errors"});
+  cfg.sets.push_back({"alert.0.kind", "error_rate"});
+  cfg.sets.push_back({"alert.0.threshold", "5"});
+  cfg.sets.push_back({"alert.0.window_seconds", "2"});
+  broker_process broker(cfg);
+  broker.start();
+  create_topic(broker.bootstrap(), "err-topic", 1);
+  auto a = alert_named(broker, "errors");
+  ASSERT_TRUE(a);
+  EXPECT_EQ((*a)["state"], "inactive");
+
+  // About 50 errors per second (Produce to a partition that does not exist) until the rule fires.
+  raw_client client(broker.kafka_port());
+  auto batch = wire::record_batch({{std::string("k"), std::string("v")}}, 1700000000000);
+  auto body = wire::produce_v3_body("err-topic", 9, 1, 5000, batch);
+  bool fired = false;
+  for (int i = 0; i < 500 && !fired; ++i) {
+    ASSERT_TRUE(client.send_all(wire::request_frame(0, 3, i, "alert-test", body)));
+    auto reply = client.receive_frame(10s);
+    ASSERT_EQ(reply.st, raw_client::status::frame);
+    std::this_thread::sleep_for(20ms);
+    if (i % 10 == 9) {
+      a = alert_named(broker, "errors");
+      fired = a && (*a)["state"] == "firing";
+    }
+  }
+  ASSERT_TRUE(fired) << (a ? a->dump() : "no alert") << broker.diagnostics();
+  EXPECT_GT((*a)["value"].get<double>(), 5.0);
+  EXPECT_EQ(scrape(broker, "streamdown_alerts_firing{alert=\"errors\"}"), 1.0);
+
+  // No more errors: once the window has passed the rate is 0 and the rule resolves.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        a = alert_named(broker, "errors");
+        return a && (*a)["state"] == "inactive";
+      },
+      30s))
+      << (a ? a->dump() : "no alert") << broker.diagnostics();
+  EXPECT_NE(broker.stderr_text().find("alert 'errors' resolved"), std::string::npos) << broker.diagnostics();
   EXPECT_NO_THROW(broker.stop()) << broker.diagnostics();
 }
 
