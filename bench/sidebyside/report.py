@@ -77,8 +77,8 @@ def build(rows, a):
                  f"{a.runs} rounds in which the systems alternate; pinning: {a.pinning}. 1 KiB values, "
                  f"librdkafka 2 clients (`streamdown bench`). CPU s/GB = CPU seconds per 1e9 value bytes."
                  + (" QUICK mode: short loads, figures only indicative." if a.quick == "1" else ""))
-    lines.append("Other engineers were building on the same 2 cores: absolute figures are noisy; ratios within one "
-                 "round are the comparison.")
+    lines.append(f"Load average at the start (1, 5, 15 min): {a.load}. The 2 cores may be shared with other jobs: "
+                 "absolute figures are noisy; ratios within one round are the comparison.")
     lines.append("")
     lines.append("| case | system | n | msg/s | MB/s | p50 us | p99 us | p99.9 us | max us | server CPU s/GB | client CPU s/GB |")
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -173,6 +173,7 @@ def main():
     p.add_argument("--consume-mib", default="?")
     p.add_argument("--runs", default="?")
     p.add_argument("--quick", default="0")
+    p.add_argument("--load", default="unknown")
     a = p.parse_args()
     a.date = datetime.datetime.utcfromtimestamp(os.path.getmtime(a.results)).strftime("%Y-%m-%d %H:%M UTC")
     section = build(load(a.results), a)
