@@ -6,6 +6,7 @@
 
 #include "storage/errc.h"
 #include "storage/partition_log.h"
+#include "storage/sync_pool.h"
 
 namespace sd::storage {
 
@@ -16,7 +17,8 @@ std::int64_t steady_ms() {
 }
 }  // namespace
 
-flusher::flusher(std::chrono::microseconds max_gather) : _max_gather(max_gather), _thread([this] { run(); }) {}
+flusher::flusher(std::chrono::microseconds max_gather)
+    : _max_gather(max_gather), _pool(std::make_unique<sync_pool>(sync_threads)), _thread([this] { run(); }) {}
 
 flusher::~flusher() { stop(); }
 
@@ -135,13 +137,12 @@ void flusher::round() {
   std::sort(_states.begin(), _states.end());
   _states.erase(std::unique(_states.begin(), _states.end()), _states.end());
   auto started = std::chrono::steady_clock::now();
-  // Several partitions: start every file's writeback first so the data writes overlap, then sync each
-  // (the later fdatasyncs mostly find their pages written and share the filesystem journal's commit).
+  // Several partitions: start every file's writeback first so the data writes overlap, then sync them in
+  // parallel (sync_pool; concurrent fdatasyncs share the filesystem journal's commit). A failure is sticky
+  // in its state; the waiters below read it there.
   if (_states.size() > 1)
     for (auto* s : _states) s->start_writeback();
-  for (auto* s : _states) {
-    if (s->needs_sync()) (void)s->sync();  // a failure is sticky; waiters below read it
-  }
+  _pool->sync_all(_states);
   if (!_batch.empty()) {
     _last_sync_duration = std::chrono::steady_clock::now() - started;
     // Requests that arrived during the sync are not from this round's waiters (they are blocked until

@@ -1,7 +1,8 @@
 #pragma once
 // flusher: group commit on its own thread. Callers ask "tell me when every record below `end` is durable";
 // each round takes every request waiting at that moment, runs ONE sync_state::sync() per partition involved
-// (snapshot written, fdatasync, publish flushed), then completes every request whose end <= flushed.
+// (snapshot written, fdatasync, publish flushed; several partitions in parallel on a sync_pool), then
+// completes every request whose end <= flushed.
 // Requests that arrive during a sync wait for the next round, so one fdatasync covers all of them.
 //
 // It also runs the background flush policy: a watched partition whose flush_interval_ms elapsed since its
@@ -44,10 +45,13 @@
 namespace sd::storage {
 
 class partition_log;
+class sync_pool;
 
 class flusher {
  public:
   using callback = std::function<void(status)>;
+  /// Threads (besides the flusher's own) that sync the partitions of one round in parallel.
+  static constexpr std::size_t sync_threads = 3;
 
   explicit flusher(std::chrono::microseconds max_gather = std::chrono::microseconds(2000));
   ~flusher();  // stop()
@@ -103,6 +107,7 @@ class flusher {
   std::vector<waiter> _batch;  // kept between rounds with _pending: no allocation per round
   std::vector<std::shared_ptr<sync_state>> _due;
   std::vector<sync_state*> _states;
+  std::unique_ptr<sync_pool> _pool;  // syncs the partitions of a round in parallel; before _thread (init order)
   std::thread _thread;
 };
 
