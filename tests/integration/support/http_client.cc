@@ -11,18 +11,24 @@
 
 namespace sd::itest {
 
-http_reply http_get(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
-  http_reply out;
+int connect_loopback(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return out;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return out;
+    return -1;
   }
+  return fd;
+}
+
+http_reply http_get(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
+  http_reply out;
+  int fd = connect_loopback(port);
+  if (fd < 0) return out;
   std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     ::close(fd);

@@ -15,6 +15,9 @@ struct http_reply {
 };
 
 /// GET path on 127.0.0.1:port with `Connection: close`; reads until the server closes.
+/// A blocking TCP socket connected to 127.0.0.1:port, or -1. The caller closes it.
+int connect_loopback(std::uint16_t port);
+
 http_reply http_get(std::uint16_t port, const std::string& path,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
