@@ -82,6 +82,13 @@ storage::log_config bench_config() {
 
 using clock_type = std::chrono::steady_clock;
 
+/// The counters every sync case reports: bytes/s, fsyncs/s and bytes per fsync over `elapsed` seconds.
+void set_sync_counters(benchmark::State& state, double bytes, double syncs, double elapsed) {
+  state.counters["bytes_per_second"] = benchmark::Counter(bytes / elapsed);
+  state.counters["fsyncs_per_second"] = benchmark::Counter(syncs / elapsed);
+  state.counters["bytes_per_fsync"] = benchmark::Counter(syncs > 0 ? bytes / syncs : 0);
+}
+
 void BM_append_nosync(benchmark::State& state) {
   const auto size = static_cast<std::size_t>(state.range(0));
   std::string dir = bench_dir("append_nosync");
@@ -181,9 +188,7 @@ void BM_group_commit(benchmark::State& state) {
   if (failed) state.SkipWithError("append or sync failed");
   double syncs = static_cast<double>(counting.stats().syncs - syncs_before);
   double total = static_cast<double>(appended.load() * size);
-  state.counters["bytes_per_second"] = benchmark::Counter(total / elapsed);
-  state.counters["fsyncs_per_second"] = benchmark::Counter(syncs / elapsed);
-  state.counters["bytes_per_fsync"] = benchmark::Counter(syncs > 0 ? total / syncs : 0);
+  set_sync_counters(state, total, syncs, elapsed);
   fl.stop();
   log->reset();
   std::filesystem::remove_all(dir);
@@ -254,9 +259,7 @@ void BM_group_commit_loop(benchmark::State& state) {
   if (failed) state.SkipWithError("append or sync failed");
   double syncs = static_cast<double>(counting.stats().syncs - syncs_before);
   double total = static_cast<double>(appended * size);
-  state.counters["bytes_per_second"] = benchmark::Counter(total / elapsed);
-  state.counters["fsyncs_per_second"] = benchmark::Counter(syncs / elapsed);
-  state.counters["bytes_per_fsync"] = benchmark::Counter(syncs > 0 ? total / syncs : 0);
+  set_sync_counters(state, total, syncs, elapsed);
   fl.stop();
   log->reset();
   std::filesystem::remove_all(dir);
@@ -359,9 +362,7 @@ void BM_raw_write_fdatasync(benchmark::State& state) {
     state.SetIterationTime(elapsed);
   }
   ::close(fd);
-  state.counters["bytes_per_second"] = benchmark::Counter(static_cast<double>(written) / elapsed);
-  state.counters["fsyncs_per_second"] = benchmark::Counter(static_cast<double>(syncs) / elapsed);
-  state.counters["bytes_per_fsync"] = benchmark::Counter(static_cast<double>(per_sync));
+  set_sync_counters(state, static_cast<double>(written), static_cast<double>(syncs), elapsed);
   std::filesystem::remove_all(dir);
 }
 
@@ -413,9 +414,7 @@ void BM_raw_append_fdatasync(benchmark::State& state) {
     state.SetIterationTime(elapsed);
   }
   if (fd >= 0) ::close(fd);
-  state.counters["bytes_per_second"] = benchmark::Counter(static_cast<double>(written) / elapsed);
-  state.counters["fsyncs_per_second"] = benchmark::Counter(static_cast<double>(syncs) / elapsed);
-  state.counters["bytes_per_fsync"] = benchmark::Counter(syncs > 0 ? static_cast<double>(written) / syncs : 0);
+  set_sync_counters(state, static_cast<double>(written), static_cast<double>(syncs), elapsed);
   std::filesystem::remove_all(dir);
 }
 

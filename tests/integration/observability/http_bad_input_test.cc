@@ -19,20 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int connect_to(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 class HttpBadInput : public ::testing::Test {
  protected:
   HttpBadInput() : broker(config()) {}
@@ -103,7 +89,7 @@ TEST_F(HttpBadInput, SlowlorisIsClosedAtTheDeadline) {
   // Open several partial requests and keep trickling header lines into them, each slower than a client should be.
   std::vector<int> fds;
   for (int i = 0; i < 8; ++i) {
-    int fd = connect_to(broker.http_port());
+    int fd = connect_loopback(broker.http_port());
     ASSERT_GE(fd, 0);
     const std::string start = "GET /v1/health HTTP/1.1\r\nHost: x\r\n";
     ASSERT_EQ(::send(fd, start.data(), start.size(), MSG_NOSIGNAL), static_cast<ssize_t>(start.size()));
@@ -141,7 +127,7 @@ TEST_F(HttpBadInput, ManyConnectionsDoNotStarveKafka) {
   const int count = scaled(300, 600);  // above the HTTP connection limit (256)
   std::vector<int> fds;
   for (int i = 0; i < count; ++i) {
-    int fd = connect_to(broker.http_port());
+    int fd = connect_loopback(broker.http_port());
     if (fd < 0) break;
     const std::string part = "GET /v1/health HTTP/1.1\r\n";
     (void)::send(fd, part.data(), part.size(), MSG_NOSIGNAL);
