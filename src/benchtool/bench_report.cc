@@ -41,6 +41,12 @@ std::string to_json(const bench_options& o, const bench_result& r) {
   lat["mean"] = h.mean() / 1000.0;
   lat["from"] = o.kind == workload::consume ? "none" : (r.latency_from_intended ? "intended" : "send");
   j["latency_us"] = lat;
+  if (o.kind == workload::consume) {
+    j["startup_s"] = r.startup_s;
+    j["fetch_requests"] = r.fetch_requests;
+    j["fetch_response_bytes"] = r.fetch_response_bytes;
+    j["fetch_rtt_s"] = r.fetch_rtt_s;
+  }
   j["client_cpu_s"] = r.client_cpu_s;
   j["client_cpu_s_per_gb"] = per_gb(r.client_cpu_s, r.bytes);
   if (r.broker_cpu_s >= 0) {
@@ -66,6 +72,11 @@ std::string to_text(const bench_options& o, const bench_result& r) {
                        r.latency_from_intended ? "intended send" : "send call", h.percentile(0.5) / 1000.0,
                        h.percentile(0.99) / 1000.0, h.percentile(0.999) / 1000.0, h.max() / 1000.0, h.count());
   }
+  if (o.kind == workload::consume)
+    out += fmt::format("timed from the first Fetch request, {:.3f} s after start; {} Fetch requests, {:.2f} s waiting for "
+                       "them, {:.1f} MB per response\n",
+                       r.startup_s, r.fetch_requests, r.fetch_rtt_s,
+                       r.fetch_requests == 0 ? 0.0 : static_cast<double>(r.fetch_response_bytes) / 1e6 / static_cast<double>(r.fetch_requests));
   out += fmt::format("client CPU {:.2f} s ({:.2f} s/GB)", r.client_cpu_s, per_gb(r.client_cpu_s, r.bytes));
   if (r.broker_cpu_s >= 0)
     out += fmt::format(", broker CPU {:.2f} s ({:.2f} s/GB)", r.broker_cpu_s, per_gb(r.broker_cpu_s, r.bytes));

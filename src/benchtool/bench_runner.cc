@@ -89,6 +89,48 @@ std::string fmt_num(double v) {
   return b;
 }
 
+// What the consumer's Fetch requests did, seen through librdkafka's interceptors (called on its broker
+// threads, hence atomics). The consume clock starts at the first Fetch request written to a socket: what
+// librdkafka does before it (metadata, offset lookups, and a 500 ms retry timer when a partition's leader
+// is not yet joined to its broker thread) is client start-up, reported apart as startup_s.
+struct fetch_trace {
+  std::atomic<std::uint64_t> first_fetch_ns{0};
+  std::atomic<std::uint64_t> fetches{0};         // Fetch requests written
+  std::atomic<std::uint64_t> response_bytes{0};  // Fetch response bytes received
+  std::atomic<std::uint64_t> rtt_us{0};          // sum over responses with records: written -> fully read
+};
+
+// A Fetch response this small carries no records (an empty answer per partition is tens of bytes): the
+// long polls at the end of the log are left out of the round-trip sum.
+constexpr std::size_t fetch_response_with_records = 1024;
+
+constexpr std::int16_t fetch_api_key = 1;
+
+rd_kafka_resp_err_t on_fetch_sent(rd_kafka_t*, int, const char*, int32_t, int16_t api_key, int16_t, int32_t, size_t,
+                                  void* opaque) {
+  if (api_key != fetch_api_key) return RD_KAFKA_RESP_ERR_NO_ERROR;
+  auto* t = static_cast<fetch_trace*>(opaque);
+  std::uint64_t none = 0;
+  t->first_fetch_ns.compare_exchange_strong(none, now_ns());
+  t->fetches.fetch_add(1, std::memory_order_relaxed);
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t on_fetch_received(rd_kafka_t*, int, const char*, int32_t, int16_t api_key, int16_t, int32_t,
+                                      size_t size, int64_t rtt_us, rd_kafka_resp_err_t, void* opaque) {
+  if (api_key != fetch_api_key) return RD_KAFKA_RESP_ERR_NO_ERROR;
+  auto* t = static_cast<fetch_trace*>(opaque);
+  t->response_bytes.fetch_add(size, std::memory_order_relaxed);
+  if (rtt_us > 0 && size > fetch_response_with_records) t->rtt_us.fetch_add(static_cast<std::uint64_t>(rtt_us), std::memory_order_relaxed);
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t add_fetch_trace(rd_kafka_t* rk, const rd_kafka_conf_t*, void* opaque, char*, size_t) {
+  rd_kafka_resp_err_t e = rd_kafka_interceptor_add_on_request_sent(rk, "bench-fetch", on_fetch_sent, opaque);
+  if (e) return e;
+  return rd_kafka_interceptor_add_on_response_received(rk, "bench-fetch", on_fetch_received, opaque);
+}
+
 // Prints one progress line per interval until counters.stop.
 void progress_loop(const bench_options& o, shared_counters& c, std::uint64_t t0, std::FILE* out) {
   if (out == nullptr || o.progress_s <= 0) return;
@@ -285,6 +327,8 @@ bool run_consume(const bench_options& o, bench_result& out, std::string& error, 
     rd_kafka_conf_destroy(conf);
     return false;
   }
+  fetch_trace trace;  // outlives rk (declared first)
+  rd_kafka_conf_interceptor_add_on_new(conf, "bench-fetch", add_fetch_trace, &trace);
   char err[512];
   rk_ptr rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err));
   if (!rk) {
@@ -297,6 +341,20 @@ bool run_consume(const bench_options& o, bench_result& out, std::string& error, 
   // The simple (group-less) consumer: every partition from its beginning onto one queue, no offsets committed.
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), o.topic.c_str(), nullptr);
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk.get());
+  // Ask each partition's leader for its watermarks first. The request goes through the leader's broker
+  // thread after the partition-join operations the metadata queued there, so once it is answered every
+  // partition is joined: starting before that makes librdkafka arm a 500 ms offset-query retry timer for
+  // partitions not yet joined, and the first fetches then carry only some partitions.
+  for (int p = 0; p < partitions; ++p) {
+    std::int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk.get(), o.topic.c_str(), p, &low, &high, 10000);
+    if (e) {
+      error = "watermarks of partition " + std::to_string(p) + ": " + rd_kafka_err2str(e);
+      rd_kafka_queue_destroy(queue);
+      rd_kafka_topic_destroy(rkt);
+      return false;
+    }
+  }
 
   shared_counters c;
   double cpu0 = self_cpu_seconds();
@@ -349,7 +407,13 @@ bool run_consume(const bench_options& o, bench_result& out, std::string& error, 
   out.bytes = c.ok_bytes.load();
   out.errors = c.failed.load();
   std::uint64_t last = c.last_ns.load();
-  out.elapsed_s = static_cast<double>((last > t0 ? last : now_ns()) - t0) / 1e9;
+  std::uint64_t first_fetch = trace.first_fetch_ns.load();
+  std::uint64_t from = first_fetch > t0 ? first_fetch : t0;
+  out.elapsed_s = static_cast<double>((last > from ? last : now_ns()) - from) / 1e9;
+  out.startup_s = static_cast<double>(from - t0) / 1e9;
+  out.fetch_requests = trace.fetches.load();
+  out.fetch_response_bytes = trace.response_bytes.load();
+  out.fetch_rtt_s = static_cast<double>(trace.rtt_us.load()) / 1e6;
   out.client_cpu_s = cpu1 - cpu0;
   out.broker_cpu_s = bcpu0 && bcpu1 ? *bcpu1 - *bcpu0 : -1.0;
   if (out.errors > 0 && progress)
