@@ -156,6 +156,9 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   net::connection_limits limits;
   limits.max_request_bytes = config.socket_request_max_bytes;
   limits.max_in_flight = static_cast<std::size_t>(config.max_in_flight_per_connection);
+  limits.file_send = config.fetch_send_mode == "sendfile" ? net::file_send_mode::sendfile
+                     : config.fetch_send_mode == "copy"   ? net::file_send_mode::copy
+                                                          : net::file_send_mode::copy_to_loopback;
 
   broker::advertised_endpoint advertised;
   std::unique_ptr<broker::broker_core> core;

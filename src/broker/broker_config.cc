@@ -107,6 +107,14 @@ const std::vector<key_def>& key_table() {
               &broker_config::memory_small_reserve_bytes, 0, i64max),
       int_key("streamdown.max.in.flight.requests.per.connection", "pipelined requests per connection",
               &broker_config::max_in_flight_per_connection, 1, 1024),
+      string_key("streamdown.fetch.send.mode",
+                 "how Fetch record data leaves the log files: sendfile, copy (through a 1 MiB buffer counted in "
+                 "the memory budget), or auto (copy to loopback clients, sendfile to the rest)",
+                 &broker_config::fetch_send_mode,
+                 [](const std::string& s) {
+                   return s == "auto" || s == "sendfile" || s == "copy" ? std::string()
+                                                                         : std::string("auto, sendfile or copy");
+                 }),
       int_key("log.segment.bytes", "segment size before a roll", &broker_config::log_segment_bytes, 1024, i32max),
       int_key("log.roll.ms", "segment age before a roll", &broker_config::log_roll_ms, 1, i64max),
       int_key("log.retention.ms", "age after which whole segments are deleted (-1: forever)",

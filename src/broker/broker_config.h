@@ -30,6 +30,7 @@ struct broker_config {
   std::int64_t memory_budget_bytes = 256ll << 20;      // streamdown.memory.budget.bytes
   std::int64_t memory_small_reserve_bytes = 1ll << 20; // streamdown.memory.small.request.reserve.bytes
   std::int32_t max_in_flight_per_connection = 32;      // streamdown.max.in.flight.requests.per.connection
+  std::string fetch_send_mode = "auto";                // streamdown.fetch.send.mode: auto | sendfile | copy
   // log
   std::int64_t log_segment_bytes = 1ll << 30;          // log.segment.bytes
   std::int64_t log_page_cache_window_bytes = 256ll << 20;  // streamdown.log.page.cache.window.bytes

@@ -27,6 +27,17 @@ void net_probe::collect(metrics::text_writer& w, const memory_budget& budget) co
   w.sample(v(bytes_received_total));
   w.family("streamdown_net_sent_bytes_total", metric_type::counter, "bytes sent on the Kafka port");
   w.sample(v(bytes_sent_total));
+  w.family("streamdown_net_file_sent_bytes_total", metric_type::counter,
+           "record data sent from log files (part of sent bytes), by method: sendfile, or copied through a "
+           "staging buffer (streamdown.fetch.send.mode)");
+  {
+    metrics::label l[] = {{"method", "sendfile"}};
+    w.sample(l, v(file_bytes_sendfile_total));
+  }
+  {
+    metrics::label l[] = {{"method", "copy"}};
+    w.sample(l, v(file_bytes_copied_total));
+  }
   w.family("streamdown_net_memory_budget_bytes", metric_type::gauge,
            "capacity of the in-flight request memory budget (without the small-frame reserve)");
   w.sample(static_cast<double>(budget.capacity()));

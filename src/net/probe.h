@@ -19,6 +19,8 @@ struct net_probe {
   std::atomic<std::uint64_t> refused_frames_total{0};
   std::atomic<std::uint64_t> bytes_received_total{0};
   std::atomic<std::uint64_t> bytes_sent_total{0};
+  std::atomic<std::uint64_t> file_bytes_sendfile_total{0};  // file-slice bytes sent with sendfile
+  std::atomic<std::uint64_t> file_bytes_copied_total{0};    // file-slice bytes copied through a staging buffer
 
   /// Writes the streamdown_net_* families: these counters and the memory budget's state.
   void collect(metrics::text_writer& w, const memory_budget& budget) const;
