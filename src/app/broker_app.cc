@@ -171,6 +171,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
       return target->dispatch(c, std::move(f));
     }
     void on_refused_frame(const net::connection_info& c, std::int64_t size) override { target->on_refused_frame(c, size); }
+    bool acknowledge_at_once(const net::inbound_frame& f) const override { return target->acknowledge_at_once(f); }
   } forward;
   net::server server(network_loops, forward, budget, limits);
   net::tcp::endpoint kafka_ep;

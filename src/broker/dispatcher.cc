@@ -69,6 +69,10 @@ const std::array<api_entry, 128>& api_table() {
   return table;
 }
 
+bool dispatcher::is_produce(const net::inbound_frame& frame) {
+  return frame.data.size() >= 2 && load_be<std::int16_t>(frame.data.data()) == static_cast<std::int16_t>(api_key::produce);
+}
+
 net::awaitable<net::response_task> dispatcher::dispatch(const net::connection_info& conn, net::inbound_frame frame) {
   const auto started = std::chrono::steady_clock::now();
   auto decoded = protocol::decode_request_header(frame.data);

@@ -33,6 +33,11 @@ class dispatcher final : public net::request_handler {
 
   net::awaitable<net::response_task> dispatch(const net::connection_info& conn, net::inbound_frame frame) override;
   void on_refused_frame(const net::connection_info& conn, std::int64_t claimed_size) override;
+  /// Produce requests: their response may wait for an fsync (acks=all), and a producer with Nagle's
+  /// algorithm on would hold its next request until then (docs/BENCHMARKS.md, latency).
+  bool acknowledge_at_once(const net::inbound_frame& frame) const override { return is_produce(frame); }
+  /// Whether a frame is a Produce request (its header starts with the API key).
+  static bool is_produce(const net::inbound_frame& frame);
 
  private:
   broker_core& _core;

@@ -88,6 +88,11 @@ awaitable<void> connection::read_loop() {
       inbound_frame frame{bytes(static_cast<std::size_t>(size))};
       co_await asio::async_read(_socket, asio::buffer(frame.data), no_throw(ec));
       if (ec) break;
+      if (_handler.acknowledge_at_once(frame)) {
+        // Sends the pending ACK now (quick-ack mode ends by itself; it is set again per frame).
+        int one = 1;
+        ::setsockopt(_socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+      }
       _stats.requests_total.fetch_add(1, std::memory_order_relaxed);
       _stats.bytes_received_total.fetch_add(4 + static_cast<std::uint64_t>(size), std::memory_order_relaxed);
       response_task task = co_await _handler.dispatch(_info, std::move(frame));

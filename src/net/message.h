@@ -59,6 +59,11 @@ class request_handler {
   virtual awaitable<response_task> dispatch(const connection_info& conn, inbound_frame frame) = 0;
   /// A frame that could not be accepted (size prefix out of range): the connection closes after this call.
   virtual void on_refused_frame(const connection_info& conn, std::int64_t claimed_size) = 0;
+  /// Whether the connection should acknowledge this frame's bytes at TCP level at once (TCP_QUICKACK)
+  /// instead of letting the ACK ride on the response. Worth it for requests whose response may wait: a client
+  /// with Nagle's algorithm on (librdkafka's default) holds its next small request until this one's bytes
+  /// are acknowledged. Called on the connection's executor after the frame is read, before dispatch().
+  virtual bool acknowledge_at_once(const inbound_frame& /*frame*/) const { return false; }
 };
 
 }  // namespace sd::net

@@ -19,10 +19,15 @@ using namespace std::chrono_literals;
 class echo_handler final : public request_handler {
  public:
   std::atomic<int> refused{0};
+  mutable std::atomic<int> ack_questions{0};
   awaitable<response_task> dispatch(const connection_info&, inbound_frame frame) override {
     co_return reply(std::move(frame.data));
   }
   void on_refused_frame(const connection_info&, std::int64_t) override { ++refused; }
+  bool acknowledge_at_once(const inbound_frame&) const override {
+    ++ack_questions;
+    return true;  // exercises TCP_QUICKACK on every frame
+  }
 
  private:
   static response_task reply(bytes data) {
@@ -86,6 +91,7 @@ TEST(Connection, ResponsesLeaveInRequestOrder) {
     asio::read(s, asio::buffer(body));
     EXPECT_EQ(body[1], static_cast<std::uint8_t>(expect));
   }
+  EXPECT_EQ(f.handler.ack_questions.load(), 3);  // asked once per frame read
 }
 
 TEST(Connection, OutOfRangeSizeClosesTheConnectionAndOthersKeepWorking) {
