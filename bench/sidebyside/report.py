@@ -128,12 +128,15 @@ def build(rows, a):
     target("produce acks=all 4 partitions: streamdown / redis msg/s", round_ratio(rows, ("acksall", "streamdown", "msg_per_s"), ("acksall", "redis", "msg_per_s")), 1.0, True, "x")
     target("produce acks=all: streamdown MB/s / disk fdatasync'd 64 KiB MB/s", round_ratio(rows, ("acksall", "streamdown", "mb_per_s"), ("fsync64k", "disk", "mb_per_s")), 0.5, True, "x")
     target(f"consume ({a.consume_mib} MiB log): streamdown MB/s / loopback TCP MB/s", round_ratio(rows, ("consume", "streamdown", "mb_per_s"), ("loopback", "iperf3", "mb_per_s")), 0.45, True, "x")
-    target("latency 10k msg/s acks=all: p99", m("latency", "streamdown", "latency_us", "p99"), 2000, False, " us")
-    target("latency 10k msg/s acks=all: p99.9", m("latency", "streamdown", "latency_us", "p999"), 10000, False, " us")
-    target("latency 10k msg/s acks=all, client max.in.flight 5: p99", m("latency5", "streamdown", "latency_us", "p99"), 2000, False, " us")
-    target("latency 10k msg/s acks=all, client max.in.flight 5: p99.9", m("latency5", "streamdown", "latency_us", "p999"), 10000, False, " us")
-    target("latency 10k msg/s acks=all, in.flight 5 + client TCP_NODELAY: p99", m("latency5nd", "streamdown", "latency_us", "p99"), 2000, False, " us")
-    target("latency 10k msg/s acks=all, in.flight 5 + client TCP_NODELAY: p99.9", m("latency5nd", "streamdown", "latency_us", "p999"), 10000, False, " us")
+    # The latency target is judged on the 60 s runs with the client's pipeline capped at 5 requests (the
+    # Java client's default) and librdkafka's socket defaults; the other rows are context: the client's
+    # TCP_NODELAY, and librdkafka's defaults (20 s, max.in.flight 1e6: one request per message at linger 0).
+    target("latency 10k msg/s acks=all, 60 s, client max.in.flight 5: p99", m("latency5", "streamdown", "latency_us", "p99"), 2000, False, " us")
+    target("latency 10k msg/s acks=all, 60 s, client max.in.flight 5: p99.9", m("latency5", "streamdown", "latency_us", "p999"), 10000, False, " us")
+    target("(context) same with client TCP_NODELAY: p99", m("latency5nd", "streamdown", "latency_us", "p99"), 2000, False, " us")
+    target("(context) same with client TCP_NODELAY: p99.9", m("latency5nd", "streamdown", "latency_us", "p999"), 10000, False, " us")
+    target("(context) librdkafka defaults, 20 s: p99", m("latency", "streamdown", "latency_us", "p99"), 2000, False, " us")
+    target("(context) librdkafka defaults, 20 s: p99.9", m("latency", "streamdown", "latency_us", "p999"), 10000, False, " us")
     target("(reference) disk: one 4 KiB write + fdatasync, p99", m("fsync4k", "disk", "latency_us", "p99"), 2000, False, " us")
     target("(reference) disk: one 4 KiB write + fdatasync, p99.9", m("fsync4k", "disk", "latency_us", "p999"), 10000, False, " us")
     target("broker CPU at acks=1 full rate", m("acks1", "streamdown", "broker_cpu_s_per_gb"), 0.5, False, " s/GB")
