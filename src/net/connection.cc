@@ -140,15 +140,13 @@ awaitable<void> connection::write_message(outbound_message& msg) {
   if (has_files && _copy_files && _budget.try_acquire(staging_buffer::capacity, staging_lease)) {
     sent = co_await write_through_staging(msg);
   } else {
-    sent = co_await write_with_sendfile(msg);
+    sent = co_await write_with_sendfile(msg, has_files);
   }
   _stats.bytes_sent_total.fetch_add(sent, std::memory_order_relaxed);
 }
 
-awaitable<std::uint64_t> connection::write_with_sendfile(outbound_message& msg) {
+awaitable<std::uint64_t> connection::write_with_sendfile(outbound_message& msg, bool has_files) {
   std::uint64_t sent = 0, file_bytes = 0;
-  bool has_files = false;
-  for (auto& c : msg.chunks) has_files |= std::holds_alternative<file_slice>(c);
   int fd = _socket.native_handle();
   int on = 1, off = 0;
   // Cork so the header bytes and the file data leave in full segments rather than one small packet each.

@@ -55,7 +55,7 @@ class connection : public std::enable_shared_from_this<connection> {
   awaitable<void> write_loop();
   awaitable<void> write_message(outbound_message& msg);
   // The two ways a message with file slices goes out; both return the bytes written.
-  awaitable<std::uint64_t> write_with_sendfile(outbound_message& msg);
+  awaitable<std::uint64_t> write_with_sendfile(outbound_message& msg, bool has_files);
   awaitable<std::uint64_t> write_through_staging(outbound_message& msg);
   awaitable<void> send_file_slice(const file_slice& slice);
 

@@ -16,7 +16,6 @@
 #include "net/event.h"
 #include "producer/producer_state.h"
 #include "protocol/generated/produce.h"
-#include "storage/errc.h"
 
 namespace sd::broker::handlers {
 namespace {
@@ -169,8 +168,8 @@ void append_on_owner_shard(broker_core& core, produce_state& st, const std::vect
         }
         if (wait->remaining.fetch_sub(1) == 1) net::async_event::set_from_any_thread(wait->done);
       };
-      if (job.flush_to < 0 || p.deleted)
-        on_durable(job.flush_to < 0 ? status{} : status(storage::make_error_code(storage::errc::log_closed)));
+      if (job.flush_to < 0)
+        on_durable(status{});  // nothing appended (refused, or the partition is gone): nothing to wait for
       else
         core.flusher.request(*p.log, offset(job.flush_to), on_durable);
     }
