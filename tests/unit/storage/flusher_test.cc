@@ -17,6 +17,14 @@ namespace {
 
 using GroupCommit = StorageTest;
 
+/// Asks for durability up to `end`; the future completes with the callback's status.
+std::future<status> request_future(flusher& fl, partition_log& log, offset end) {
+  auto p = std::make_shared<std::promise<status>>();
+  auto fut = p->get_future();
+  fl.request(log, end, [p](status s) { p->set_value(s); });
+  return fut;
+}
+
 status wait_durable(flusher& fl, partition_log& log, offset end) {
   std::promise<status> done;
   auto fut = done.get_future();
@@ -45,14 +53,10 @@ TEST_P(GroupCommit, OneSyncCoversEveryWaitingBatch) {
   auto log = open_log(small_config());
   flusher fl;
   std::vector<std::future<status>> results;
-  std::vector<std::shared_ptr<std::promise<status>>> promises;
   // Queue many requests while the flusher is busy with nothing else: they are taken in few rounds.
   for (int i = 0; i < 50; ++i) {
     auto info = append(*log, 1, 100);
-    auto p = std::make_shared<std::promise<status>>();
-    results.push_back(p->get_future());
-    fl.request(*log, info.next_offset, [p](status s) { p->set_value(s); });
-    promises.push_back(p);
+    results.push_back(request_future(fl, *log, info.next_offset));
   }
   for (auto& f : results) EXPECT_TRUE(f.get());
   EXPECT_EQ(log->flushed_offset(), offset(50));
@@ -125,9 +129,7 @@ TEST_P(GroupCommit, RollDuringPendingFlushIsSafe) {
   std::vector<std::future<status>> results;
   for (int i = 0; i < 40; ++i) {
     auto info = append(*log, 1, 239);
-    auto p = std::make_shared<std::promise<status>>();
-    results.push_back(p->get_future());
-    fl.request(*log, info.next_offset, [p](status s) { p->set_value(s); });
+    results.push_back(request_future(fl, *log, info.next_offset));
     if (i % 10 == 9) {
       log_config cfg = small_config();
       cfg.retention_bytes = 600;
@@ -191,14 +193,10 @@ TEST_P(GroupCommit, ConcurrentAppendersEachCompleteOnlyWhenDurable) {
 TEST_P(GroupCommit, LoneRequestAfterABigRoundStillCompletes) {
   auto log = open_log(small_config());
   flusher fl(std::chrono::milliseconds(200));
-  std::vector<std::shared_ptr<std::promise<status>>> promises;
   std::vector<std::future<status>> results;
   for (int i = 0; i < 16; ++i) {
     auto info = append(*log, 1, 100);
-    auto p = std::make_shared<std::promise<status>>();
-    results.push_back(p->get_future());
-    fl.request(*log, info.next_offset, [p](status s) { p->set_value(s); });
-    promises.push_back(p);
+    results.push_back(request_future(fl, *log, info.next_offset));
   }
   for (auto& f : results) EXPECT_TRUE(f.get());
   for (int i = 0; i < 3; ++i) {
