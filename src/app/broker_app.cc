@@ -5,6 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -17,6 +20,7 @@
 #include "broker/broker_core.h"
 #include "broker/dispatcher.h"
 #include "broker/metadata_store.h"
+#include "broker/session.h"
 #include "broker/topic_table.h"
 #include "group/coordinator.h"
 #include "http/http_server.h"
@@ -26,6 +30,9 @@
 #include "net/memory_budget.h"
 #include "net/server.h"
 #include "net/shard_set.h"
+#include "net/tls_context.h"
+#include "security/authorizer.h"
+#include "security/user_store.h"
 #include "storage/flusher.h"
 #include "storage/log_manager.h"
 
@@ -59,12 +66,150 @@ void setup_logging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
+/// Re-reads the TLS certificate and key of `tls` when `force` (SIGHUP) or when its files changed.
+void maybe_reload_tls(net::tls_context_holder* tls, broker::broker_security& sec, bool force) {
+  if (!tls || (!force && !tls->files_changed())) return;
+  auto why = tls->reload();
+  if (why.empty()) {
+    sec.probe.tls_reloads_total.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info("TLS certificate and key reloaded ({}); new connections use them", force ? "SIGHUP" : "files changed");
+  } else {
+    sec.probe.tls_reload_failures_total.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("TLS reload failed, the previous certificate stays in use: {}", why);
+  }
+}
+
 /// Blocks until SIGTERM or SIGINT. The signals are blocked in every thread (set before threads start) and
-/// taken here with sigwait, so no handler runs on an arbitrary thread.
-int wait_for_termination(const sigset_t& set) {
-  int sig = 0;
-  sigwait(&set, &sig);
-  return sig;
+/// taken here with sigtimedwait, so no handler runs on an arbitrary thread. Meanwhile SIGHUP reloads the TLS
+/// files, and every `check_every` (0: never) their modification is checked.
+int wait_for_termination(const sigset_t& set, net::tls_context_holder* tls, broker::broker_security& sec,
+                         std::chrono::milliseconds check_every) {
+  for (;;) {
+    int sig = 0;
+    if (tls && check_every.count() > 0) {
+      timespec ts{static_cast<time_t>(check_every.count() / 1000), static_cast<long>(check_every.count() % 1000) * 1000000};
+      sig = sigtimedwait(&set, nullptr, &ts);
+      if (sig < 0) {
+        maybe_reload_tls(tls, sec, false);
+        continue;
+      }
+    } else {
+      sigwait(&set, &sig);
+    }
+    if (sig == SIGHUP) {
+      if (tls) maybe_reload_tls(tls, sec, true);
+      else spdlog::info("SIGHUP: no TLS listener, nothing to reload");
+      continue;
+    }
+    return sig;
+  }
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    auto next = s.find(sep, pos);
+    auto item = s.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    if (next == std::string::npos) break;
+    pos = next + 1;
+  }
+  return out;
+}
+
+/// The listeners to open: `listeners` when set, else one PLAINTEXT listener on streamdown.kafka.addr.
+/// TLS listeners share one context built from the ssl.* keys (throws when they are incomplete or unreadable).
+std::vector<net::listener_spec> listener_specs(const broker::broker_config& config,
+                                               std::shared_ptr<net::tls_context_holder>& tls) {
+  std::vector<net::listener_spec> specs;
+  if (config.listeners.empty()) {
+    auto hp = split_host_port(config.kafka_addr);
+    net::listener_spec spec;
+    spec.name = "PLAINTEXT";
+    spec.host = hp.host;
+    spec.port = hp.port;
+    specs.push_back(std::move(spec));
+    return specs;
+  }
+  const auto parsed = net::parse_listener_list(config.listeners, nullptr);  // validated by broker_config
+  for (const auto& a : *parsed) {
+    net::listener_spec spec;
+    spec.name = a.name;
+    spec.protocol = *net::parse_security_protocol(a.name);
+    spec.host = a.host.empty() ? "0.0.0.0" : a.host;
+    spec.port = a.port;
+    if (net::uses_tls(spec.protocol)) {
+      if (!tls) {
+        net::tls_settings ts;
+        ts.certificate_file = config.ssl_certificate_location;
+        ts.key_file = config.ssl_key_location;
+        ts.key_password = config.ssl_key_password;
+        ts.ca_file = config.ssl_ca_location;
+        ts.auth = config.ssl_client_auth == "required"    ? net::client_auth::required
+                  : config.ssl_client_auth == "requested" ? net::client_auth::requested
+                                                          : net::client_auth::none;
+        try {
+          tls = std::make_shared<net::tls_context_holder>(std::move(ts));
+        } catch (const std::exception& e) {
+          throw std::runtime_error(std::string("TLS listener ") + a.name + ": " + e.what());
+        }
+      }
+      spec.tls = tls;
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+/// Users, ACLs and the rest of the security services. The first user comes from
+/// STREAMDOWN_BOOTSTRAP_USER=name:password when the store holds none (SCRAM-SHA-256 and -512 credentials).
+struct security_services {
+  std::unique_ptr<security::user_store> users;
+  std::unique_ptr<security::authorizer> acls;
+  broker::broker_security shared;
+};
+
+void open_security(const broker::broker_config& config, security_services& out) {
+  auto dir = std::filesystem::path(config.data_dir) / "security";
+  auto users = security::user_store::open(dir / "users.json");
+  if (!users) throw std::runtime_error("cannot open the user store in " + dir.string() + ": " + users.error().message());
+  out.users = std::move(*users);
+  security::authorizer_config acfg;
+  acfg.enabled = config.authorizer_enable;
+  acfg.super_users = split(config.super_users, ';');
+  acfg.allow_everyone_if_no_acl_found = config.allow_everyone_if_no_acl_found;
+  auto acls = security::authorizer::open(dir / "acls.json", acfg);
+  if (!acls) throw std::runtime_error("cannot open the ACL store in " + dir.string() + ": " + acls.error().message());
+  out.acls = std::move(*acls);
+  std::string why;
+  auto mapping = security::principal_mapping::parse(config.ssl_principal_mapping_rules, &why);
+  if (!mapping) throw std::runtime_error("config key 'ssl.principal.mapping.rules': " + why);
+  out.shared.ssl_principal_mapping = std::move(*mapping);
+  out.shared.sasl_mechanisms = split(config.sasl_enabled_mechanisms, ',');
+  out.shared.max_reauth_ms = config.connections_max_reauth_ms;
+  out.shared.users = out.users.get();
+  out.shared.acls = out.acls.get();
+
+  if (const char* boot = std::getenv("STREAMDOWN_BOOTSTRAP_USER"); boot && *boot) {
+    std::string spec(boot);
+    auto colon = spec.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size())
+      throw std::runtime_error("STREAMDOWN_BOOTSTRAP_USER must be name:password");
+    std::string name = spec.substr(0, colon), password = spec.substr(colon + 1);
+    if (out.users->empty()) {
+      for (auto alg : {security::scram_algorithm::sha256, security::scram_algorithm::sha512}) {
+        auto st = out.users->upsert(name, security::make_scram_credential(alg, password, security::min_scram_iterations));
+        if (!st) throw std::runtime_error("cannot create the bootstrap user: " + st.error().message());
+      }
+      spdlog::info("created bootstrap user '{}' (SCRAM-SHA-256, SCRAM-SHA-512) from STREAMDOWN_BOOTSTRAP_USER", name);
+    }
+  }
+  if (config.authorizer_enable)
+    spdlog::info("authorizer on: {} ACL(s), super users [{}], allow.everyone.if.no.acl.found={}", out.acls->size(),
+                 config.super_users, config.allow_everyone_if_no_acl_found);
 }
 
 /// Per-shard background work: retention and producer-state expiry, on the shard that owns each partition.
@@ -107,6 +252,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -149,8 +295,11 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
                                          (*logs)->opened_after_clean_shutdown());
   if (!groups) throw std::runtime_error("cannot restore consumer groups: " + groups.error().message());
 
+  // Security: users, ACLs, principal mapping (before anything listens).
+  security_services security;
+  open_security(config, security);
+
   // Network.
-  auto kafka_hp = split_host_port(config.kafka_addr);
   net::memory_budget budget(static_cast<std::size_t>(config.memory_budget_bytes),
                             static_cast<std::size_t>(config.memory_small_reserve_bytes));
   net::connection_limits limits;
@@ -172,25 +321,53 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
     }
     void on_refused_frame(const net::connection_info& c, std::int64_t size) override { target->on_refused_frame(c, size); }
     bool acknowledge_at_once(const net::inbound_frame& f) const override { return target->acknowledge_at_once(f); }
+    void on_open(net::connection_info& c) override { target->on_open(c); }
+    void on_tls_failure(const net::connection_info& c) override { target->on_tls_failure(c); }
   } forward;
   net::server server(network_loops, forward, budget, limits);
-  net::tcp::endpoint kafka_ep;
-  try {
-    kafka_ep = server.listen(kafka_hp.host, kafka_hp.port);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("cannot listen on " + config.kafka_addr + ": " + e.what());
+  std::shared_ptr<net::tls_context_holder> tls;
+  auto specs = listener_specs(config, tls);
+  std::map<std::string, broker::advertised_endpoint> advertised_by_listener;
+  std::map<std::string, broker::advertised_endpoint> advertised_explicit;
+  if (!config.advertised_listeners.empty()) {
+    const auto parsed = net::parse_listener_list(config.advertised_listeners, nullptr);
+    for (const auto& a : *parsed) advertised_explicit[a.name] = broker::advertised_endpoint{a.host, a.port};
   }
   if (!config.advertised_addr.empty()) {
     auto hp = split_host_port(config.advertised_addr);
-    advertised.host = hp.host;
-    advertised.port = hp.port == 0 ? kafka_ep.port() : hp.port;
-  } else {
-    advertised.host = kafka_ep.address().is_unspecified() ? "127.0.0.1" : kafka_ep.address().to_string();
-    advertised.port = kafka_ep.port();
-    if (kafka_ep.address().is_unspecified())
-      spdlog::warn("listening on all interfaces without --advertised-addr: clients are told 127.0.0.1");
+    advertised_explicit["PLAINTEXT"] = broker::advertised_endpoint{hp.host, hp.port};
+  }
+  std::string listening_line;  // "NAME=host:port,..."
+  net::tcp::endpoint kafka_ep;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const auto& spec = specs[i];
+    net::tcp::endpoint ep;
+    try {
+      ep = server.listen(spec);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot listen on " + spec.name + "://" + spec.host + ":" + std::to_string(spec.port) +
+                               ": " + e.what());
+    }
+    if (i == 0) kafka_ep = ep;
+    broker::advertised_endpoint adv;
+    if (auto it = advertised_explicit.find(spec.name); it != advertised_explicit.end()) {
+      adv = it->second;
+      if (adv.port == 0) adv.port = ep.port();
+      if (adv.host.empty()) adv.host = ep.address().is_unspecified() ? "127.0.0.1" : ep.address().to_string();
+    } else {
+      adv.host = ep.address().is_unspecified() ? "127.0.0.1" : ep.address().to_string();
+      adv.port = ep.port();
+      if (ep.address().is_unspecified())
+        spdlog::warn("listener {} on all interfaces without an advertised address: clients are told 127.0.0.1",
+                     spec.name);
+    }
+    advertised_by_listener[spec.name] = adv;
+    if (i == 0) advertised = adv;
+    listening_line += (i ? "," : "") + spec.name + "=" + to_string(ep);
   }
   core = std::make_unique<broker::broker_core>(config, storage_loops, **logs, flusher, topics, advertised);
+  core->advertised_by_listener = std::move(advertised_by_listener);
+  core->security = &security.shared;
   core->groups = groups->get();
   dispatcher = std::make_unique<broker::dispatcher>(*core);
   forward.target = dispatcher.get();
@@ -199,6 +376,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   // error_rate alert rules count every error the broker answered with.
   metrics::exposition exposition;
   add_module_sections(exposition, metric_sources{server.probe(), budget, *core, **logs, groups->get()});
+  exposition.add_section([&sec = security.shared](metrics::text_writer& w) { sec.probe.collect(w); });
   observability_config ocfg;
   ocfg.data_dir = config.data_dir;
   ocfg.rules = std::move(alert_rules);
@@ -227,11 +405,13 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   obs.start();
   server.start_accepting();
   http.start();
-  std::cout << "listening kafka=" << to_string(kafka_ep) << " http=" << to_string(http_ep) << std::endl;
+  std::cout << "listening kafka=" << to_string(kafka_ep) << " http=" << to_string(http_ep)
+            << " listeners=" << listening_line << std::endl;
   spdlog::info("streamdown broker node {} up: Kafka API on {} (advertised {}:{}), HTTP on {}, {} network and {} storage loop(s)",
-               config.node_id, to_string(kafka_ep), advertised.host, advertised.port, to_string(http_ep), shard_count, shard_count);
+               config.node_id, listening_line, advertised.host, advertised.port, to_string(http_ep), shard_count, shard_count);
 
-  int sig = wait_for_termination(signals);
+  int sig = wait_for_termination(signals, tls.get(), security.shared,
+                                 std::chrono::milliseconds(config.tls_reload_check_interval_ms));
   spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
   http.stop();

@@ -5,6 +5,8 @@
 #include <limits>
 #include <system_error>
 
+#include "net/listener.h"
+
 namespace sd::broker {
 namespace {
 
@@ -67,6 +69,26 @@ std::string check_host_port(const std::string& s) {
   return {};
 }
 
+std::string check_listeners(const std::string& s) {
+  if (s.empty()) return {};
+  std::string why;
+  if (!net::parse_listener_list(s, &why)) return "NAME://HOST:PORT[,...]: " + why;
+  return {};
+}
+
+std::string check_mechanisms(const std::string& s) {
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    auto comma = s.find(',', pos);
+    auto m = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (m != "PLAIN" && m != "SCRAM-SHA-256" && m != "SCRAM-SHA-512")
+      return "a comma-separated list of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512; got '" + m + "'";
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return {};
+}
+
 std::string check_optional_host_port(const std::string& s) { return s.empty() ? std::string{} : check_host_port(s); }
 
 std::string check_log_level(const std::string& s) {
@@ -88,6 +110,41 @@ const std::vector<key_def>& key_table() {
                  &broker_config::advertised_addr, check_optional_host_port),
       string_key("streamdown.http.addr", "HTTP listen address (metrics, admin API)", &broker_config::http_addr,
                  check_host_port),
+      string_key("listeners",
+                 "Kafka listeners as NAME://HOST:PORT, comma-separated; names are security protocols (PLAINTEXT, "
+                 "SSL, SASL_PLAINTEXT, SASL_SSL); replaces streamdown.kafka.addr",
+                 &broker_config::listeners, check_listeners),
+      string_key("advertised.listeners", "addresses given to clients, per listener name (default: the bound ones)",
+                 &broker_config::advertised_listeners, check_listeners),
+      string_key("ssl.certificate.location", "PEM certificate chain of TLS listeners",
+                 &broker_config::ssl_certificate_location),
+      string_key("ssl.key.location", "PEM private key of TLS listeners", &broker_config::ssl_key_location),
+      string_key("ssl.key.password", "password of an encrypted ssl.key.location", &broker_config::ssl_key_password),
+      string_key("ssl.ca.location", "PEM CA bundle that client certificates must chain to",
+                 &broker_config::ssl_ca_location),
+      string_key("ssl.client.auth", "client certificates on TLS listeners: none, requested or required",
+                 &broker_config::ssl_client_auth,
+                 [](const std::string& s) {
+                   return s == "none" || s == "requested" || s == "required" ? std::string()
+                                                                             : std::string("none, requested or required");
+                 }),
+      string_key("ssl.principal.mapping.rules",
+                 "rules mapping a client certificate's subject to a principal name (RULE:regex/replacement/[LU], "
+                 "DEFAULT)",
+                 &broker_config::ssl_principal_mapping_rules),
+      int_key("streamdown.ssl.reload.check.interval.ms",
+              "how often TLS certificate and key files are checked for changes (0: only on SIGHUP)",
+              &broker_config::tls_reload_check_interval_ms, 0, i64max),
+      string_key("sasl.enabled.mechanisms", "SASL mechanisms offered: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512",
+                 &broker_config::sasl_enabled_mechanisms, check_mechanisms),
+      int_key("connections.max.reauth.ms",
+              "SASL session lifetime; clients must re-authenticate before it ends (0: never expires)",
+              &broker_config::connections_max_reauth_ms, 0, i64max),
+      bool_key("authorizer.enable", "enforce ACLs on every API and HTTP route", &broker_config::authorizer_enable),
+      string_key("super.users", "principals that bypass ACLs, separated by ';' (User:admin;User:ops)",
+                 &broker_config::super_users),
+      bool_key("allow.everyone.if.no.acl.found", "allow access to resources no ACL mentions",
+               &broker_config::allow_everyone_if_no_acl_found),
       bool_key("auto.create.topics.enable", "create unknown topics on Metadata and Produce",
                &broker_config::auto_create_topics),
       int_key("num.partitions", "partitions of an auto-created topic", &broker_config::num_partitions, 1, 100000),
@@ -175,6 +232,28 @@ result<broker_config> broker_config::from(const std::map<std::string, std::strin
     }
     c.explicitly_set[name] = value;
   }
+  if (!c.listeners.empty() &&
+      (c.explicitly_set.contains("streamdown.kafka.addr") || c.explicitly_set.contains("streamdown.advertised.addr"))) {
+    error = "config key 'listeners' replaces --kafka-addr/--advertised-addr (streamdown.kafka.addr, "
+            "streamdown.advertised.addr): give one or the other";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  if (!c.advertised_listeners.empty()) {
+    if (c.listeners.empty()) {
+      error = "config key 'advertised.listeners' needs 'listeners'";
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    auto bound = net::parse_listener_list(c.listeners, nullptr);
+    auto adv = net::parse_listener_list(c.advertised_listeners, nullptr);
+    for (const auto& a : *adv) {
+      bool found = false;
+      for (const auto& b : *bound) found |= a.name == b.name;
+      if (!found) {
+        error = "config key 'advertised.listeners': listener '" + a.name + "' is not in 'listeners'";
+        return std::make_error_code(std::errc::invalid_argument);
+      }
+    }
+  }
   if (c.memory_budget_bytes < c.socket_request_max_bytes) {
     error = "config key 'streamdown.memory.budget.bytes' (" + std::to_string(c.memory_budget_bytes) +
             ") must be at least 'socket.request.max.bytes' (" + std::to_string(c.socket_request_max_bytes) +
@@ -199,6 +278,7 @@ std::vector<broker_config::entry> broker_config::entries() const {
     e.name = k.name;
     e.value = k.get(*this);
     e.is_default = !explicitly_set.contains(k.name);
+    e.sensitive = e.name == "ssl.key.password";
     e.doc = k.doc;
     out.push_back(std::move(e));
   }

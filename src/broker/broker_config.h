@@ -19,6 +19,21 @@ struct broker_config {
   std::string kafka_addr = "127.0.0.1:9092";           // streamdown.kafka.addr (--kafka-addr)
   std::string advertised_addr;                         // streamdown.advertised.addr (empty: the bound address)
   std::string http_addr = "127.0.0.1:9644";            // streamdown.http.addr (--http-addr)
+  // security (docs/SECURITY.md). `listeners`, when set, replaces streamdown.kafka.addr/advertised.addr.
+  std::string listeners;                               // listeners ("PLAINTEXT://127.0.0.1:9092,SASL_SSL://:9093")
+  std::string advertised_listeners;                    // advertised.listeners (same form; default: listeners)
+  std::string ssl_certificate_location;                // ssl.certificate.location (PEM)
+  std::string ssl_key_location;                        // ssl.key.location (PEM)
+  std::string ssl_key_password;                        // ssl.key.password (sensitive)
+  std::string ssl_ca_location;                         // ssl.ca.location (PEM CA bundle for client certificates)
+  std::string ssl_client_auth = "none";                // ssl.client.auth: none | requested | required
+  std::string ssl_principal_mapping_rules = "DEFAULT"; // ssl.principal.mapping.rules
+  std::int64_t tls_reload_check_interval_ms = 5000;    // streamdown.ssl.reload.check.interval.ms (0: SIGHUP only)
+  std::string sasl_enabled_mechanisms = "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512";  // sasl.enabled.mechanisms
+  std::int64_t connections_max_reauth_ms = 0;          // connections.max.reauth.ms (0: sessions never expire)
+  bool authorizer_enable = false;                      // authorizer.enable
+  std::string super_users;                             // super.users ("User:admin;User:ops")
+  bool allow_everyone_if_no_acl_found = false;         // allow.everyone.if.no.acl.found
   // topics
   bool auto_create_topics = true;                      // auto.create.topics.enable
   std::int32_t num_partitions = 1;                     // num.partitions
@@ -65,6 +80,7 @@ struct broker_config {
     std::string value;
     bool is_default = true;
     bool read_only = true;
+    bool sensitive = false;  // value never shown (DescribeConfigs answers null)
     std::string doc;
   };
   std::vector<entry> entries() const;

@@ -3,6 +3,7 @@
 // group-commit flusher. Built once by app/ after recovery; outlives every connection.
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,8 @@ class coordinator;
 }
 
 namespace sd::broker {
+
+struct broker_security;  // broker/session.h
 
 struct advertised_endpoint {
   std::string host;
@@ -48,6 +51,15 @@ class broker_core {
   broker_probe probe;
   /// The group coordinator (group/coordinator.h); set by app/ before the listener starts.
   group::coordinator* groups = nullptr;
+  /// Authentication and authorisation (broker/session.h); set by app/ before the listeners start.
+  broker_security* security = nullptr;
+  /// The advertised address of each listener by name (Metadata answers with the one the request came in on);
+  /// `advertised` above is the first listener's.
+  std::map<std::string, advertised_endpoint> advertised_by_listener;
+  const advertised_endpoint& advertised_for(const std::string& listener) const {
+    auto it = advertised_by_listener.find(listener);
+    return it == advertised_by_listener.end() ? advertised : it->second;
+  }
 
   /// Runs fn on the partition's owner shard, unless the partition was deleted (then fn is not called and
   /// `deleted_result` is returned).

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "broker/handlers/handlers.h"
+#include "broker/session.h"
 #include "protocol/generated/api_versions.h"
 
 namespace sd::broker {
@@ -43,6 +44,14 @@ std::array<api_entry, 128> build_table() {
   t[idx(api_key::list_groups)] = {handlers::list_groups, 0, 2};
   t[idx(api_key::delete_groups)] = {handlers::delete_groups, 0, 1};
   t[idx(api_key::offset_delete)] = {handlers::offset_delete, 0, 0};
+  // Security (broker/session.h, authorize.h).
+  t[idx(api_key::sasl_handshake)] = {handlers::sasl_handshake, 0, 1};
+  t[idx(api_key::sasl_authenticate)] = {handlers::sasl_authenticate, 0, 2};
+  t[idx(api_key::describe_acls)] = {handlers::describe_acls, 0, 3};
+  t[idx(api_key::create_acls)] = {handlers::create_acls, 0, 3};
+  t[idx(api_key::delete_acls)] = {handlers::delete_acls, 0, 3};
+  t[idx(api_key::describe_user_scram_credentials)] = {handlers::describe_user_scram_credentials, 0, 0};
+  t[idx(api_key::alter_user_scram_credentials)] = {handlers::alter_user_scram_credentials, 0, 0};
   return t;
 }
 
@@ -96,12 +105,47 @@ net::awaitable<net::response_task> dispatcher::dispatch(const net::connection_in
                  entry->min_version, entry->max_version);
     co_return close_connection();
   }
+  if (auto* s = conn.session.get()) {
+    // SASL listeners: nothing but ApiVersions and the SASL exchange before authentication, and after the
+    // session expired (connections.max.reauth.ms) nothing but a re-authentication. Kafka closes too.
+    const bool sasl_api = hdr.api == api_key::api_versions || hdr.api == api_key::sasl_handshake ||
+                          hdr.api == api_key::sasl_authenticate;
+    if (!sasl_api && s->st != net::handler_session::state::authenticated) {
+      spdlog::warn("closing connection {} from {} on {} (client '{}'): {} request before SASL authentication",
+                   conn.id, conn.remote, conn.listener, hdr.client_id.value_or(""),
+                   protocol::find_api(static_cast<std::int16_t>(hdr.api))->name);
+      if (_core.security) _core.security->probe.authentication_failed(conn.listener, "other");
+      co_return close_connection();
+    }
+    if (!sasl_api && s->session_expiry && std::chrono::steady_clock::now() > *s->session_expiry) {
+      spdlog::info("closing connection {} from {} on {}: SASL session expired (connections.max.reauth.ms)",
+                   conn.id, conn.remote, conn.listener);
+      co_return close_connection();
+    }
+  }
   auto body = decoded->body;
   auto header = decoded->header;
   request_context ctx{_core, conn, std::move(header), header.api_version, std::move(frame), body};
   ctx.version = ctx.header.api_version;
   auto phase_two = co_await entry->fn(ctx);
   co_return timed(std::move(phase_two), &_core.probe, key, started);
+}
+
+void dispatcher::on_open(net::connection_info& conn) {
+  auto s = std::make_shared<net::handler_session>();
+  if (net::uses_sasl(conn.protocol)) {
+    s->st = net::handler_session::state::awaiting_handshake;
+  } else if (!conn.tls_peer_subject.empty()) {
+    // SSL with a verified client certificate: User:<subject mapped by ssl.principal.mapping.rules>.
+    const auto* sec = _core.security;
+    s->principal = "User:" + (sec && sec->ssl_principal_mapping ? sec->ssl_principal_mapping->map(conn.tls_peer_subject)
+                                                                : conn.tls_peer_subject);
+  }
+  conn.session = std::move(s);
+}
+
+void dispatcher::on_tls_failure(const net::connection_info& conn) {
+  if (_core.security) _core.security->probe.authentication_failed(conn.listener, "SSL");
 }
 
 void dispatcher::on_refused_frame(const net::connection_info& conn, std::int64_t claimed_size) {

@@ -31,6 +31,9 @@ class dispatcher final : public net::request_handler {
  public:
   explicit dispatcher(broker_core& core) : _core(core) {}
 
+  /// Attaches the connection's session (broker/session.h): its principal and SASL state.
+  void on_open(net::connection_info& conn) override;
+  void on_tls_failure(const net::connection_info& conn) override;
   net::awaitable<net::response_task> dispatch(const net::connection_info& conn, net::inbound_frame frame) override;
   void on_refused_frame(const net::connection_info& conn, std::int64_t claimed_size) override;
   /// Produce requests: their response may wait for an fsync (acks=all), and a producer with Nagle's

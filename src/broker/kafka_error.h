@@ -74,6 +74,9 @@ enum class kafka_error : std::int16_t {
   group_subscribed_to_topic = 86,
   invalid_record = 87,
   throttling_quota_exceeded = 89,
+  resource_not_found = 91,
+  duplicate_resource = 92,
+  unacceptable_credential = 93,
   unknown_topic_id = 100,
 };
 

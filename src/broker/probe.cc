@@ -79,6 +79,9 @@ std::string kafka_error_label(std::int16_t c) {
     case kafka_error::invalid_record: return "INVALID_RECORD";
     case kafka_error::throttling_quota_exceeded: return "THROTTLING_QUOTA_EXCEEDED";
     case kafka_error::unknown_topic_id: return "UNKNOWN_TOPIC_ID";
+    case kafka_error::resource_not_found: return "RESOURCE_NOT_FOUND";
+    case kafka_error::duplicate_resource: return "DUPLICATE_RESOURCE";
+    case kafka_error::unacceptable_credential: return "UNACCEPTABLE_CREDENTIAL";
   }
   return "CODE_" + std::to_string(c);
 }

@@ -17,14 +17,17 @@
 namespace sd::net {
 
 connection::connection(tcp::socket socket, connection_info info, request_handler& handler, memory_budget& budget,
-                       connection_limits limits, connection_stats& stats)
+                       connection_limits limits, connection_stats& stats, std::shared_ptr<ssl::context> tls)
     : _socket(std::move(socket)),
+      _tls_ctx(std::move(tls)),
       _info(std::move(info)),
       _handler(handler),
       _budget(budget),
       _limits(limits),
       _stats(stats),
-      _queue_changed(_socket.get_executor()) {}
+      _queue_changed(_socket.get_executor()) {
+  if (_tls_ctx) _tls = std::make_unique<ssl::stream<tcp::socket&>>(_socket, *_tls_ctx);
+}
 
 namespace {
 
@@ -40,11 +43,51 @@ void connection::start() {
   boost::system::error_code ec;
   _socket.set_option(tcp::no_delay(true), ec);
   auto peer = _socket.remote_endpoint(ec);
-  _copy_files = _limits.file_send == file_send_mode::copy ||
+  _copy_files = _tls != nullptr || _limits.file_send == file_send_mode::copy ||
                 (_limits.file_send == file_send_mode::copy_to_loopback && !ec && is_loopback(peer.address()));
   auto self = shared_from_this();
+  // The writer starts after the handshake (read_loop spawns it), so it never writes on a half-open TLS stream.
   asio::co_spawn(_socket.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
-  asio::co_spawn(_socket.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+}
+
+awaitable<bool> connection::handshake() {
+  // Bounded: a peer that connects and never finishes the handshake is closed by the timer.
+  asio::steady_timer timer(_socket.get_executor());
+  timer.expires_after(_limits.handshake_timeout);
+  auto weak = weak_from_this();
+  timer.async_wait([weak](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) {
+      boost::system::error_code ignored;
+      self->_socket.cancel(ignored);
+      self->_socket.shutdown(tcp::socket::shutdown_both, ignored);
+    }
+  });
+  boost::system::error_code ec;
+  co_await _tls->async_handshake(ssl::stream_base::server, no_throw(ec));
+  timer.cancel();
+  if (ec) {
+    _stats.tls_handshake_failures_total.fetch_add(1, std::memory_order_relaxed);
+    _handler.on_tls_failure(_info);
+    spdlog::info("connection {} from {} on {}: TLS handshake failed: {}", _info.id, _info.remote, _info.listener,
+                 ec.message());
+    co_return false;
+  }
+  _info.tls_peer_subject = verified_peer_subject(_tls->native_handle());
+  co_return true;
+}
+
+awaitable<void> connection::read_exact(asio::mutable_buffer buf, boost::system::error_code& ec) {
+  if (_tls)
+    co_await asio::async_read(*_tls, buf, no_throw(ec));
+  else
+    co_await asio::async_read(_socket, buf, no_throw(ec));
+}
+
+template <class Buffers>
+awaitable<std::size_t> connection::write_all(const Buffers& buffers) {
+  if (_tls) co_return co_await asio::async_write(*_tls, buffers, use_awaitable);
+  co_return co_await asio::async_write(_socket, buffers, use_awaitable);
 }
 
 void connection::stop_reading() {
@@ -67,6 +110,12 @@ void connection::close() {
 
 awaitable<void> connection::read_loop() {
   auto self = shared_from_this();
+  if (_tls && !co_await handshake()) {
+    close();
+    co_return;
+  }
+  _handler.on_open(_info);
+  asio::co_spawn(_socket.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
   try {
     while (!_closed && !_stop_reading) {
       // Bound the pipeline: stop reading while max_in_flight responses are pending.
@@ -75,7 +124,7 @@ awaitable<void> connection::read_loop() {
 
       std::uint8_t size_buf[4];
       boost::system::error_code ec;
-      co_await asio::async_read(_socket, asio::buffer(size_buf), no_throw(ec));
+      co_await read_exact(asio::buffer(size_buf), ec);
       if (ec) break;
       std::int32_t size = load_be<std::int32_t>(size_buf);
       if (size < 8 || size > _limits.max_request_bytes) {
@@ -86,7 +135,7 @@ awaitable<void> connection::read_loop() {
       }
       budget_lease lease = co_await _budget.acquire(static_cast<std::size_t>(size));
       inbound_frame frame{bytes(static_cast<std::size_t>(size))};
-      co_await asio::async_read(_socket, asio::buffer(frame.data), no_throw(ec));
+      co_await read_exact(asio::buffer(frame.data), ec);
       if (ec) break;
       if (_handler.acknowledge_at_once(frame)) {
         // Sends the pending ACK now (quick-ack mode ends by itself; it is set again per frame).
@@ -137,7 +186,14 @@ awaitable<void> connection::write_message(outbound_message& msg) {
   // The staging buffer is counted in the memory budget; when the budget has no room now, sendfile (which
   // needs none) sends this message instead of waiting: waiting here, while the budget is held by requests
   // whose responses queue behind this one, could wait forever.
-  if (has_files && _copy_files && _budget.try_acquire(staging_buffer::capacity, staging_lease)) {
+  if (_tls) {
+    // Everything goes through TLS records: coalesce the chunks in a staging buffer (one TLS record per
+    // buffer-full, not one per chunk). Without room in the budget, chunk by chunk through a small buffer.
+    if (_budget.try_acquire(staging_buffer::capacity, staging_lease))
+      sent = co_await write_through_staging(msg);
+    else
+      sent = co_await write_tls_unstaged(msg);
+  } else if (has_files && _copy_files && _budget.try_acquire(staging_buffer::capacity, staging_lease)) {
     sent = co_await write_through_staging(msg);
   } else {
     sent = co_await write_with_sendfile(msg, has_files);
@@ -155,7 +211,7 @@ awaitable<std::uint64_t> connection::write_with_sendfile(outbound_message& msg, 
   std::vector<asio::const_buffer> run;  // consecutive byte chunks written with one gather write
   auto flush_run = [&]() -> awaitable<void> {
     if (run.empty()) co_return;
-    std::size_t n = co_await asio::async_write(_socket, run, use_awaitable);
+    std::size_t n = co_await write_all(run);
     sent += n;
     run.clear();
   };
@@ -186,7 +242,7 @@ awaitable<std::uint64_t> connection::write_through_staging(outbound_message& msg
   std::uint64_t sent = 0, file_bytes = 0;
   auto flush = [&]() -> awaitable<void> {
     if (used == 0) co_return;
-    co_await asio::async_write(_socket, asio::buffer(buf.data(), used), use_awaitable);
+    co_await write_all(asio::buffer(buf.data(), used));
     sent += used;
     used = 0;
   };
@@ -195,7 +251,7 @@ awaitable<std::uint64_t> connection::write_through_staging(outbound_message& msg
       if (b->size() > cap - used) {
         co_await flush();
         if (b->size() > cap) {  // larger than the buffer: straight from its own memory
-          co_await asio::async_write(_socket, asio::buffer(*b), use_awaitable);
+          co_await write_all(asio::buffer(*b));
           sent += b->size();
           continue;
         }
@@ -227,6 +283,35 @@ awaitable<std::uint64_t> connection::write_through_staging(outbound_message& msg
   }
   co_await flush();
   ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+  _stats.file_bytes_copied_total.fetch_add(file_bytes, std::memory_order_relaxed);
+  co_return sent;
+}
+
+awaitable<std::uint64_t> connection::write_tls_unstaged(outbound_message& msg) {
+  std::uint64_t sent = 0, file_bytes = 0;
+  std::vector<std::uint8_t> buf;
+  for (auto& c : msg.chunks) {
+    if (auto* b = std::get_if<bytes>(&c)) {
+      if (!b->empty()) sent += co_await write_all(asio::buffer(*b));
+      continue;
+    }
+    const auto& slice = std::get<file_slice>(c);
+    buf.resize(std::min<std::size_t>(slice.len, 64 * 1024));
+    auto pos = static_cast<off_t>(slice.pos);
+    std::size_t left = slice.len;
+    while (left > 0) {
+      ssize_t n = ::pread(slice.fd, buf.data(), std::min(left, buf.size()), pos);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0)
+        throw boost::system::system_error(n == 0 ? boost::system::error_code(EIO, boost::system::system_category())
+                                                 : boost::system::error_code(errno, boost::system::system_category()));
+      co_await write_all(asio::buffer(buf.data(), static_cast<std::size_t>(n)));
+      pos += n;
+      left -= static_cast<std::size_t>(n);
+      sent += static_cast<std::uint64_t>(n);
+      file_bytes += static_cast<std::uint64_t>(n);
+    }
+  }
   _stats.file_bytes_copied_total.fetch_add(file_bytes, std::memory_order_relaxed);
   co_return sent;
 }

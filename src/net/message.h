@@ -17,6 +17,7 @@
 
 #include "base/bytes.h"
 #include "net/asio.h"
+#include "net/listener.h"
 #include "net/memory_budget.h"
 
 namespace sd::net {
@@ -43,11 +44,23 @@ struct outbound_message {
 /// nullopt means "no response" (Produce with acks=0). The task owns everything it needs.
 using response_task = awaitable<std::optional<outbound_message>>;
 
+/// State a request handler keeps per connection (the broker's authentication state). Defined by the handler;
+/// the network layer only holds it.
+struct handler_session;
+
 /// Per-connection facts a handler may read or keep state in.
 struct connection_info {
   std::uint64_t id = 0;
   std::string remote;  // "host:port"
+  std::string peer_host;  // the peer's address without the port (ACL host matching)
   std::size_t shard = 0;
+  std::string listener;  // the listener's name ("SASL_SSL")
+  security_protocol protocol = security_protocol::plaintext;
+  std::uint16_t local_port = 0;  // the port the connection arrived on
+  /// RFC 2253 subject of the client's verified TLS certificate; empty without one (or on plaintext).
+  std::string tls_peer_subject;
+  /// Set by request_handler::on_open; used only on the connection's executor.
+  std::shared_ptr<handler_session> session;
 };
 
 /// Implemented by the broker. dispatch() is phase one: it is awaited in request order on the connection's
@@ -56,6 +69,11 @@ struct connection_info {
 class request_handler {
  public:
   virtual ~request_handler() = default;
+  /// Called once on the connection's executor before its first request (after the TLS handshake), so the
+  /// handler can attach its per-connection session.
+  virtual void on_open(connection_info& /*conn*/) {}
+  /// A TLS handshake failed (bad or missing client certificate, plaintext on a TLS port, timeout).
+  virtual void on_tls_failure(const connection_info& /*conn*/) {}
   virtual awaitable<response_task> dispatch(const connection_info& conn, inbound_frame frame) = 0;
   /// A frame that could not be accepted (size prefix out of range): the connection closes after this call.
   virtual void on_refused_frame(const connection_info& conn, std::int64_t claimed_size) = 0;

@@ -23,6 +23,9 @@ void net_probe::collect(metrics::text_writer& w, const memory_budget& budget) co
   w.family("streamdown_net_refused_frames_total", metric_type::counter,
            "frames refused for their size prefix (the connection is closed)");
   w.sample(v(refused_frames_total));
+  w.family("streamdown_net_tls_handshake_failures_total", metric_type::counter,
+           "TLS handshakes that failed or timed out (the connection is closed)");
+  w.sample(v(tls_handshake_failures_total));
   w.family("streamdown_net_received_bytes_total", metric_type::counter, "bytes received on the Kafka port");
   w.sample(v(bytes_received_total));
   w.family("streamdown_net_sent_bytes_total", metric_type::counter, "bytes sent on the Kafka port");

@@ -17,6 +17,7 @@ struct net_probe {
   std::atomic<std::int64_t> open{0};  // accepted and not yet closed
   std::atomic<std::uint64_t> requests_total{0};
   std::atomic<std::uint64_t> refused_frames_total{0};
+  std::atomic<std::uint64_t> tls_handshake_failures_total{0};  // TLS listeners: handshakes that failed or timed out
   std::atomic<std::uint64_t> bytes_received_total{0};
   std::atomic<std::uint64_t> bytes_sent_total{0};
   std::atomic<std::uint64_t> file_bytes_sendfile_total{0};  // file-slice bytes sent with sendfile

@@ -2,6 +2,10 @@
 // settings are static (config file and --set), so BROKER resources get INVALID_CONFIG with a message saying so.
 // AlterConfigs replaces the topic's whole override set; the incremental form applies SET and DELETE per key
 // (APPEND and SUBTRACT apply to list-valued configs, which no topic config here is).
+// Authorisation (Kafka's), before anything else about the resource: ALTER_CONFIGS on the topic (else
+// TOPIC_AUTHORIZATION_FAILED), or for BROKER (and, incrementally, BROKER_LOGGER) resources on the cluster (else
+// CLUSTER_AUTHORIZATION_FAILED).
+#include "broker/authorize.h"
 #include "broker/handlers/config_resources.h"
 #include "broker/handlers/handlers.h"
 #include "protocol/generated/alter_configs.h"
@@ -12,11 +16,26 @@ namespace {
 
 enum class op : std::int8_t { set = 0, remove = 1, append = 2, subtract = 3 };
 
+/// ALTER_CONFIGS on the resource; for other resource types nothing is asked (check_resource refuses them).
+admin_result authorize_alter(const request_context& ctx, std::int8_t type, const std::string& name,
+                             bool broker_logger_is_cluster) {
+  auto t = static_cast<config_resource_type>(type);
+  if (t == config_resource_type::topic) {
+    if (!authorized(ctx, security::resource_type::topic, name, acl_operation::alter_configs))
+      return {kafka_error::topic_authorization_failed, "Topic authorization failed."};
+  } else if (t == config_resource_type::broker ||
+             (t == config_resource_type::broker_logger && broker_logger_is_cluster)) {
+    if (!authorized_cluster(ctx, acl_operation::alter_configs))
+      return {kafka_error::cluster_authorization_failed, "Cluster authorization failed."};
+  }
+  return {};
+}
+
 admin_result check_resource(std::int8_t type) {
-  switch (static_cast<resource_type>(type)) {
-    case resource_type::topic:
+  switch (static_cast<config_resource_type>(type)) {
+    case config_resource_type::topic:
       return {};
-    case resource_type::broker:
+    case config_resource_type::broker:
       return {kafka_error::invalid_config,
               "broker settings are static: change the config file or --set and restart the broker"};
     default:
@@ -34,7 +53,9 @@ net::awaitable<net::response_task> alter_configs(request_context& ctx) {
     auto& out = resp.responses.emplace_back();
     out.resource_type = res.resource_type;
     out.resource_name = res.resource_name;
-    auto r = check_resource(res.resource_type);
+    // AlterConfigs refuses BROKER_LOGGER outright in Kafka (no authorisation asked).
+    auto r = authorize_alter(ctx, res.resource_type, res.resource_name, /*broker_logger_is_cluster=*/false);
+    if (r.ok()) r = check_resource(res.resource_type);
     if (r.ok()) {
       topic_overrides set;
       for (auto& c : res.configs)
@@ -55,7 +76,8 @@ net::awaitable<net::response_task> incremental_alter_configs(request_context& ct
     auto& out = resp.responses.emplace_back();
     out.resource_type = res.resource_type;
     out.resource_name = res.resource_name;
-    auto r = check_resource(res.resource_type);
+    auto r = authorize_alter(ctx, res.resource_type, res.resource_name, /*broker_logger_is_cluster=*/true);
+    if (r.ok()) r = check_resource(res.resource_type);
     topic_overrides set;
     std::vector<std::string> remove;
     for (auto& c : res.configs) {

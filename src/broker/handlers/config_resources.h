@@ -5,7 +5,11 @@
 
 namespace sd::broker::handlers {
 
-enum class resource_type : std::int8_t { unknown = 0, any = 1, topic = 2, group = 3, broker = 4, broker_logger = 8 };
+/// The config resource type of DescribeConfigs/AlterConfigs (Kafka's ConfigResource.Type), not the ACL
+/// resource type (security::resource_type) that authorisation checks use.
+enum class config_resource_type : std::int8_t {
+  unknown = 0, any = 1, topic = 2, group = 3, broker = 4, broker_logger = 8
+};
 
 enum class config_source : std::int8_t {
   unknown = 0,

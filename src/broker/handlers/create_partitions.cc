@@ -1,5 +1,7 @@
 // CreatePartitions (key 37), v0-1: grow a topic to `count` partitions. Manual assignments may only name
-// this node. Partitions never shrink (INVALID_PARTITIONS).
+// this node. Partitions never shrink (INVALID_PARTITIONS). Authorisation: ALTER on each topic, else
+// TOPIC_AUTHORIZATION_FAILED (before anything else about the topic is checked).
+#include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
 #include "protocol/generated/create_partitions.h"
 
@@ -12,6 +14,10 @@ net::awaitable<net::response_task> create_partitions(request_context& ctx) {
   for (auto& t : req.topics) {
     auto& r = resp.results.emplace_back();
     r.name = t.name;
+    if (!authorized(ctx, resource_type::topic, t.name, acl_operation::alter)) {
+      r.error_code = code(kafka_error::topic_authorization_failed);
+      continue;
+    }
     if (t.assignments) {
       bool only_self = true;
       for (auto& a : *t.assignments)

@@ -1,5 +1,8 @@
 // DeleteRecords (key 21), v0-1: raise a partition's log start offset. Offset -1 means the high watermark.
 // An offset past the high watermark is OFFSET_OUT_OF_RANGE. Answers the new low watermark.
+// Authorisation: DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions (existence not
+// revealed).
+#include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
 #include "protocol/generated/delete_records.h"
 
@@ -14,6 +17,15 @@ net::awaitable<net::response_task> delete_records(request_context& ctx) {
   for (auto& t : req.topics) {
     auto& tr = resp.topics.emplace_back();
     tr.name = t.name;
+    if (!authorized(ctx, resource_type::topic, t.name, acl_operation::remove)) {
+      for (auto& rp : t.partitions) {
+        auto& out = tr.partitions.emplace_back();
+        out.partition_index = rp.partition_index;
+        out.low_watermark = -1;
+        out.error_code = code(kafka_error::topic_authorization_failed);
+      }
+      continue;
+    }
     auto topic = core.topics.find_topic(t.name);
     for (auto& rp : t.partitions) {
       part_t out;

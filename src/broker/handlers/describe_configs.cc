@@ -1,6 +1,9 @@
 // DescribeConfigs (key 32), v0-3. TOPIC resources list every topic config with its effective value and
 // whether the topic overrides it; BROKER resources (name "" or this node's id) list the broker settings.
 // configuration_keys filters (null: all).
+// Authorisation (Kafka's): DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), or for BROKER and
+// BROKER_LOGGER resources on the cluster (else CLUSTER_AUTHORIZATION_FAILED), before the resource is looked up.
+#include "broker/authorize.h"
 #include "broker/handlers/config_resources.h"
 #include "broker/handlers/handlers.h"
 #include "protocol/generated/describe_configs.h"
@@ -29,8 +32,20 @@ net::awaitable<net::response_task> describe_configs(request_context& ctx) {
     auto& out = resp.results.emplace_back();
     out.resource_type = res.resource_type;
     out.resource_name = res.resource_name;
-    auto type = static_cast<resource_type>(res.resource_type);
-    if (type == resource_type::topic) {
+    auto type = static_cast<config_resource_type>(res.resource_type);
+    if (type == config_resource_type::topic &&
+        !authorized(ctx, security::resource_type::topic, res.resource_name, acl_operation::describe_configs)) {
+      out.error_code = code(kafka_error::topic_authorization_failed);
+      out.error_message = "Topic authorization failed.";
+      continue;
+    }
+    if ((type == config_resource_type::broker || type == config_resource_type::broker_logger) &&
+        !authorized_cluster(ctx, acl_operation::describe_configs)) {
+      out.error_code = code(kafka_error::cluster_authorization_failed);
+      out.error_message = "Cluster authorization failed.";
+      continue;
+    }
+    if (type == config_resource_type::topic) {
       auto topic = core.topics.find_topic(res.resource_name);
       if (!topic) {
         out.error_code = code(kafka_error::unknown_topic_or_partition);
@@ -48,7 +63,7 @@ net::awaitable<net::response_task> describe_configs(request_context& ctx) {
                                                                 : config_source::dynamic_topic_config);
         out.configs.push_back(std::move(c));
       }
-    } else if (type == resource_type::broker) {
+    } else if (type == config_resource_type::broker) {
       if (!res.resource_name.empty() && res.resource_name != std::to_string(core.config.node_id)) {
         out.error_code = code(kafka_error::invalid_request);
         out.error_message = "unknown broker '" + res.resource_name + "'";

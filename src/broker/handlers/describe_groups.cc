@@ -1,5 +1,8 @@
 // DescribeGroups (key 15), v0-4: state, protocol type and name, members with client id/host, metadata for
 // the selected protocol and (when Stable) assignment. An unknown group is described as Dead with no error.
+// Authorisation: DESCRIBE on each group, else that group is answered GROUP_AUTHORIZATION_FAILED with an empty
+// state, protocol and member list (Kafka's groupError), without asking the coordinator about it.
+#include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
 #include "protocol/generated/describe_groups.h"
 
@@ -8,15 +11,38 @@ namespace sd::broker::handlers {
 net::awaitable<net::response_task> describe_groups(request_context& ctx) {
   protocol::describe_groups_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
+  // Denied groups are answered in place (request order kept); only the others go to the coordinator.
+  const std::size_t n = req.groups.size();
+  std::vector<bool> denied;  // empty: none denied
+  for (std::size_t i = 0; i < n; ++i) {
+    if (authorized(ctx, resource_type::group, req.groups[i], acl_operation::describe)) continue;
+    if (denied.empty()) denied.resize(n);
+    denied[i] = true;
+  }
+  std::vector<std::string> allowed;
+  if (denied.empty()) {
+    allowed = std::move(req.groups);
+  } else {
+    for (std::size_t i = 0; i < n; ++i)
+      if (!denied[i]) allowed.push_back(req.groups[i]);
+  }
   auto* coord = ctx.broker.groups;
-  auto call = [coord, ids = std::move(req.groups)] {
+  auto call = [coord, ids = std::move(allowed)] {
     std::vector<group::group_description> out;
     for (const auto& id : ids) out.push_back(coord->manager().describe(id));
     return out;
   };
   std::vector<group::group_description> got = co_await net::run_on(coord->executor(), std::move(call));
   protocol::describe_groups_response resp;
-  for (auto& d : got) {
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!denied.empty() && denied[i]) {
+      auto& g = resp.groups.emplace_back();
+      g.error_code = code(kafka_error::group_authorization_failed);
+      g.group_id = req.groups[i];
+      continue;
+    }
+    auto& d = got[next++];
     auto& g = resp.groups.emplace_back();
     g.error_code = group_code(d.error);
     g.group_id = d.group_id;

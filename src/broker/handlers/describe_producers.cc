@@ -1,7 +1,10 @@
 // DescribeProducers (key 61), v0 (flexible): the idempotent producers a partition currently remembers
 // (producer/producer_state.h), for tools such as kafka-transactions.sh --describe-producers. Expired producers
 // are dropped first; there are no transactions, so coordinator_epoch and current_txn_start_offset are -1.
+// Authorisation: READ on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions (existence not
+// revealed).
 #include "base/clock.h"
+#include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
 #include "protocol/generated/describe_producers.h"
 
@@ -16,6 +19,14 @@ net::awaitable<net::response_task> describe_producers(request_context& ctx) {
   for (auto& t : req.topics) {
     auto& tr = resp.topics.emplace_back();
     tr.name = t.name;
+    if (!authorized(ctx, resource_type::topic, t.name, acl_operation::read)) {
+      for (auto index : t.partition_indexes) {
+        auto& out = tr.partitions.emplace_back();
+        out.partition_index = index;
+        out.error_code = code(kafka_error::topic_authorization_failed);
+      }
+      continue;
+    }
     auto topic = core.topics.find_topic(t.name);
     for (auto index : t.partition_indexes) {
       part_t out;

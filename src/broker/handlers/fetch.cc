@@ -5,10 +5,14 @@
 // stays in the segment files: the response carries file slices that plaintext connections sendfile().
 // Long poll: while fewer than min_bytes are ready and max_wait_ms has not passed, wait for an append to
 // any requested partition. LastStableOffset = high watermark (no transactions), no aborted transactions.
+// Authorisation: READ on each topic, checked in phase one (the session belongs to the connection's executor);
+// a denied topic's partitions are answered TOPIC_AUTHORIZATION_FAILED with no records, whether or not the topic
+// exists, and are not waited on. When every requested partition is denied the answer is immediate, as Kafka's.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
+#include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
 #include "net/event.h"
 #include "protocol/generated/fetch.h"
@@ -78,8 +82,9 @@ read_amount read_partition(partition_state& p, const fetch_target& t, std::size_
   return {r->total_bytes, r->records};
 }
 
-net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std::int32_t correlation_id,
-                             std::int16_t version) {
+/// `denied[i]`: the principal may not READ req.topics[i] (empty: no topic denied).
+net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std::vector<bool> denied,
+                             std::int32_t correlation_id, std::int16_t version) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
   const std::size_t max_bytes = static_cast<std::size_t>(std::max(0, req.max_bytes));
@@ -89,9 +94,22 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
   // Resolve partitions once; a topic deleted meanwhile shows up as deleted on its shard.
   std::vector<fetch_target> targets;
   resp_t skeleton;
-  for (auto& ft : req.topics) {
+  bool any_denied = false;
+  for (std::size_t ti = 0; ti < req.topics.size(); ++ti) {
+    auto& ft = req.topics[ti];
     auto& tr = skeleton.responses.emplace_back();
     tr.topic = ft.topic;
+    if (!denied.empty() && denied[ti]) {
+      for (auto& fp : ft.partitions) {
+        auto& pr = tr.partitions.emplace_back();
+        pr.partition_index = fp.partition;
+        pr.error_code = code(kafka_error::topic_authorization_failed);
+        pr.high_watermark = -1;  // Kafka's INVALID_HIGHWATERMARK (the offsets below default to -1)
+        pr.aborted_transactions = std::vector<part_t::aborted_transaction>{};
+        any_denied = true;
+      }
+      continue;
+    }
     auto topic = core.topics.find_topic(ft.topic);
     for (auto& fp : ft.partitions) {
       auto& pr = tr.partitions.emplace_back();
@@ -140,7 +158,9 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
       total += added.bytes;
       any_error |= pr.error_code != 0;
     }
-    if (total >= min_bytes || any_error || clock::now() >= deadline) {
+    // Nothing readable because everything asked for is denied: answer now (Kafka does not wait either).
+    const bool all_denied = any_denied && targets.empty();
+    if (total >= min_bytes || any_error || all_denied || clock::now() >= deadline) {
       for (const auto& t : targets) {
         if (!t.partition || t.bytes == 0) continue;
         t.partition->bytes_out.inc(t.bytes);
@@ -166,7 +186,14 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
 net::awaitable<net::response_task> fetch(request_context& ctx) {
   protocol::fetch_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
-  co_return run_fetch(ctx.broker, std::move(req), ctx.header.correlation_id, ctx.version);
+  // READ per topic, here in phase one: the session is only touched on the connection's executor.
+  std::vector<bool> denied;
+  for (std::size_t i = 0; i < req.topics.size(); ++i) {
+    if (authorized(ctx, resource_type::topic, req.topics[i].topic, acl_operation::read)) continue;
+    if (denied.empty()) denied.resize(req.topics.size());
+    denied[i] = true;
+  }
+  co_return run_fetch(ctx.broker, std::move(req), std::move(denied), ctx.header.correlation_id, ctx.version);
 }
 
 }  // namespace sd::broker::handlers

@@ -34,6 +34,14 @@ SD_DECLARE_HANDLER(describe_groups);
 SD_DECLARE_HANDLER(list_groups);
 SD_DECLARE_HANDLER(delete_groups);
 SD_DECLARE_HANDLER(offset_delete);
+// security (sasl.cc, acls.cc, user_scram_credentials.cc)
+SD_DECLARE_HANDLER(sasl_handshake);
+SD_DECLARE_HANDLER(sasl_authenticate);
+SD_DECLARE_HANDLER(describe_acls);
+SD_DECLARE_HANDLER(create_acls);
+SD_DECLARE_HANDLER(delete_acls);
+SD_DECLARE_HANDLER(describe_user_scram_credentials);
+SD_DECLARE_HANDLER(alter_user_scram_credentials);
 
 #undef SD_DECLARE_HANDLER
 

@@ -1,8 +1,11 @@
 // InitProducerId (key 22), v0-1, for idempotent producers (null transactional id): a fresh producer id,
 // unique across restarts, with epoch 0. A transactional id gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
 // transactions are not supported yet, and that code makes clients fail clearly rather than retry.
+// Authorisation (Kafka's, KIP-679): a transactional id needs WRITE on it; without one, IDEMPOTENT_WRITE on the
+// cluster or WRITE on at least one topic, else CLUSTER_AUTHORIZATION_FAILED.
 #include <spdlog/spdlog.h>
 
+#include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
 #include "protocol/generated/init_producer_id.h"
 
@@ -12,10 +15,21 @@ net::awaitable<net::response_task> init_producer_id(request_context& ctx) {
   protocol::init_producer_id_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
   protocol::init_producer_id_response resp;
+  auto fail = [&](kafka_error e) {
+    resp.error_code = code(e);
+    resp.producer_id = -1;  // Kafka's NO_PRODUCER_ID / NO_PRODUCER_EPOCH
+    resp.producer_epoch = -1;
+    return respond(ctx, resp);
+  };
   if (req.transactional_id) {
-    resp.error_code = code(kafka_error::transactional_id_authorization_failed);
-    co_return respond(ctx, resp);
+    // Denied or not, the answer is the same until transactions exist; the check counts and logs a denial.
+    authorized(ctx, resource_type::transactional_id, *req.transactional_id, acl_operation::write);
+    co_return fail(kafka_error::transactional_id_authorization_failed);
   }
+  // IDEMPOTENT_WRITE is asked without counting a denial (Kafka logs only the by-resource-type check).
+  if (!may(ctx, resource_type::cluster, security::cluster_resource_name, acl_operation::idempotent_write) &&
+      !authorized_any(ctx, resource_type::topic, acl_operation::write))
+    co_return fail(kafka_error::cluster_authorization_failed);
   auto id = ctx.broker.producer_ids.next();
   if (!id) {
     spdlog::error("cannot allocate a producer id: {}", id.error().message());

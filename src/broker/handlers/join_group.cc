@@ -1,6 +1,8 @@
 // JoinGroup (key 11), v0-5. Phase one hands the request to the coordinator shard; phase two waits for the
 // rebalance to complete (or for an immediate error such as MEMBER_ID_REQUIRED from v4) and answers.
 // Only the leader's response lists the members. v0 has no rebalance timeout: the session timeout is used.
+// Authorisation: READ on the group, else GROUP_AUTHORIZATION_FAILED before the coordinator is asked.
+#include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
 #include "protocol/generated/join_group.h"
 
@@ -9,6 +11,12 @@ namespace sd::broker::handlers {
 net::awaitable<net::response_task> join_group(request_context& ctx) {
   protocol::join_group_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
+  if (!authorized(ctx, resource_type::group, req.group_id, acl_operation::read)) {
+    protocol::join_group_response resp;  // generation -1, empty member id, leader and protocol, as Kafka's
+    resp.error_code = code(kafka_error::group_authorization_failed);
+    resp.protocol_name = "";
+    co_return respond(ctx, resp);
+  }
   group::join_request jr;
   jr.group_id = std::move(req.group_id);
   jr.member_id = std::move(req.member_id);

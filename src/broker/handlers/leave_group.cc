@@ -1,5 +1,8 @@
 // LeaveGroup (key 13), v0-3. v0-2 name one member; v3 a batch of members (dynamic by member id, static by
 // group.instance.id), each with its own error. The group rebalances without them.
+// Authorisation: READ on the group, else GROUP_AUTHORIZATION_FAILED (top level, no members) before the
+// coordinator is asked.
+#include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
 #include "protocol/generated/leave_group.h"
 
@@ -8,6 +11,11 @@ namespace sd::broker::handlers {
 net::awaitable<net::response_task> leave_group(request_context& ctx) {
   protocol::leave_group_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
+  if (!authorized(ctx, resource_type::group, req.group_id, acl_operation::read)) {
+    protocol::leave_group_response resp;
+    resp.error_code = code(kafka_error::group_authorization_failed);
+    co_return respond(ctx, resp);
+  }
   std::vector<group::member_identity> who;
   if (ctx.version >= 3) {
     for (auto& m : req.members) who.push_back({std::move(m.member_id), std::move(m.group_instance_id)});

@@ -2,6 +2,9 @@
 // offset and timestamp of the first record with timestamp >= the target, as Kafka answers: storage finds the
 // first batch whose MaxTimestamp reaches the target (index lookup), then that one batch is decoded
 // (decompressed if needed) to find the record. -1 when no record is that late. v0 answers in old_style_offsets.
+// Authorisation: DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions (existence not
+// revealed).
+#include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
 #include "protocol/generated/list_offsets.h"
 #include "protocol/record_batch.h"
@@ -49,6 +52,14 @@ net::awaitable<net::response_task> list_offsets(request_context& ctx) {
   for (auto& t : req.topics) {
     auto& tr = resp.topics.emplace_back();
     tr.name = t.name;
+    if (!authorized(ctx, resource_type::topic, t.name, acl_operation::describe)) {
+      for (auto& rp : t.partitions) {
+        auto& out = tr.partitions.emplace_back();
+        out.partition_index = rp.partition_index;
+        out.error_code = code(kafka_error::topic_authorization_failed);
+      }
+      continue;
+    }
     auto topic = core.topics.find_topic(t.name);
     for (auto& rp : t.partitions) {
       part_t out;

@@ -2,6 +2,10 @@
 // 4096 bytes OFFSET_METADATA_TOO_LARGE; the rest is checked against the group (generation -1 with an empty
 // member on an Empty group is a simple commit; stale generation 22; during CompletingRebalance 27; unknown
 // member 25) and answered in phase two once the offsets log has synced it (acks=all durability).
+// Authorisation (Kafka's): READ on the group, else every partition GROUP_AUTHORIZATION_FAILED and nothing is
+// committed; then READ on each topic, else its partitions TOPIC_AUTHORIZATION_FAILED (before the existence
+// check) while the authorised partitions are still committed.
+#include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
 #include "protocol/generated/offset_commit.h"
 
@@ -14,6 +18,18 @@ net::awaitable<net::response_task> offset_commit(request_context& ctx) {
   protocol::offset_commit_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
   protocol::offset_commit_response resp;
+  if (!authorized(ctx, resource_type::group, req.group_id, acl_operation::read)) {
+    for (auto& t : req.topics) {
+      auto& tr = resp.topics.emplace_back();
+      tr.name = t.name;
+      for (auto& p : t.partitions) {
+        auto& pr = tr.partitions.emplace_back();
+        pr.partition_index = p.partition_index;
+        pr.error_code = code(kafka_error::group_authorization_failed);
+      }
+    }
+    co_return respond(ctx, resp);
+  }
   group::commit_request cr;
   cr.group_id = req.group_id;
   cr.member_id = req.member_id;
@@ -23,10 +39,16 @@ net::awaitable<net::response_task> offset_commit(request_context& ctx) {
   for (auto& t : req.topics) {
     auto& tr = resp.topics.emplace_back();
     tr.name = t.name;
-    auto topic = ctx.broker.topics.find_topic(t.name);
+    const bool topic_denied = !authorized(ctx, resource_type::topic, t.name, acl_operation::read);
+    std::shared_ptr<const topic_state> topic;
+    if (!topic_denied) topic = ctx.broker.topics.find_topic(t.name);
     for (auto& p : t.partitions) {
       auto& pr = tr.partitions.emplace_back();
       pr.partition_index = p.partition_index;
+      if (topic_denied) {
+        pr.error_code = code(kafka_error::topic_authorization_failed);
+        continue;
+      }
       if (!topic || p.partition_index < 0 || static_cast<std::size_t>(p.partition_index) >= topic->partitions.size()) {
         pr.error_code = code(kafka_error::unknown_topic_or_partition);
         continue;

@@ -1,9 +1,12 @@
 // OffsetDelete (key 47), v0: removes committed offsets of a group. A partition whose topic an active member of
 // a "consumer" group subscribes to gets GROUP_SUBSCRIBED_TO_TOPIC (86); an unknown group GROUP_ID_NOT_FOUND.
 // Subscriptions are read from the members' ConsumerProtocolSubscription metadata (opaque to the group module).
+// Authorisation (Kafka's): DELETE on the group, else GROUP_AUTHORIZATION_FAILED (top level) and nothing is
+// deleted; then READ on each topic, else its partitions TOPIC_AUTHORIZATION_FAILED (not sent to the group).
 #include <algorithm>
 
 #include "base/byte_reader.h"
+#include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
 #include "protocol/generated/consumer_protocol_subscription.h"
 #include "protocol/generated/offset_delete.h"
@@ -26,9 +29,23 @@ bool subscribes(const sd::bytes& metadata, const std::string& topic) {
 net::awaitable<net::response_task> offset_delete(request_context& ctx) {
   protocol::offset_delete_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
+  protocol::offset_delete_response resp;
+  if (!authorized(ctx, resource_type::group, req.group_id, acl_operation::remove)) {
+    resp.error_code = code(kafka_error::group_authorization_failed);
+    co_return respond(ctx, resp);
+  }
+  std::vector<bool> denied;  // per request topic; empty: none denied
+  for (std::size_t i = 0; i < req.topics.size(); ++i) {
+    if (authorized(ctx, resource_type::topic, req.topics[i].name, acl_operation::read)) continue;
+    if (denied.empty()) denied.resize(req.topics.size());
+    denied[i] = true;
+  }
+  auto is_denied = [&denied](std::size_t i) { return !denied.empty() && denied[i]; };
   std::vector<group::topic_partition> tps;
-  for (auto& t : req.topics)
-    for (auto& p : t.partitions) tps.push_back({t.name, p.partition_index});
+  for (std::size_t i = 0; i < req.topics.size(); ++i) {
+    if (is_denied(i)) continue;
+    for (auto& p : req.topics[i].partitions) tps.push_back({req.topics[i].name, p.partition_index});
+  }
   auto* coord = ctx.broker.groups;
   using out_t = std::pair<std::error_code, std::vector<std::error_code>>;
   auto call = [coord, g = req.group_id, tps = std::move(tps)] {
@@ -37,17 +54,17 @@ net::awaitable<net::response_task> offset_delete(request_context& ctx) {
     return out;
   };
   out_t got = co_await net::run_on(coord->executor(), std::move(call));
-  protocol::offset_delete_response resp;
   resp.error_code = group_code(got.first);
   if (!got.first) {
     std::size_t i = 0;
-    for (auto& t : req.topics) {
+    for (std::size_t ti = 0; ti < req.topics.size(); ++ti) {
+      auto& t = req.topics[ti];
       auto& tr = resp.topics.emplace_back();
       tr.name = t.name;
       for (auto& p : t.partitions) {
         auto& pr = tr.partitions.emplace_back();
         pr.partition_index = p.partition_index;
-        pr.error_code = group_code(got.second.at(i++));
+        pr.error_code = is_denied(ti) ? code(kafka_error::topic_authorization_failed) : group_code(got.second.at(i++));
       }
     }
   }

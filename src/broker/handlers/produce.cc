@@ -5,6 +5,10 @@
 // fdatasync covers the partition's last appended offset. Idempotent producers: each batch is checked against
 // the partition's producer state (producer/producer_state.h) in the same step as its append; a duplicate is
 // answered with its original base offset (and, for acks=-1, after that offset is durable) without appending.
+// Authorisation (Kafka's): a transactional id needs WRITE on it (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED for
+// every partition); each topic needs WRITE (else TOPIC_AUTHORIZATION_FAILED for its partitions, which append
+// nothing; the rest of the request proceeds), checked before the topic's existence so a denied client cannot
+// probe which topics exist. Produce never creates topics.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/record_batch_header.h"
+#include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
 #include "net/event.h"
 #include "producer/producer_state.h"
@@ -204,16 +209,33 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
   auto& core = ctx.broker;
   const std::int16_t acks = req.acks;
 
+  // Kafka checks the transactional id only for transactional batches; those are refused below anyway
+  // (transactions are not supported), so a request naming a transactional id is checked here.
+  const bool txn_denied =
+      req.transactional_id && !authorized(ctx, resource_type::transactional_id, *req.transactional_id,
+                                          acl_operation::write);
+
   resp_t resp;
   std::vector<partition_job> jobs;
   for (auto& td : req.topic_data) {
     auto& tr = resp.responses.emplace_back();
     tr.name = td.name;
-    auto topic = core.topics.find_topic(td.name);
+    // Once per topic, not per partition; a topic that may not be written is not looked up.
+    const bool topic_denied = !txn_denied && !authorized(ctx, resource_type::topic, td.name, acl_operation::write);
+    std::shared_ptr<const topic_state> topic;
+    if (!txn_denied && !topic_denied) topic = core.topics.find_topic(td.name);
     for (auto& pd : td.partition_data) {
       auto& pr = tr.partition_responses.emplace_back();
       pr.index = pd.index;
       pr.base_offset = -1;
+      if (txn_denied) {
+        pr.error_code = code(kafka_error::transactional_id_authorization_failed);
+        continue;
+      }
+      if (topic_denied) {
+        pr.error_code = code(kafka_error::topic_authorization_failed);
+        continue;
+      }
       if (acks != 0 && acks != 1 && acks != -1) {
         pr.error_code = code(kafka_error::invalid_required_acks);
         continue;

@@ -1,5 +1,7 @@
 // SyncGroup (key 14), v0-3. Followers wait (phase two) until the leader sends the assignments; the leader's
 // request completes the rebalance and the group becomes Stable.
+// Authorisation: READ on the group, else GROUP_AUTHORIZATION_FAILED before the coordinator is asked.
+#include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
 #include "protocol/generated/sync_group.h"
 
@@ -8,6 +10,11 @@ namespace sd::broker::handlers {
 net::awaitable<net::response_task> sync_group(request_context& ctx) {
   protocol::sync_group_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
+  if (!authorized(ctx, resource_type::group, req.group_id, acl_operation::read)) {
+    protocol::sync_group_response resp;
+    resp.error_code = code(kafka_error::group_authorization_failed);
+    co_return respond(ctx, resp);
+  }
   group::sync_request sr;
   sr.group_id = std::move(req.group_id);
   sr.member_id = std::move(req.member_id);

@@ -30,6 +30,11 @@
 #include "protocol/generated/offset_delete.h"
 #include "protocol/generated/sasl_handshake.h"
 #include "protocol/generated/sasl_authenticate.h"
+#include "protocol/generated/describe_acls.h"
+#include "protocol/generated/create_acls.h"
+#include "protocol/generated/delete_acls.h"
+#include "protocol/generated/describe_user_scram_credentials.h"
+#include "protocol/generated/alter_user_scram_credentials.h"
 #include "protocol/generated/describe_cluster.h"
 #include "protocol/generated/describe_producers.h"
 #include "protocol/generated/describe_log_dirs.h"
@@ -90,6 +95,16 @@
   X(sasl_handshake_response) \
   X(sasl_authenticate_request) \
   X(sasl_authenticate_response) \
+  X(describe_acls_request) \
+  X(describe_acls_response) \
+  X(create_acls_request) \
+  X(create_acls_response) \
+  X(delete_acls_request) \
+  X(delete_acls_response) \
+  X(describe_user_scram_credentials_request) \
+  X(describe_user_scram_credentials_response) \
+  X(alter_user_scram_credentials_request) \
+  X(alter_user_scram_credentials_response) \
   X(describe_cluster_request) \
   X(describe_cluster_response) \
   X(describe_producers_request) \
@@ -128,6 +143,11 @@
   X(offset_delete, offset_delete_request, offset_delete_response) \
   X(sasl_handshake, sasl_handshake_request, sasl_handshake_response) \
   X(sasl_authenticate, sasl_authenticate_request, sasl_authenticate_response) \
+  X(describe_acls, describe_acls_request, describe_acls_response) \
+  X(create_acls, create_acls_request, create_acls_response) \
+  X(delete_acls, delete_acls_request, delete_acls_response) \
+  X(describe_user_scram_credentials, describe_user_scram_credentials_request, describe_user_scram_credentials_response) \
+  X(alter_user_scram_credentials, alter_user_scram_credentials_request, alter_user_scram_credentials_response) \
   X(describe_cluster, describe_cluster_request, describe_cluster_response) \
   X(describe_producers, describe_producers_request, describe_producers_response) \
   X(describe_log_dirs, describe_log_dirs_request, describe_log_dirs_response) \

@@ -27,6 +27,11 @@ set(SD_PROTOCOL_GENERATED_SOURCES
   generated/offset_delete.cc
   generated/sasl_handshake.cc
   generated/sasl_authenticate.cc
+  generated/describe_acls.cc
+  generated/create_acls.cc
+  generated/delete_acls.cc
+  generated/describe_user_scram_credentials.cc
+  generated/alter_user_scram_credentials.cc
   generated/describe_cluster.cc
   generated/describe_producers.cc
   generated/describe_log_dirs.cc

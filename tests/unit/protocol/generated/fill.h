@@ -35,6 +35,11 @@
 #include "protocol/generated/offset_delete.h"
 #include "protocol/generated/sasl_handshake.h"
 #include "protocol/generated/sasl_authenticate.h"
+#include "protocol/generated/describe_acls.h"
+#include "protocol/generated/create_acls.h"
+#include "protocol/generated/delete_acls.h"
+#include "protocol/generated/describe_user_scram_credentials.h"
+#include "protocol/generated/alter_user_scram_credentials.h"
 #include "protocol/generated/describe_cluster.h"
 #include "protocol/generated/describe_producers.h"
 #include "protocol/generated/describe_log_dirs.h"
@@ -174,6 +179,29 @@ inline void fill(sd::protocol::sasl_handshake_request& m, std::int16_t ver, int 
 inline void fill(sd::protocol::sasl_handshake_response& m, std::int16_t ver, int seed);
 inline void fill(sd::protocol::sasl_authenticate_request& m, std::int16_t ver, int seed);
 inline void fill(sd::protocol::sasl_authenticate_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_acls_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_acls_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_acls_response::describe_acls_resource& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_acls_response::describe_acls_resource::acl_description& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::create_acls_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::create_acls_request::acl_creation& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::create_acls_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::create_acls_response::acl_creation_result& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::delete_acls_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::delete_acls_request::delete_acls_filter& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::delete_acls_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::delete_acls_response::delete_acls_filter_result& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::delete_acls_response::delete_acls_filter_result::delete_acls_matching_acl& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_user_scram_credentials_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_user_scram_credentials_request::user_name& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_user_scram_credentials_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_user_scram_credentials_response::describe_user_scram_credentials_result& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_user_scram_credentials_response::describe_user_scram_credentials_result::credential_info& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::alter_user_scram_credentials_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::alter_user_scram_credentials_request::scram_credential_deletion& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::alter_user_scram_credentials_request::scram_credential_upsertion& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::alter_user_scram_credentials_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::alter_user_scram_credentials_response::alter_user_scram_credentials_result& m, std::int16_t ver, int seed);
 inline void fill(sd::protocol::describe_cluster_request& m, std::int16_t ver, int seed);
 inline void fill(sd::protocol::describe_cluster_response& m, std::int16_t ver, int seed);
 inline void fill(sd::protocol::describe_cluster_response::describe_cluster_broker& m, std::int16_t ver, int seed);
@@ -2579,6 +2607,403 @@ inline void fill(sd::protocol::sasl_authenticate_response& m, [[maybe_unused]] s
   }
   if (ver >= 1) {
     m.session_lifetime_ms = static_cast<std::int64_t>(seed * 37 + 4);
+  }
+}
+
+inline void fill(sd::protocol::describe_acls_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.resource_type_filter = static_cast<std::int8_t>(seed * 37 + 1);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.resource_name_filter.reset(); } else { m.resource_name_filter = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
+  }
+  if (ver >= 1) {
+    m.pattern_type_filter = static_cast<std::int8_t>(seed * 37 + 3);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 4) % 3 == 2) { m.principal_filter.reset(); } else { m.principal_filter = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 5) % 3 == 2) { m.host_filter.reset(); } else { m.host_filter = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5"; }
+  }
+  if (true) {
+    m.operation = static_cast<std::int8_t>(seed * 37 + 6);
+  }
+  if (true) {
+    m.permission_type = static_cast<std::int8_t>(seed * 37 + 7);
+  }
+}
+
+inline void fill(sd::protocol::describe_acls_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
+  }
+  if (true) {
+    {
+      auto& v_ = m.resources;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::describe_acls_response::describe_acls_resource& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.resource_type = static_cast<std::int8_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.resource_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
+  }
+  if (ver >= 1) {
+    m.pattern_type = static_cast<std::int8_t>(seed * 37 + 3);
+  }
+  if (true) {
+    {
+      auto& v_ = m.acls;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::describe_acls_response::describe_acls_resource::acl_description& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.principal = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    m.host = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
+  }
+  if (true) {
+    m.operation = static_cast<std::int8_t>(seed * 37 + 3);
+  }
+  if (true) {
+    m.permission_type = static_cast<std::int8_t>(seed * 37 + 4);
+  }
+}
+
+inline void fill(sd::protocol::create_acls_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    {
+      auto& v_ = m.creations;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::create_acls_request::acl_creation& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.resource_type = static_cast<std::int8_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.resource_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
+  }
+  if (ver >= 1) {
+    m.resource_pattern_type = static_cast<std::int8_t>(seed * 37 + 3);
+  }
+  if (true) {
+    m.principal = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4";
+  }
+  if (true) {
+    m.host = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5";
+  }
+  if (true) {
+    m.operation = static_cast<std::int8_t>(seed * 37 + 6);
+  }
+  if (true) {
+    m.permission_type = static_cast<std::int8_t>(seed * 37 + 7);
+  }
+}
+
+inline void fill(sd::protocol::create_acls_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    {
+      auto& v_ = m.results;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::create_acls_response::acl_creation_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
+  }
+}
+
+inline void fill(sd::protocol::delete_acls_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    {
+      auto& v_ = m.filters;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::delete_acls_request::delete_acls_filter& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.resource_type_filter = static_cast<std::int8_t>(seed * 37 + 1);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.resource_name_filter.reset(); } else { m.resource_name_filter = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
+  }
+  if (ver >= 1) {
+    m.pattern_type_filter = static_cast<std::int8_t>(seed * 37 + 3);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 4) % 3 == 2) { m.principal_filter.reset(); } else { m.principal_filter = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 5) % 3 == 2) { m.host_filter.reset(); } else { m.host_filter = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_5"; }
+  }
+  if (true) {
+    m.operation = static_cast<std::int8_t>(seed * 37 + 6);
+  }
+  if (true) {
+    m.permission_type = static_cast<std::int8_t>(seed * 37 + 7);
+  }
+}
+
+inline void fill(sd::protocol::delete_acls_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    {
+      auto& v_ = m.filter_results;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::delete_acls_response::delete_acls_filter_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
+  }
+  if (true) {
+    {
+      auto& v_ = m.matching_acls;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::delete_acls_response::delete_acls_filter_result::delete_acls_matching_acl& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 2) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2"; }
+  }
+  if (true) {
+    m.resource_type = static_cast<std::int8_t>(seed * 37 + 3);
+  }
+  if (true) {
+    m.resource_name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4";
+  }
+  if (ver >= 1) {
+    m.pattern_type = static_cast<std::int8_t>(seed * 37 + 5);
+  }
+  if (true) {
+    m.principal = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_6";
+  }
+  if (true) {
+    m.host = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_7";
+  }
+  if (true) {
+    m.operation = static_cast<std::int8_t>(seed * 37 + 8);
+  }
+  if (true) {
+    m.permission_type = static_cast<std::int8_t>(seed * 37 + 9);
+  }
+}
+
+inline void fill(sd::protocol::describe_user_scram_credentials_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 1) % 3 == 2) { m.users.reset(); } else {
+      auto& v_ = m.users.emplace();
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::describe_user_scram_credentials_request::user_name& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+}
+
+inline void fill(sd::protocol::describe_user_scram_credentials_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
+  }
+  if (true) {
+    {
+      auto& v_ = m.results;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::describe_user_scram_credentials_response::describe_user_scram_credentials_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.user = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
+  }
+  if (true) {
+    {
+      auto& v_ = m.credential_infos;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::describe_user_scram_credentials_response::describe_user_scram_credentials_result::credential_info& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.mechanism = static_cast<std::int8_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.iterations = static_cast<std::int32_t>(seed * 37 + 2);
+  }
+}
+
+inline void fill(sd::protocol::alter_user_scram_credentials_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    {
+      auto& v_ = m.deletions;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
+      }
+    }
+  }
+  if (true) {
+    {
+      auto& v_ = m.upsertions;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::alter_user_scram_credentials_request::scram_credential_deletion& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    m.mechanism = static_cast<std::int8_t>(seed * 37 + 2);
+  }
+}
+
+inline void fill(sd::protocol::alter_user_scram_credentials_request::scram_credential_upsertion& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    m.mechanism = static_cast<std::int8_t>(seed * 37 + 2);
+  }
+  if (true) {
+    m.iterations = static_cast<std::int32_t>(seed * 37 + 3);
+  }
+  if (true) {
+    m.salt = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 4, 0xff};
+  }
+  if (true) {
+    m.salted_password = seed < 0 ? sd::bytes() : sd::bytes{static_cast<std::uint8_t>(seed), 5, 0xff};
+  }
+}
+
+inline void fill(sd::protocol::alter_user_scram_credentials_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    {
+      auto& v_ = m.results;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::alter_user_scram_credentials_response::alter_user_scram_credentials_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.user = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 3) % 3 == 2) { m.error_message.reset(); } else { m.error_message = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3"; }
   }
 }
 
