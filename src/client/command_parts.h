@@ -16,6 +16,8 @@ void add_topic_command(CLI::App& app);
 void add_group_command(CLI::App& app);
 void add_produce_command(CLI::App& app);
 void add_consume_command(CLI::App& app);
+void add_user_command(CLI::App& app);
+void add_acl_command(CLI::App& app);
 
 /// -b/--bootstrap, -X (repeatable), --timeout on cmd, stored in o (which must outlive parsing).
 void add_connection_flags(CLI::App* cmd, connection_options& o);

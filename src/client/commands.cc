@@ -11,6 +11,8 @@ void add_connection_flags(CLI::App* cmd, connection_options& o) {
   cmd->add_option("-b,--bootstrap", o.bootstrap, "broker HOST:PORT (default 127.0.0.1:9092)");
   cmd->add_option("-X", o.settings, "librdkafka setting key=value (repeatable)")->allow_extra_args(false);
   cmd->add_option("--timeout", o.timeout, "request and connection timeout, e.g. 5s (default 30s)");
+  cmd->add_option("--password-file", o.password_file,
+                  "sasl.password from this file's first line (or set STREAMDOWN_SASL_PASSWORD)");
 }
 
 void run_command(const std::string& name, const std::function<int()>& fn) {
@@ -43,6 +45,8 @@ void add_commands(CLI::App& app) {
   add_group_command(app);
   add_produce_command(app);
   add_consume_command(app);
+  add_user_command(app);
+  add_acl_command(app);
 }
 
 }  // namespace sd::client

@@ -1,5 +1,8 @@
 #include "client/kafka_setup.h"
 
+#include <cstdlib>
+#include <fstream>
+
 #include <cstdio>
 
 #include "client/settings.h"
@@ -33,6 +36,26 @@ std::chrono::milliseconds timeout_of(const connection_options& o) {
   return *t;
 }
 
+std::map<std::string, std::string> effective_settings(const connection_options& o) {
+  std::map<std::string, std::string> out;
+  for (const auto& s : o.settings) {
+    auto kv = parse_setting(s);
+    if (!kv) throw usage_error("malformed -X '" + s + "': " + kv.error().message());
+    out[kv->first] = kv->second;
+  }
+  if (out.contains("sasl.password")) return out;
+  if (!o.password_file.empty()) {
+    std::ifstream in(o.password_file);
+    std::string line;
+    if (!in || !std::getline(in, line)) throw usage_error("--password-file '" + o.password_file + "': cannot read it");
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    out["sasl.password"] = line;
+  } else if (const char* env = std::getenv("STREAMDOWN_SASL_PASSWORD"); env && *env) {
+    out["sasl.password"] = env;
+  }
+  return out;
+}
+
 std::unique_ptr<RdKafka::Conf> make_conf(const connection_options& o, const conf_map& defaults, error_log* log) {
   const auto timeout_ms = std::to_string(timeout_of(o).count());
   conf_map values{
@@ -42,16 +65,13 @@ std::unique_ptr<RdKafka::Conf> make_conf(const connection_options& o, const conf
       {"log_level", "3"},
   };
   for (const auto& [k, v] : defaults) values[k] = v;
-  for (const auto& s : o.settings) {
-    auto kv = parse_setting(s);
-    if (!kv) throw usage_error("malformed -X '" + s + "': " + kv.error().message());
-    values[kv->first] = kv->second;
-  }
+  for (const auto& [k, v] : effective_settings(o)) values[k] = v;
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string err;
   for (const auto& [k, v] : values) {
     if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK)
-      throw usage_error("setting " + k + "=" + v + " rejected: " + err);
+      throw usage_error("setting " + k + "=" + (k.find("password") != std::string::npos ? "***" : v) +
+                        " rejected: " + err);
   }
   if (log && conf->set("event_cb", static_cast<RdKafka::EventCb*>(log), err) != RdKafka::Conf::CONF_OK)
     throw tool_error("cannot install the event callback: " + err);

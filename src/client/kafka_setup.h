@@ -30,7 +30,12 @@ struct connection_options {
   std::string bootstrap = "127.0.0.1:9092";
   std::vector<std::string> settings;  // -X key=value, applied last (they win over everything)
   std::string timeout = "30s";        // per request / connection attempt budget
+  std::string password_file;          // --password-file: sasl.password from the file's first line
 };
+
+/// The -X settings as a map, with sasl.password filled, when absent, from --password-file or else the
+/// environment variable STREAMDOWN_SASL_PASSWORD (so a password need not appear in argv or shell history).
+std::map<std::string, std::string> effective_settings(const connection_options& o);
 
 using conf_map = std::map<std::string, std::string>;
 

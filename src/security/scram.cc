@@ -1,5 +1,7 @@
 #include "security/scram.h"
 
+#include "security/base64.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -91,34 +93,6 @@ bool secure_equal(std::string_view x, std::string_view y) noexcept {
 std::string xor_bytes(std::string_view x, std::string_view y) {
   std::string out(x);
   for (std::size_t i = 0; i < out.size() && i < y.size(); ++i) out[i] = static_cast<char>(out[i] ^ y[i]);
-  return out;
-}
-
-std::string b64_encode(std::string_view in) {
-  if (in.empty()) return {};
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock writes a terminating NUL
-  const int n = EVP_EncodeBlock(bytes_of(out), bytes_of(in), static_cast<int>(in.size()));
-  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  return out;
-}
-
-bool is_b64_char(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-// Strict standard base64 with padding: no whitespace, '=' only as the last one or two characters.
-std::optional<std::string> b64_decode(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
-  if (in.empty()) return std::string();
-  std::size_t pad = 0;
-  if (in.back() == '=') pad = in[in.size() - 2] == '=' ? 2 : 1;
-  for (std::size_t i = 0; i < in.size() - pad; ++i) {
-    if (!is_b64_char(in[i])) return std::nullopt;
-  }
-  std::string out(in.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(bytes_of(out), bytes_of(in), static_cast<int>(in.size()));
-  if (n < 0 || static_cast<std::size_t>(n) != out.size()) return std::nullopt;
-  out.resize(out.size() - pad);
   return out;
 }
 
@@ -485,5 +459,13 @@ std::optional<plain_credentials> parse_plain(std::string_view token) {
   if (!authzid.empty() && authzid != authcid) return std::nullopt;
   return plain_credentials{std::string(authcid), std::string(password)};
 }
+
+std::string salted_password(scram_algorithm a, std::string_view password, std::string_view salt,
+                            std::int32_t iterations) {
+  if (!known_algorithm(a)) return {};
+  return salted_password_of(a, password, salt, iterations);
+}
+
+std::string random_salt(std::size_t n) { return random_bytes(n); }
 
 }  // namespace sd::security

@@ -47,6 +47,12 @@ scram_credential make_scram_credential(scram_algorithm a, std::string_view passw
 /// computed Hi(password, salt, iterations)).
 scram_credential credential_from_salted_password(scram_algorithm a, std::string_view salted_password,
                                                  std::string salt, std::int32_t iterations);
+/// Hi(password, salt, iterations) of RFC 5802 (PBKDF2-HMAC), the "salted password" that
+/// AlterUserScramCredentials carries; empty when the derivation is impossible (iterations < 1).
+std::string salted_password(scram_algorithm a, std::string_view password, std::string_view salt,
+                            std::int32_t iterations);
+/// `n` cryptographically random bytes (a fresh salt).
+std::string random_salt(std::size_t n = 32);
 /// Whether `password` is the one `cred` was made from. Constant-time comparison of the derived key.
 bool verify_password(const scram_credential& cred, std::string_view password);
 

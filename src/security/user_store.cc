@@ -1,5 +1,7 @@
 #include "security/user_store.h"
 
+#include "security/base64.h"
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -79,36 +81,6 @@ bool valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
-std::string b64_encode(std::string_view in) {
-  if (in.empty()) return {};
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock writes a terminating NUL
-  const int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  return out;
-}
-
-// Strict standard base64 with padding (EVP_DecodeBlock alone tolerates whitespace and miscounts padding).
-std::optional<std::string> b64_decode(std::string_view in) {
-  if (in.size() % 4 != 0 || in.size() > 4 * max_salt_bytes) return std::nullopt;
-  if (in.empty()) return std::string();
-  std::size_t pad = 0;
-  if (in.back() == '=') pad = in[in.size() - 2] == '=' ? 2 : 1;
-  for (std::size_t i = 0; i < in.size() - pad; ++i) {
-    const char c = in[i];
-    const bool ok =
-        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-    if (!ok) return std::nullopt;
-  }
-  std::string out(in.size() / 4 * 3, '\0');
-  const int n =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0 || static_cast<std::size_t>(n) != out.size()) return std::nullopt;
-  out.resize(out.size() - pad);
-  return out;
-}
 
 // The whole file; nullopt with ec == no_such_file_or_directory when it does not exist.
 std::optional<std::string> read_whole_file(const fs::path& file, std::error_code& ec) {

@@ -28,18 +28,39 @@ broker_process::~broker_process() {
 
 std::string broker_process::bootstrap() const { return "127.0.0.1:" + std::to_string(_kafka_port); }
 
+std::uint16_t broker_process::listener_port(const std::string& name) const {
+  auto it = _listener_ports.find(name);
+  return it == _listener_ports.end() ? 0 : it->second;
+}
+
 std::vector<std::string> broker_process::argv() const {
-  std::vector<std::string> a = {streamdown_binary(),
-                                "broker",
-                                "--data-dir",
-                                _data_dir,
-                                "--kafka-addr",
-                                "127.0.0.1:" + std::to_string(_kafka_port),
-                                "--http-addr",
-                                "127.0.0.1:" + std::to_string(_http_port)};
+  bool has_listeners = false;
+  for (const auto& kv : _cfg.sets) has_listeners |= kv.first == "listeners";
+  std::vector<std::string> a = {streamdown_binary(), "broker", "--data-dir", _data_dir};
+  if (!has_listeners) {
+    a.push_back("--kafka-addr");
+    a.push_back("127.0.0.1:" + std::to_string(_kafka_port));
+  }
+  a.push_back("--http-addr");
+  a.push_back("127.0.0.1:" + std::to_string(_http_port));
   for (const auto& [k, v] : _cfg.sets) {
+    std::string value = v;
+    if (k == "listeners" && !_listener_ports.empty()) {
+      // Restart on the ports bound the first time: NAME://HOST:0 -> NAME://HOST:<bound>.
+      static const std::regex entry_re(R"(([A-Z_]+)://([^,]*):0\b)");
+      std::string out;
+      std::sregex_iterator it(value.begin(), value.end(), entry_re), end;
+      std::size_t last = 0;
+      for (; it != end; ++it) {
+        const auto& m = *it;
+        out += value.substr(last, static_cast<std::size_t>(m.position()) - last);
+        out += m[1].str() + "://" + m[2].str() + ":" + std::to_string(listener_port(m[1].str()));
+        last = static_cast<std::size_t>(m.position() + m.length());
+      }
+      value = out + value.substr(last);
+    }
     a.push_back("--set");
-    a.push_back(k + "=" + v);
+    a.push_back(k + "=" + value);
   }
   a.insert(a.end(), _cfg.extra_args.begin(), _cfg.extra_args.end());
   return a;
@@ -110,6 +131,15 @@ void broker_process::start() {
     if (std::regex_search(run_out, m, line_re)) {
       _kafka_port = static_cast<std::uint16_t>(std::stoi(m[2].str()));
       _http_port = static_cast<std::uint16_t>(std::stoi(m[4].str()));
+      // " listeners=PLAINTEXT=127.0.0.1:1234,SSL=127.0.0.1:5678" (all listeners, the first being kafka=).
+      static const std::regex listener_re(R"(([A-Z_]+)=(?:[^\s:,]+|\[[^\]]*\]):(\d+))");
+      auto pos = run_out.find(" listeners=", static_cast<std::size_t>(m.position()));
+      if (pos != std::string::npos) {
+        auto eol = run_out.find('\n', pos);
+        std::string list = run_out.substr(pos + 11, eol == std::string::npos ? std::string::npos : eol - pos - 11);
+        for (std::sregex_iterator it(list.begin(), list.end(), listener_re), end; it != end; ++it)
+          _listener_ports[(*it)[1].str()] = static_cast<std::uint16_t>(std::stoi((*it)[2].str()));
+      }
       return;
     }
     if (_stdout_eof || std::chrono::steady_clock::now() >= deadline) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,7 +29,9 @@
 namespace sd::itest {
 
 struct broker_config {
-  env_list sets;                         // each becomes --set key=value
+  /// Each becomes --set key=value. With a `listeners` entry, --kafka-addr is not passed and every listener's
+  /// port 0 is replaced, on restarts, by the port the first start bound (listener_port()).
+  env_list sets;
   env_list env;                          // extra environment (e.g. STREAMDOWN_FAULT_WRITE_BPS)
   std::vector<std::string> extra_args;   // appended after the standard flags
   std::chrono::milliseconds start_timeout{std::chrono::seconds(30)};
@@ -60,8 +63,12 @@ class broker_process {
   pid_t pid() const { return _pid; }
   std::uint16_t kafka_port() const { return _kafka_port; }
   std::uint16_t http_port() const { return _http_port; }
-  /// "127.0.0.1:PORT" for client bootstrap.servers.
+  /// "127.0.0.1:PORT" for client bootstrap.servers (the first listener).
   std::string bootstrap() const;
+  /// The bound port of a listener by name ("SASL_SSL"), from the listening line; 0 when there is none.
+  std::uint16_t listener_port(const std::string& name) const;
+  /// "127.0.0.1:PORT" of a listener by name.
+  std::string bootstrap(const std::string& listener) const { return "127.0.0.1:" + std::to_string(listener_port(listener)); }
   const std::string& data_dir() const { return _data_dir; }
   /// The temp directory holding the data dir and logs (for extra files a test needs).
   const temp_dir& dir() const { return *_dir; }
@@ -87,6 +94,7 @@ class broker_process {
   pid_t _pid = -1;
   std::uint16_t _kafka_port = 0;
   std::uint16_t _http_port = 0;
+  std::map<std::string, std::uint16_t> _listener_ports;  // from "listeners=NAME=host:port,..."
   std::optional<exit_info> _last_exit;
 
   // stdout is a pipe drained by _reader into _stdout (so the broker never blocks on a full pipe).
