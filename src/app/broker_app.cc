@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "app/http_access.h"
 #include "app/http_routes.h"
 #include "app/metrics_sections.h"
 #include "app/observability.h"
@@ -82,23 +83,23 @@ void maybe_reload_tls(net::tls_context_holder* tls, broker::broker_security& sec
 /// Blocks until SIGTERM or SIGINT. The signals are blocked in every thread (set before threads start) and
 /// taken here with sigtimedwait, so no handler runs on an arbitrary thread. Meanwhile SIGHUP reloads the TLS
 /// files, and every `check_every` (0: never) their modification is checked.
-int wait_for_termination(const sigset_t& set, net::tls_context_holder* tls, broker::broker_security& sec,
-                         std::chrono::milliseconds check_every) {
+int wait_for_termination(const sigset_t& set, const std::vector<net::tls_context_holder*>& tls,
+                         broker::broker_security& sec, std::chrono::milliseconds check_every) {
   for (;;) {
     int sig = 0;
-    if (tls && check_every.count() > 0) {
+    if (!tls.empty() && check_every.count() > 0) {
       timespec ts{static_cast<time_t>(check_every.count() / 1000), static_cast<long>(check_every.count() % 1000) * 1000000};
       sig = sigtimedwait(&set, nullptr, &ts);
       if (sig < 0) {
-        maybe_reload_tls(tls, sec, false);
+        for (auto* t : tls) maybe_reload_tls(t, sec, false);
         continue;
       }
     } else {
       sigwait(&set, &sig);
     }
     if (sig == SIGHUP) {
-      if (tls) maybe_reload_tls(tls, sec, true);
-      else spdlog::info("SIGHUP: no TLS listener, nothing to reload");
+      for (auto* t : tls) maybe_reload_tls(t, sec, true);
+      if (tls.empty()) spdlog::info("SIGHUP: no TLS listener, nothing to reload");
       continue;
     }
     return sig;
@@ -388,12 +389,36 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   http::http_limits http_limits;
   http_limits.request_timeout = std::chrono::milliseconds(config.http_request_timeout_ms);
   http::http_server http(http_limits);
-  register_http_routes(http, *core, exposition);
-  obs.register_routes(http);
+  http_access access(&security.shared);
+  register_http_routes(http, *core, exposition, access, config.http_metrics_require_auth);
+  obs.register_routes(http, access);
+  if (config.http_authentication_required || config.http_metrics_require_auth) {
+    const bool metrics_open = !config.http_metrics_require_auth;
+    http.set_authentication(http::auth_hooks{
+        [metrics_open](const std::string& path) {
+          return path == "/v1/health" || path == "/v1/ready" || (metrics_open && path == "/metrics");
+        },
+        [&access](const http::request& req) { return access.authenticate(req); }});
+  }
+  std::shared_ptr<net::tls_context_holder> http_tls;
+  if (!config.http_ssl_certificate_location.empty()) {
+    net::tls_settings ts;
+    ts.certificate_file = config.http_ssl_certificate_location;
+    ts.key_file = config.http_ssl_key_location;
+    ts.ca_file = config.http_ssl_ca_location;
+    ts.auth = config.http_ssl_client_auth == "required"    ? net::client_auth::required
+              : config.http_ssl_client_auth == "requested" ? net::client_auth::requested
+                                                           : net::client_auth::none;
+    try {
+      http_tls = std::make_shared<net::tls_context_holder>(std::move(ts));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("HTTP TLS (streamdown.http.ssl.*): ") + e.what());
+    }
+  }
   auto http_hp = split_host_port(config.http_addr);
   net::tcp::endpoint http_ep;
   try {
-    http_ep = http.listen(http_hp.host, http_hp.port);
+    http_ep = http.listen(http_hp.host, http_hp.port, http_tls);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot listen on " + config.http_addr + ": " + e.what());
   }
@@ -410,7 +435,10 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   spdlog::info("streamdown broker node {} up: Kafka API on {} (advertised {}:{}), HTTP on {}, {} network and {} storage loop(s)",
                config.node_id, listening_line, advertised.host, advertised.port, to_string(http_ep), shard_count, shard_count);
 
-  int sig = wait_for_termination(signals, tls.get(), security.shared,
+  std::vector<net::tls_context_holder*> reloadable;
+  if (tls) reloadable.push_back(tls.get());
+  if (http_tls) reloadable.push_back(http_tls.get());
+  int sig = wait_for_termination(signals, reloadable, security.shared,
                                  std::chrono::milliseconds(config.tls_reload_check_interval_ms));
   spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 

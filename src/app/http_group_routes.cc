@@ -80,8 +80,10 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
-void register_group_routes(http::http_server& http, group::coordinator& coordinator, lag_reporter& lag) {
-  http.get("/v1/groups", [&coordinator, &lag](const http::request&) {
+void register_group_routes(http::http_server& http, group::coordinator& coordinator, lag_reporter& lag,
+                           const http_access& access) {
+  // Groups: DESCRIBE on each (the list leaves out the others, as ListGroups does).
+  http.get("/v1/groups", [&coordinator, &lag, &access](const http::request& req) {
     struct summary {
       group::group_listing listing;
       std::string protocol;
@@ -104,6 +106,8 @@ void register_group_routes(http::http_server& http, group::coordinator& coordina
       if (r.lag.lag > 0) total[r.lag.group] += r.lag.lag;
     json out = json::array();
     for (const auto& g : *groups) {
+      if (!access.may(req, security::resource_type::group, g.listing.group_id, security::acl_operation::describe))
+        continue;
       auto it = total.find(g.listing.group_id);
       out.push_back({{"id", g.listing.group_id},
                      {"state", group::state_name(g.listing.state)},
@@ -115,8 +119,10 @@ void register_group_routes(http::http_server& http, group::coordinator& coordina
     return json_response(200, out);
   });
 
-  http.get_prefix("/v1/groups/", [&coordinator, &lag](const http::request& req) {
+  http.get_prefix("/v1/groups/", [&coordinator, &lag, &access](const http::request& req) {
     const std::string id = percent_decode(std::string_view(req.path).substr(std::string_view("/v1/groups/").size()));
+    if (!access.allowed(req, security::resource_type::group, id, security::acl_operation::describe))
+      return http_access::forbidden("DESCRIBE", "GROUP", id);
     auto describe = [&coordinator, id] { return coordinator.manager().describe(id); };
     auto d = on_coordinator(coordinator, std::move(describe));
     if (!d) return json_response(503, {{"error", "group coordinator did not answer"}});
@@ -159,8 +165,11 @@ void register_group_routes(http::http_server& http, group::coordinator& coordina
   });
 }
 
-void register_alert_routes(http::http_server& http, const alerts::alert_engine& engine) {
-  http.get("/v1/alerts", [&engine](const http::request&) {
+void register_alert_routes(http::http_server& http, const alerts::alert_engine& engine, const http_access& access) {
+  // Alerts describe the whole broker: DESCRIBE on the cluster.
+  http.get("/v1/alerts", [&engine, &access](const http::request& req) {
+    if (!access.allowed_cluster(req, security::acl_operation::describe))
+      return http_access::forbidden("DESCRIBE", "CLUSTER", security::cluster_resource_name);
     json out = json::array();
     for (const auto& s : engine.status()) {
       json filters = json::object();

@@ -20,14 +20,16 @@
 // 503 when the coordinator does not answer in time); lag comes from lag_reporter.
 
 #include "alerts/engine.h"
+#include "app/http_access.h"
 #include "app/lag_report.h"
 #include "group/coordinator.h"
 #include "http/http_server.h"
 
 namespace sd::app {
 
-void register_group_routes(http::http_server& http, group::coordinator& coordinator, lag_reporter& lag);
-void register_alert_routes(http::http_server& http, const alerts::alert_engine& engine);
+void register_group_routes(http::http_server& http, group::coordinator& coordinator, lag_reporter& lag,
+                           const http_access& access);
+void register_alert_routes(http::http_server& http, const alerts::alert_engine& engine, const http_access& access);
 
 /// "%41b" -> "Ab"; malformed escapes are kept as they are.
 std::string percent_decode(std::string_view s);

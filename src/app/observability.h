@@ -16,6 +16,7 @@
 #include "alerts/engine.h"
 #include "alerts/rule.h"
 #include "alerts/runner.h"
+#include "app/http_access.h"
 #include "app/lag_report.h"
 #include "http/http_server.h"
 #include "metrics/exposition.h"
@@ -37,7 +38,7 @@ class observability {
   ~observability() { stop(); }
 
   void add_metric_sections(metrics::exposition& e);
-  void register_routes(http::http_server& http);
+  void register_routes(http::http_server& http, const http_access& access);
   void start();
   void stop();
 

@@ -145,6 +145,24 @@ const std::vector<key_def>& key_table() {
                  &broker_config::super_users),
       bool_key("allow.everyone.if.no.acl.found", "allow access to resources no ACL mentions",
                &broker_config::allow_everyone_if_no_acl_found),
+      string_key("streamdown.http.ssl.certificate.location", "PEM certificate chain: serve HTTP over TLS",
+                 &broker_config::http_ssl_certificate_location),
+      string_key("streamdown.http.ssl.key.location", "PEM private key of the HTTP port",
+                 &broker_config::http_ssl_key_location),
+      string_key("streamdown.http.ssl.ca.location", "PEM CA bundle for HTTP client certificates",
+                 &broker_config::http_ssl_ca_location),
+      string_key("streamdown.http.ssl.client.auth", "HTTP client certificates: none, requested or required",
+                 &broker_config::http_ssl_client_auth,
+                 [](const std::string& s) {
+                   return s == "none" || s == "requested" || s == "required" ? std::string()
+                                                                             : std::string("none, requested or required");
+                 }),
+      bool_key("streamdown.http.authentication.required",
+               "HTTP requests (except /v1/health, /v1/ready and, unless streamdown.http.metrics.require.auth, "
+               "/metrics) need Basic credentials of a broker user or a client certificate (else 401)",
+               &broker_config::http_authentication_required),
+      bool_key("streamdown.http.metrics.require.auth",
+               "/metrics needs authentication and DESCRIBE on the cluster too", &broker_config::http_metrics_require_auth),
       bool_key("auto.create.topics.enable", "create unknown topics on Metadata and Produce",
                &broker_config::auto_create_topics),
       int_key("num.partitions", "partitions of an auto-created topic", &broker_config::num_partitions, 1, 100000),

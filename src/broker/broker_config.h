@@ -34,6 +34,13 @@ struct broker_config {
   bool authorizer_enable = false;                      // authorizer.enable
   std::string super_users;                             // super.users ("User:admin;User:ops")
   bool allow_everyone_if_no_acl_found = false;         // allow.everyone.if.no.acl.found
+  // HTTP port security: TLS when a certificate is set; authentication (Basic or client certificate) when required
+  std::string http_ssl_certificate_location;           // streamdown.http.ssl.certificate.location
+  std::string http_ssl_key_location;                   // streamdown.http.ssl.key.location
+  std::string http_ssl_ca_location;                    // streamdown.http.ssl.ca.location
+  std::string http_ssl_client_auth = "none";           // streamdown.http.ssl.client.auth
+  bool http_authentication_required = false;           // streamdown.http.authentication.required
+  bool http_metrics_require_auth = false;              // streamdown.http.metrics.require.auth
   // topics
   bool auto_create_topics = true;                      // auto.create.topics.enable
   std::int32_t num_partitions = 1;                     // num.partitions

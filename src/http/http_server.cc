@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <vector>
 
 namespace sd::http {
@@ -40,6 +41,8 @@ struct http_server::impl {
   std::vector<std::pair<std::string, handler_fn>> prefix_routes;
   std::map<std::pair<std::string, std::string>, handler_fn> other_routes;
   std::atomic<int> open{0};
+  std::shared_ptr<net::tls_context_holder> tls;
+  auth_hooks auth;
 
   response dispatch(const request& req) {
     if (req.method == "GET" || req.method == "HEAD") {
@@ -55,14 +58,45 @@ struct http_server::impl {
   }
 
   awaitable<void> serve(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
+    std::string peer;
+    boost::system::error_code pec;
+    auto ep = socket.remote_endpoint(pec);
+    if (!pec) {
+      auto a = ep.address();
+      if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+      peer = a.to_string();
+    }
+    if (tls) {
+      auto ctx = tls->current();  // held for the connection's lifetime
+      beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ctx);
+      beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
+      boost::system::error_code ec;
+      co_await stream.async_handshake(asio::ssl::stream_base::server, net::no_throw(ec));
+      if (ec) {
+        spdlog::debug("http TLS handshake from {} failed: {}", peer, ec.message());
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        open.fetch_sub(1);
+        co_return;
+      }
+      std::string subject = net::verified_peer_subject(stream.native_handle());
+      co_await serve_stream(stream, peer, subject);
+    } else {
+      beast::tcp_stream stream(std::move(socket));
+      co_await serve_stream(stream, peer, {});
+    }
+    open.fetch_sub(1);
+  }
+
+  template <class Stream>
+  awaitable<void> serve_stream(Stream& stream, const std::string& peer, const std::string& tls_subject) {
     beast::flat_buffer buffer(limits.header_bytes + limits.body_bytes);
     try {
       for (;;) {
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
         parser.body_limit(limits.body_bytes);
-        stream.expires_after(limits.request_timeout);
+        beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
         boost::system::error_code ec;
         co_await bhttp::async_read(stream, buffer, parser, net::no_throw(ec));
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
@@ -85,12 +119,24 @@ struct http_server::impl {
           req.path = req.target.substr(0, qpos);
           if (qpos != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(qpos + 1));
           req.body = std::move(m.body());
+          if (auto it = m.find(bhttp::field::authorization); it != m.end()) req.authorization = std::string(it->value());
+          req.peer_host = peer;
+          req.tls_subject = tls_subject;
           response r;
-          try {
-            r = dispatch(req);
-          } catch (const std::exception& e) {
-            r = {500, "application/json", std::string(R"({"error":"internal error"})")};
-            spdlog::error("http {} {}: {}", req.method, req.path, e.what());
+          std::optional<std::string> principal;
+          const bool needs_auth = auth.authenticate && !(auth.is_open && auth.is_open(req.path));
+          if (needs_auth) principal = auth.authenticate(req);
+          if (needs_auth && !principal) {
+            res.set(bhttp::field::www_authenticate, R"(Basic realm="streamdown", charset="UTF-8")");
+            r = {401, "application/json", R"({"error":"authentication required","code":"unauthenticated"})"};
+          } else {
+            if (principal) req.principal = std::move(*principal);
+            try {
+              r = dispatch(req);
+            } catch (const std::exception& e) {
+              r = {500, "application/json", std::string(R"({"error":"internal error"})")};
+              spdlog::error("http {} {}: {}", req.method, req.path, e.what());
+            }
           }
           res.result(static_cast<unsigned>(r.status));
           res.set(bhttp::field::content_type, r.content_type);
@@ -100,7 +146,7 @@ struct http_server::impl {
         res.set(bhttp::field::server, "streamdown");
         res.keep_alive(keep_alive);
         res.prepare_payload();
-        stream.expires_after(limits.request_timeout);
+        beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
         co_await bhttp::async_write(stream, res, net::no_throw(ec));
         if (ec || !keep_alive) break;
       }
@@ -108,8 +154,7 @@ struct http_server::impl {
       spdlog::debug("http connection ended: {}", e.what());
     }
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    open.fetch_sub(1);
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
   awaitable<void> accept_loop() {
@@ -141,7 +186,11 @@ void http_server::route(const std::string& method, const std::string& path, hand
   _impl->other_routes[{method, path}] = std::move(fn);
 }
 
-tcp::endpoint http_server::listen(const std::string& host, std::uint16_t port) {
+void http_server::set_authentication(auth_hooks hooks) { _impl->auth = std::move(hooks); }
+
+tcp::endpoint http_server::listen(const std::string& host, std::uint16_t port,
+                                  std::shared_ptr<net::tls_context_holder> tls) {
+  _impl->tls = std::move(tls);
   tcp::endpoint ep(asio::ip::make_address(host), port);
   _impl->acceptor = std::make_unique<tcp::acceptor>(_impl->ctx);
   _impl->acceptor->open(ep.protocol());

@@ -6,6 +6,12 @@
 // a whole request must arrive within request_timeout (10 s; then the connection is closed, which also ends
 // slowloris-style partial requests), at most 256 open connections (new ones are closed).
 // Unknown paths get 404, other methods 405, unparseable requests 400 and a close.
+//
+// Security (optional, set before start()): TLS from a net::tls_context_holder (the broker's
+// streamdown.http.ssl.* keys; client certificates as configured there), and an authentication hook run for
+// every request whose path is not open: it returns the principal ("User:alice") from HTTP Basic credentials or
+// the client certificate, or nullopt, which is answered 401 with `WWW-Authenticate: Basic realm="streamdown"`.
+// Routes see the principal and the peer's address in the request and answer 403 themselves when ACLs deny.
 
 #include <chrono>
 #include <cstdint>
@@ -15,7 +21,10 @@
 #include <string>
 #include <thread>
 
+#include <optional>
+
 #include "net/asio.h"
+#include "net/tls_context.h"
 
 namespace sd::http {
 
@@ -25,6 +34,10 @@ struct request {
   std::string path;    // path without query
   std::map<std::string, std::string> query;
   std::string body;
+  std::string authorization;  // the Authorization header, if any
+  std::string peer_host;      // the client's address without port
+  std::string tls_subject;    // RFC 2253 subject of a verified client certificate; empty without one
+  std::string principal;      // set by the authentication hook; empty when the path is open or none is set
 };
 
 struct response {
@@ -34,6 +47,13 @@ struct response {
 };
 
 using handler_fn = std::function<response(const request&)>;
+
+struct auth_hooks {
+  /// Paths served without authentication (probes; /metrics unless configured otherwise).
+  std::function<bool(const std::string& path)> is_open;
+  /// The principal for a request's credentials, or nullopt (401).
+  std::function<std::optional<std::string>(const request&)> authenticate;
+};
 
 struct http_limits {
   std::size_t header_bytes = 8 * 1024;
@@ -56,8 +76,11 @@ class http_server {
   /// Route for another method (POST, DELETE, ...).
   void route(const std::string& method, const std::string& path, handler_fn fn);
 
-  /// Binds; port 0 picks a free one. Throws on failure (start-up only).
-  net::tcp::endpoint listen(const std::string& host, std::uint16_t port);
+  /// Binds; port 0 picks a free one. Throws on failure (start-up only). With `tls`, every connection is TLS.
+  net::tcp::endpoint listen(const std::string& host, std::uint16_t port,
+                            std::shared_ptr<net::tls_context_holder> tls = nullptr);
+  /// Authentication for non-open paths (see above). Call before start().
+  void set_authentication(auth_hooks hooks);
   void start();
   void stop();
 

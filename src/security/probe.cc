@@ -4,7 +4,7 @@ namespace sd::security {
 namespace {
 
 constexpr std::array<std::string_view, security_probe::n_mechanisms> mechanism_names = {
-    "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "SSL", "other"};
+    "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "SSL", "BASIC", "other"};
 
 std::size_t listener_index(std::string_view listener) noexcept {
   for (std::size_t i = 0; i < listener_labels.size(); ++i)

@@ -16,11 +16,14 @@
 
 namespace sd::security {
 
-/// Index of the mechanism label: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, SSL (client certificate refused), other.
-enum class auth_mechanism_label : std::uint8_t { plain, scram_sha_256, scram_sha_512, ssl, other, count_ };
+/// Index of the mechanism label: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, SSL (client certificate refused), BASIC
+/// (HTTP), other.
+enum class auth_mechanism_label : std::uint8_t { plain, scram_sha_256, scram_sha_512, ssl, basic, other, count_ };
 auth_mechanism_label mechanism_label(std::string_view mechanism) noexcept;
-/// Index of the listener label: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (listener names are their protocol).
-inline constexpr std::array<std::string_view, 4> listener_labels = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
+/// Index of the listener label: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (listener names are their protocol),
+/// and HTTP (the HTTP port).
+inline constexpr std::array<std::string_view, 5> listener_labels = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL",
+                                                                    "HTTP"};
 
 struct security_probe {
   static constexpr std::size_t n_listeners = listener_labels.size();
