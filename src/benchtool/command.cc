@@ -31,7 +31,8 @@ void add_options(CLI::App* cmd, bench_options& o) {
   cmd->add_flag("--json", o.json, "print the result as one JSON object on stdout");
   cmd->add_option("--progress", o.progress_s, "seconds between progress lines on stderr (0: none)")->capture_default_str();
   cmd->add_option("--flush-timeout", o.flush_timeout_s, "seconds to wait for outstanding deliveries")->capture_default_str();
-  cmd->add_option("--set", o.sets, "extra librdkafka property KEY=VALUE (repeatable)")->take_all();
+  cmd->add_option("--set,-X", o.sets, "extra librdkafka property KEY=VALUE (repeatable; -X as in the other tools)")
+      ->take_all();
 }
 
 int run(const bench_options& o) {
