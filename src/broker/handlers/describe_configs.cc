@@ -73,7 +73,12 @@ net::awaitable<net::response_task> describe_configs(request_context& ctx) {
         if (!wanted(res.configuration_keys, e.name)) continue;
         entry_t c;
         c.name = e.name;
-        c.value = e.value;
+        if (e.sensitive) {
+          c.value = std::nullopt;  // passwords are never shown, as Kafka answers for sensitive keys
+          c.is_sensitive = true;
+        } else {
+          c.value = e.value;
+        }
         c.read_only = true;
         c.is_default = e.is_default;
         c.config_source = static_cast<std::int8_t>(e.is_default ? config_source::default_config

@@ -5,7 +5,8 @@
 //     then the connection is closed; it is counted and logged (rate-limited) with the peer address;
 //   - SaslAuthenticate out of order (no handshake, or on a non-SASL listener) is ILLEGAL_SASL_STATE, closed;
 //   - v1+ answers carry session_lifetime_ms = connections.max.reauth.ms (0: none), and a client may
-//     re-authenticate (KIP-368) with a new handshake on the same connection, as the same principal.
+//     re-authenticate (KIP-368) with a new handshake on the same connection, as the same principal. The
+//     session expires for v0 clients too (they are not told; their connection is closed once it expired).
 // SaslHandshake v0 implies raw SASL tokens without SaslAuthenticate framing: not supported (every client
 // this project tests with uses v1); a v0 handshake is answered but the next raw frame will not decode.
 #include <spdlog/spdlog.h>
@@ -149,7 +150,10 @@ net::awaitable<net::response_task> sasl_authenticate(request_context& ctx) {
   s->st = session::state::authenticated;
   s->reauthenticating = false;
   sec->probe.authentication_succeeded(ctx.conn.listener, s->mechanism);
-  if (sec->max_reauth_ms > 0 && ctx.version >= 1) {
+  if (sec->max_reauth_ms > 0) {
+    // The session expires whatever the version, as in Kafka (SaslServerAuthenticator): a v0 client (librdkafka
+    // before 2.2) is not told the lifetime and cannot re-authenticate, so its connection is closed at the first
+    // request after expiry and it reconnects. Only v1+ answers carry the field (the encoder skips it for v0).
     resp.session_lifetime_ms = sec->max_reauth_ms;
     s->session_expiry = std::chrono::steady_clock::now() + std::chrono::milliseconds(sec->max_reauth_ms);
   } else {

@@ -70,3 +70,41 @@ TEST(BrokerConfig, BudgetMustHoldTheLargestRequest) {
 
 }  // namespace
 }  // namespace sd::broker
+
+namespace sd::broker {
+namespace {
+
+TEST(BrokerConfigSecurity, ListenersReplaceKafkaAddrAndGivingBothIsAnError) {
+  std::string err;
+  auto ok = broker_config::from({{"listeners", "PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0"},
+                                 {"advertised.listeners", "SASL_SSL://broker.example:9093"}},
+                                err);
+  ASSERT_TRUE(ok) << err;
+  EXPECT_EQ(ok->listeners, "PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0");
+  err.clear();
+  EXPECT_FALSE(broker_config::from({{"listeners", "PLAINTEXT://127.0.0.1:0"}, {"streamdown.kafka.addr", "127.0.0.1:1"}},
+                                   err));
+  EXPECT_NE(err.find("listeners"), std::string::npos) << err;
+  err.clear();
+  EXPECT_FALSE(broker_config::from({{"listeners", "PLAINTEXT://127.0.0.1:0"}, {"advertised.listeners", "SSL://h:1"}},
+                                   err));
+  EXPECT_NE(err.find("advertised.listeners"), std::string::npos) << err;
+  err.clear();
+  EXPECT_FALSE(broker_config::from({{"listeners", "BOGUS://127.0.0.1:0"}}, err));
+  err.clear();
+  EXPECT_FALSE(broker_config::from({{"advertised.listeners", "PLAINTEXT://h:1"}}, err));  // needs listeners
+}
+
+TEST(BrokerConfigSecurity, ValuesAreChecked) {
+  std::string err;
+  EXPECT_FALSE(broker_config::from({{"ssl.client.auth", "sometimes"}}, err));
+  EXPECT_FALSE(broker_config::from({{"sasl.enabled.mechanisms", "PLAIN,GSSAPI"}}, err));
+  EXPECT_FALSE(broker_config::from({{"authorizer.enable", "yes"}}, err));
+  auto c = broker_config::from({{"sasl.enabled.mechanisms", "SCRAM-SHA-512"}, {"ssl.key.password", "secret"}}, err);
+  ASSERT_TRUE(c) << err;
+  for (const auto& e : c->entries())
+    if (e.name == "ssl.key.password") EXPECT_TRUE(e.sensitive);
+}
+
+}  // namespace
+}  // namespace sd::broker
