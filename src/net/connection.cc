@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/sendfile.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 
 #include <unistd.h>
@@ -69,8 +70,12 @@ awaitable<bool> connection::handshake() {
   if (ec) {
     _stats.tls_handshake_failures_total.fetch_add(1, std::memory_order_relaxed);
     _handler.on_tls_failure(_info);
+    // OpenSSL's reason ("certificate verify failed") does not say why a client certificate was refused.
+    std::string why = ec.message();
+    if (long v = SSL_get_verify_result(_tls->native_handle()); v != X509_V_OK)
+      why += std::string(" (") + X509_verify_cert_error_string(v) + ")";
     spdlog::info("connection {} from {} on {}: TLS handshake failed: {}", _info.id, _info.remote, _info.listener,
-                 ec.message());
+                 why);
     co_return false;
   }
   _info.tls_peer_subject = verified_peer_subject(_tls->native_handle());
