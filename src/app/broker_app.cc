@@ -393,10 +393,15 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   register_http_routes(http, *core, exposition, access, config.http_metrics_require_auth);
   obs.register_routes(http, access);
   if (config.http_authentication_required || config.http_metrics_require_auth) {
+    // Open without credentials: the probes always; /metrics unless metrics.require.auth; every other route
+    // unless authentication.required (metrics.require.auth alone guards only /metrics).
     const bool metrics_open = !config.http_metrics_require_auth;
+    const bool routes_open = !config.http_authentication_required;
     http.set_authentication(http::auth_hooks{
-        [metrics_open](const std::string& path) {
-          return path == "/v1/health" || path == "/v1/ready" || (metrics_open && path == "/metrics");
+        [metrics_open, routes_open](const std::string& path) {
+          if (path == "/v1/health" || path == "/v1/ready") return true;
+          if (path == "/metrics") return metrics_open;
+          return routes_open;
         },
         [&access](const http::request& req) { return access.authenticate(req); }});
   }

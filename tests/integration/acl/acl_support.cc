@@ -408,7 +408,10 @@ std::vector<doc_row> parse_operation_table(const std::string& markdown) {
   return rows;
 }
 
-std::string security_doc_path() { return std::string(SD_SOURCE_DIR) + "/docs/SECURITY.md"; }
+std::string security_doc_path() {
+  if (const char* p = std::getenv("STREAMDOWN_SECURITY_DOC"); p && *p) return p;
+  return std::string(SD_SOURCE_DIR) + "/docs/SECURITY.md";
+}
 
 // ---- PKI and curl ----
 

@@ -163,7 +163,7 @@ struct doc_row {
 /// The rows of the table under the heading "### Authorisation: API -> operation"; throws harness_error when
 /// the heading, the header line or a well-formed row is missing.
 std::vector<doc_row> parse_operation_table(const std::string& markdown);
-/// docs/SECURITY.md of the source tree (compile definition SD_SOURCE_DIR).
+/// docs/SECURITY.md of the source tree (compile definition SD_SOURCE_DIR), or env STREAMDOWN_SECURITY_DOC.
 std::string security_doc_path();
 
 /// Absolute path of a program on $PATH (empty when absent).

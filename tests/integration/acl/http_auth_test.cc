@@ -9,6 +9,7 @@
 #include <cctype>
 
 #include "acl/acl_support.h"
+#include "support/http_client.h"
 
 namespace sd::itest::acl {
 namespace {
@@ -122,10 +123,19 @@ TEST_F(itest_acl_http, BasicAuthAndAclsOverTls) {
   EXPECT_TRUE(lists(groups.body, "http-group")) << groups.body;
   EXPECT_FALSE(lists(groups.body, "http-group-2")) << groups.body;
 
-  // /metrics stays open by default.
+  // /v1/alerts: DESCRIBE on the cluster. /v1/ready is open.
+  EXPECT_EQ(get(*b, "/v1/alerts", alice_creds).status, 403);
+  EXPECT_EQ(get(*b, "/v1/alerts", admin_creds).status, 200);
+  EXPECT_EQ(get(*b, "/v1/ready").status, 200);
+
+  // /metrics stays open by default; it counted the refused credentials and the 403s.
   auto metrics = get(*b, "/metrics");
   EXPECT_EQ(metrics.status, 200) << metrics.describe();
-  EXPECT_NE(metrics.body.find("streamdown_security_authorization_denied_total"), std::string::npos);
+  auto failures = metric_value(
+      metrics.body, "streamdown_security_authentication_failures_total{listener=\"HTTP\",mechanism=\"BASIC\"}");
+  EXPECT_GE(failures.value_or(0), 2.0) << metrics.body;
+  EXPECT_GE(denied_total(metrics.body, rt::topic, op::describe), 1.0) << metrics.body;
+  EXPECT_GE(denied_total(metrics.body, rt::group, op::describe), 1.0) << metrics.body;
 
   // Plain HTTP to the TLS port gets no answer.
   auto plain = curl_get("http://127.0.0.1:" + std::to_string(b->http_port()) + "/v1/health", "");
