@@ -65,7 +65,7 @@ def main():
     sub_start = body.find(title.split(" (")[0] + (" (pinned" if pinned else " (unpinned"))
     if sub_start >= 0:
         sub_end = body.find("\n### ", sub_start + 1)
-        body = body[:sub_start] + text + (body[sub_end + 1:] if sub_end >= 0 else "")
+        body = body[:sub_start] + text + ("\n" + body[sub_end + 1:] if sub_end >= 0 else "")
     else:
         body = body.rstrip("\n") + "\n\n" + text
     doc = doc[:start] + body.rstrip("\n") + "\n" + (doc[end:] if end >= 0 else "")
