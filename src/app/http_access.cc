@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/log_limiter.h"
 #include "security/base64.h"
 
 namespace sd::app {
@@ -28,7 +29,10 @@ std::optional<std::string> http_access::authenticate(const http::request& req) c
   std::string user = decoded->substr(0, colon);
   if (!_sec->users || !_sec->users->verify_plain(user, std::string_view(*decoded).substr(colon + 1))) {
     _sec->probe.authentication_failed("HTTP", "BASIC");
-    spdlog::warn("HTTP authentication failed: user '{}' from {}", user, req.peer_host);
+    static log_limiter limiter;  // clients can cause failures at will: at most one line a second
+    if (auto skipped = limiter.admit())
+      spdlog::warn("HTTP authentication failed: user '{}' from {}{}", user, req.peer_host,
+                   *skipped ? fmt::format(" ({} more failure(s) not logged)", *skipped) : std::string());
     return std::nullopt;
   }
   _sec->probe.authentication_succeeded("HTTP", "BASIC");
@@ -45,9 +49,12 @@ bool http_access::allowed(const http::request& req, security::resource_type rtyp
                           security::acl_operation op) const {
   if (may(req, rtype, name, op)) return true;
   _sec->probe.authorization_denied(rtype, op);
-  spdlog::warn("HTTP authorization denied: principal {} from {}: {} on {} '{}' ({} {})",
-               req.principal.empty() ? anonymous : req.principal, req.peer_host, security::to_string(op),
-               security::to_string(rtype), name, req.method, req.path);
+  static log_limiter limiter;  // clients can cause denials at will: at most one line a second
+  if (auto skipped = limiter.admit())
+    spdlog::warn("HTTP authorization denied: principal {} from {}: {} on {} '{}' ({} {}){}",
+                 req.principal.empty() ? anonymous : req.principal, req.peer_host, security::to_string(op),
+                 security::to_string(rtype), name, req.method, req.path,
+                 *skipped ? fmt::format(" ({} more denial(s) not logged)", *skipped) : std::string());
   return false;
 }
 

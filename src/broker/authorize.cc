@@ -2,9 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <chrono>
 
+#include "base/log_limiter.h"
 #include "broker/session.h"
 
 namespace sd::broker {
@@ -12,23 +11,14 @@ namespace {
 
 const std::string anonymous = "User:ANONYMOUS";
 
-/// At most one denial log line per second, with the number left out since the last one.
+/// Denials are logged at most once a second (a client can cause them at will), with the number left out.
 void log_denied(const request_context& ctx, resource_type rtype, std::string_view name, acl_operation op) {
-  static std::atomic<std::int64_t> last_ms{0};
-  static std::atomic<std::uint64_t> suppressed{0};
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::steady_clock::now().time_since_epoch()).count();
-  auto prev = last_ms.load(std::memory_order_relaxed);
-  if (now - prev < 1000 || !last_ms.compare_exchange_strong(prev, now)) {
-    suppressed.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
+  static log_limiter limiter;
+  auto skipped = limiter.admit();
+  if (!skipped) return;
   spdlog::warn("authorization denied: principal {} from {} (listener {}): {} on {} '{}'{}", principal_of(ctx),
                ctx.conn.peer_host, ctx.conn.listener, security::to_string(op), security::to_string(rtype), name,
-               [&] {
-                 auto n = suppressed.exchange(0);
-                 return n ? fmt::format(" ({} more denial(s) not logged)", n) : std::string();
-               }());
+               *skipped ? fmt::format(" ({} more denial(s) not logged)", *skipped) : std::string());
 }
 
 }  // namespace

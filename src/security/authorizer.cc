@@ -1,5 +1,7 @@
 #include "security/authorizer.h"
 
+#include "security/private_file.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,75 +114,12 @@ std::optional<acl_binding> from_json(const nlohmann::json& j, std::string& why) 
   return b;
 }
 
-// Creates the file's parent directory (mode 0700) when missing; its ancestors get default modes.
-status ensure_parent_dir(const std::filesystem::path& file) {
-  auto dir = file.parent_path();
-  if (dir.empty()) return ok();
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return ok();
-  if (dir.has_parent_path()) {
-    std::filesystem::create_directories(dir.parent_path(), ec);
-    if (ec) {
-      spdlog::error("acls: cannot create directory {}: {}", dir.parent_path().string(), ec.message());
-      return errc::io_error;
-    }
-  }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    spdlog::error("acls: cannot create directory {}: {}", dir.string(), std::strerror(errno));
-    return errc::io_error;
-  }
-  return ok();
-}
-
-// The whole file, or nullopt when it does not exist; io_error on any other failure.
-result<std::optional<std::string>> read_whole_file(const std::filesystem::path& file) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::optional<std::string>{};
-    spdlog::error("acls: cannot open {}: {}", file.string(), std::strerror(errno));
-    return errc::io_error;
-  }
-  std::string data;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      spdlog::error("acls: cannot read {}: {}", file.string(), std::strerror(errno));
-      ::close(fd);
-      return errc::io_error;
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return std::optional<std::string>{std::move(data)};
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-bool fsync_dir(const std::filesystem::path& dir) {
-  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  return synced;
-}
-
 }  // namespace
 
 result<std::unique_ptr<authorizer>> authorizer::open(std::filesystem::path file, authorizer_config cfg) {
   std::unique_ptr<authorizer> a(new authorizer(std::move(file), std::move(cfg)));
-  SD_TRY(ensure_parent_dir(a->_file));
-  auto text = read_whole_file(a->_file);
+  SD_TRY(ensure_private_dir(a->_file));
+  auto text = read_private_file(a->_file);
   if (!text) return text.error();
   if (!text->has_value()) return a;  // no file yet: no ACLs
 
@@ -329,31 +268,9 @@ status authorizer::save(const snapshot& s) const {
   std::string text = doc.dump(2);
   text += '\n';
 
-  SD_TRY(ensure_parent_dir(_file));
-  auto tmp = _file;
-  tmp += ".tmp";
-  auto fail = [&](const char* what) -> status {
-    spdlog::error("acls: cannot {} {}: {}", what, tmp.string(), std::strerror(errno));
-    ::unlink(tmp.c_str());
-    return errc::io_error;
-  };
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return fail("create");
-  if (::fchmod(fd, 0600) != 0 || !write_all(fd, text) || ::fsync(fd) != 0) {
-    int saved = errno;
-    ::close(fd);
-    errno = saved;
-    return fail("write");
-  }
-  if (::close(fd) != 0) return fail("close");
-  if (::rename(tmp.c_str(), _file.c_str()) != 0) return fail("rename");
-  // The rename is done; if the directory cannot be synced the change may not survive a crash, so the caller
-  // hears io_error and the in-memory snapshot keeps the old bindings.
-  if (!fsync_dir(_file.parent_path())) {
-    spdlog::error("acls: cannot sync directory of {}: {}", _file.string(), std::strerror(errno));
-    return errc::io_error;
-  }
-  return ok();
+  // On failure the caller keeps the old snapshot (the file may already hold the new one only if the directory
+  // fsync failed after the rename; the next successful save overwrites it either way).
+  return replace_private_file(_file, text);
 }
 
 }  // namespace sd::security

@@ -1,6 +1,7 @@
 #include "security/user_store.h"
 
 #include "security/base64.h"
+#include "security/private_file.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -82,80 +83,6 @@ bool valid_utf8(std::string_view s) noexcept {
 }
 
 
-// The whole file; nullopt with ec == no_such_file_or_directory when it does not exist.
-std::optional<std::string> read_whole_file(const fs::path& file, std::error_code& ec) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    ec = std::error_code(errno, std::generic_category());
-    return std::nullopt;
-  }
-  std::string text;
-  char buf[8192];
-  while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ec = std::error_code(errno, std::generic_category());
-      ::close(fd);
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return text;
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-bool fsync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  return ::close(fd) == 0 && ok;
-}
-
-// Replaces `file` with `content` so that a crash leaves either the old or the new file whole: temp file in
-// the same directory (0600), fsync, rename over the file, fsync the directory. Durable when it returns ok.
-status replace_file_durably(const fs::path& file, std::string_view content) {
-  fs::path tmp = file;
-  tmp += ".tmp";
-  ::unlink(tmp.c_str());  // a leftover of a crash mid-write; never read
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return errc::io_error;
-  bool written = ::fchmod(fd, 0600) == 0 && write_all(fd, content) && ::fsync(fd) == 0;
-  written = ::close(fd) == 0 && written;
-  if (!written || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return errc::io_error;
-  }
-  // After the rename the new content is visible but not yet durable; a failure here is still reported.
-  if (!fsync_directory(file.parent_path())) return errc::io_error;
-  return sd::ok();
-}
-
-// Creates the store's directory 0700 when missing (its ancestors with default permissions).
-status ensure_parent_directory(const fs::path& file) {
-  const fs::path dir = file.parent_path();
-  if (dir.empty()) return sd::ok();
-  std::error_code ec;
-  if (fs::is_directory(dir, ec)) return sd::ok();
-  if (dir.has_parent_path()) {
-    fs::create_directories(dir.parent_path(), ec);
-    if (ec) return errc::io_error;
-  }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return errc::io_error;
-  return fs::is_directory(dir, ec) ? sd::ok() : status(errc::io_error);
-}
-
 json credential_to_json(const scram_credential& c) {
   return json{{"mechanism", std::string(mechanism_name(c.algorithm))},
               {"iterations", c.iterations},
@@ -204,15 +131,12 @@ bool user_store::valid_user_name(std::string_view user) noexcept {
 
 result<std::unique_ptr<user_store>> user_store::open(std::filesystem::path file) {
   std::unique_ptr<user_store> store(new user_store(std::move(file)));
-  SD_TRY(ensure_parent_directory(store->_file));
-  std::error_code ec;
-  const auto text = read_whole_file(store->_file, ec);
-  if (!text) {
-    // A missing file is an empty store; the file appears with the first change.
-    if (ec == std::errc::no_such_file_or_directory) return store;
-    return errc::io_error;
-  }
-  const json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  SD_TRY(ensure_private_dir(store->_file));
+  auto read = read_private_file(store->_file);
+  if (!read) return read.error();
+  if (!read->has_value()) return store;  // a missing file is an empty store; it appears with the first change
+  const std::string& text = **read;
+  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return errc::corrupt_store;
   try {
     const auto version = doc.find("version");
@@ -348,7 +272,7 @@ status user_store::save_locked() const {
   } catch (const json::exception&) {
     return errc::invalid_argument;
   }
-  return replace_file_durably(_file, text);
+  return replace_private_file(_file, text);
 }
 
 }  // namespace sd::security

@@ -12,9 +12,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 
+#include "base/log_limiter.h"
 #include "broker/handlers/handlers.h"
 #include "broker/session.h"
 #include "protocol/generated/sasl_authenticate.h"
@@ -32,21 +32,14 @@ net::response_task respond_and_close(const request_context& ctx, const Msg& body
   return ready(std::move(msg));
 }
 
-/// At most one failure line per second per process, with a count of those left out.
+/// Failures are logged at most once a second (a client can cause them at will), with the number left out.
 void log_auth_failure(const request_context& ctx, std::string_view mechanism, std::string_view user,
                       std::string_view why) {
-  static std::atomic<std::int64_t> last_ms{0};
-  static std::atomic<std::uint64_t> suppressed{0};
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::steady_clock::now().time_since_epoch()).count();
-  auto prev = last_ms.load(std::memory_order_relaxed);
-  if (now - prev < 1000 || !last_ms.compare_exchange_strong(prev, now)) {
-    suppressed.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  auto n = suppressed.exchange(0);
+  static log_limiter limiter;
+  auto skipped = limiter.admit();
+  if (!skipped) return;
   spdlog::warn("authentication failed: {} user '{}' from {} on listener {}: {}{}", mechanism, user, ctx.conn.remote,
-               ctx.conn.listener, why, n ? fmt::format(" ({} more failure(s) not logged)", n) : std::string());
+               ctx.conn.listener, why, *skipped ? fmt::format(" ({} more failure(s) not logged)", *skipped) : std::string());
 }
 
 bool mechanism_enabled(const broker_security& sec, std::string_view m) {
