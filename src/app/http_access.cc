@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log_limiter.h"
-#include "security/base64.h"
+#include "base/base64.h"
 
 namespace sd::app {
 namespace {
@@ -20,7 +20,7 @@ std::optional<std::string> http_access::authenticate(const http::request& req) c
   if (h.size() < 6 || (h.substr(0, 6) != "Basic " && h.substr(0, 6) != "basic ")) return std::nullopt;
   h.remove_prefix(6);
   while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
-  auto decoded = security::b64_decode(h);
+  auto decoded = b64_decode(h);
   auto colon = decoded ? decoded->find(':') : std::string::npos;
   if (colon == std::string::npos) {
     _sec->probe.authentication_failed("HTTP", "BASIC");

@@ -1,5 +1,7 @@
 #include "client/consume_engine.h"
 
+#include "record_json/record_json.h"
+
 #include <algorithm>
 #include <atomic>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <queue>
 #include <unordered_map>
 
@@ -408,19 +409,10 @@ void engine::output(const record_item& item) {
   switch (_o.format) {
     case output_format::value: line = item.value.value_or(""); break;
     case output_format::key_value: line = item.key.value_or("") + _o.key_separator + item.value.value_or(""); break;
-    case output_format::json: {
-      auto headers = nlohmann::json::array();
-      for (const auto& [k, v] : item.headers) headers.push_back({k, v});
-      nlohmann::json j{{"topic", item.topic},
-                       {"partition", item.partition},
-                       {"offset", item.offset},
-                       {"timestamp", item.timestamp_ms},
-                       {"key", item.key ? nlohmann::json(*item.key) : nlohmann::json()},
-                       {"value", item.value ? nlohmann::json(*item.value) : nlohmann::json()},
-                       {"headers", headers}};
-      line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    case output_format::json:  // the shared record shape (record_json/record_json.h)
+      line = record_json::to_json_line({item.topic, item.partition, item.offset, item.timestamp_ms, item.key,
+                                        item.value, item.headers});
       break;
-    }
   }
   line.push_back('\n');
   std::fwrite(line.data(), 1, line.size(), stdout);

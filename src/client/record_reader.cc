@@ -1,6 +1,7 @@
 #include "client/record_reader.h"
 
-#include <nlohmann/json.hpp>
+#include "record_json/record_json.h"
+
 
 namespace sd::client {
 
@@ -17,44 +18,14 @@ std::pair<std::optional<std::string>, std::string> split_key(std::string_view by
   return {std::string(bytes.substr(0, at)), std::string(bytes.substr(at + sep.size()))};
 }
 
-namespace {
-
-result<std::optional<std::string>> optional_string(const nlohmann::json& obj, const char* name) {
-  auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) return std::optional<std::string>{};
-  if (!it->is_string()) return errc::malformed_json_record;
-  return std::optional<std::string>{it->get<std::string>()};
-}
-
-}  // namespace
-
+// JSON input is the shared record schema (record_json/record_json.h), so `produce --format json` reads exactly
+// what the HTTP produce endpoints and the relay's http source read. Explicit partitions and timestamps in it
+// are not used by this tool (the producer partitions by key).
 result<input_record> parse_json_record(std::string_view line) {
-  auto doc = nlohmann::json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) return errc::malformed_json_record;
-  input_record r;
-  auto key = optional_string(doc, "key");
-  auto value = optional_string(doc, "value");
-  if (!key || !value) return errc::malformed_json_record;
-  if (!doc.contains("value")) return errc::malformed_json_record;
-  r.key = std::move(*key);
-  r.value = std::move(*value);
-  if (auto it = doc.find("headers"); it != doc.end() && !it->is_null()) {
-    if (it->is_object()) {
-      for (const auto& [name, v] : it->items()) {
-        if (!v.is_string()) return errc::malformed_json_record;
-        r.headers.emplace_back(name, v.get<std::string>());
-      }
-    } else if (it->is_array()) {
-      for (const auto& pair : *it) {
-        if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string())
-          return errc::malformed_json_record;
-        r.headers.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
-      }
-    } else {
-      return errc::malformed_json_record;
-    }
-  }
-  return r;
+  auto parsed = record_json::parse_record_text(line);
+  auto* rec = std::get_if<record_json::record>(&parsed);
+  if (rec == nullptr) return errc::malformed_json_record;
+  return input_record{std::move(rec->key), std::move(rec->value), std::move(rec->headers)};
 }
 
 record_reader::record_reader(std::istream& in, input_format format, std::optional<std::string> key_separator,

@@ -1,6 +1,6 @@
 #include "security/scram.h"
 
-#include "security/base64.h"
+#include "base/base64.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

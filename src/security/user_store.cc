@@ -1,6 +1,6 @@
 #include "security/user_store.h"
 
-#include "security/base64.h"
+#include "base/base64.h"
 #include "security/private_file.h"
 
 #include <fcntl.h>

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "security/acl.h"
-#include "security/base64.h"
+#include "base/base64.h"
 #include "security/principal_mapping.h"
 #include "security/scram.h"
 
@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     case 2: (void)parse_plain(in); break;
-    case 3: (void)b64_decode(in); break;
+    case 3: (void)sd::b64_decode(in); break;
     case 4: {
       (void)parse_operation(in);
       (void)parse_resource_type(in);

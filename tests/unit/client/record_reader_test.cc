@@ -110,13 +110,27 @@ TEST(record_reader, json_records) {
 }
 
 TEST(record_reader, json_rejects_malformed) {
-  for (const char* bad : {"not json", "[]", "{}", "{\"value\":1}", "{\"value\":\"v\",\"key\":2}",
-                          "{\"value\":\"v\",\"headers\":\"x\"}", "{\"value\":\"v\",\"headers\":[[\"a\"]]}",
-                          "{\"value\":\"v\",\"headers\":{\"a\":1}}"}) {
+  for (const char* bad : {"not json", "[]", "\"v\"", "{\"value\":\"v\",\"headers\":\"x\"}",
+                          "{\"value\":\"v\",\"headers\":[[\"a\"]]}", "{\"value\":\"v\",\"headers\":{\"a\":1}}",
+                          "{\"value\":\"!!\",\"value_encoding\":\"base64\"}", "{\"value\":\"v\",\"value_encoding\":\"hex\"}"}) {
     auto r = parse_json_record(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error(), errc::malformed_json_record) << bad;
   }
+}
+
+TEST(record_reader, json_uses_the_shared_record_schema) {
+  auto recs = read_all(
+      "{}\n"
+      "{\"key\":2,\"value\":{\"t\":21.5}}\n"
+      "{\"value\":\"AAEC\",\"value_encoding\":\"base64\"}\n",
+      input_format::json);
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_FALSE(recs[0].key.has_value());  // absent is null
+  EXPECT_FALSE(recs[0].value.has_value());
+  EXPECT_EQ(recs[1].key, "2");  // non-string JSON is its compact text
+  EXPECT_EQ(recs[1].value, "{\"t\":21.5}");
+  EXPECT_EQ(recs[2].value, std::string("\0\1\2", 3));
 }
 
 TEST(input_format, names) {

@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace sd::security {
+namespace sd {
 
 std::string b64_encode(std::string_view in);
 std::optional<std::string> b64_decode(std::string_view in);
 
-}  // namespace sd::security
+}  // namespace sd
