@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cctype>
+#include <optional>
+#include <tuple>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -31,6 +34,12 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
 }
 }  // namespace
 
+const std::string& request::header(const std::string& lower_name) const {
+  static const std::string empty;
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? empty : it->second;
+}
+
 struct http_server::impl {
   explicit impl(http_limits l) : limits(l) {}
   http_limits limits;
@@ -40,6 +49,7 @@ struct http_server::impl {
   std::map<std::string, handler_fn> get_routes;
   std::vector<std::pair<std::string, handler_fn>> prefix_routes;
   std::map<std::pair<std::string, std::string>, handler_fn> other_routes;
+  std::vector<std::tuple<std::string, std::string, async_handler_fn>> async_prefix_routes;  // method, prefix, fn
   std::atomic<int> open{0};
   std::shared_ptr<net::tls_context_holder> tls;
   auth_hooks auth;
@@ -55,6 +65,34 @@ struct http_server::impl {
     for (auto& [key, fn] : other_routes) path_known |= key.second == req.path;
     if (path_known) return {405, "application/json", R"({"error":"method not allowed"})"};
     return {404, "application/json", R"({"error":"not found"})"};
+  }
+
+  const async_handler_fn* find_async(const request& req) const {
+    for (const auto& [method, prefix, fn] : async_prefix_routes)
+      if (req.method == method && req.path.starts_with(prefix) && req.path.size() > prefix.size()) return &fn;
+    return nullptr;
+  }
+
+  // Runs an async handler and waits (without blocking the loop) until it replies.
+  awaitable<response> call_async(const async_handler_fn& fn, request req) {
+    struct pending {
+      explicit pending(asio::io_context& c) : timer(c) {}
+      asio::steady_timer timer;
+      std::optional<response> res;
+    };
+    auto p = std::make_shared<pending>(ctx);
+    p->timer.expires_at(asio::steady_timer::time_point::max());
+    fn(std::move(req), [p, &c = ctx](response r) {
+      asio::post(c, [p, r = std::move(r)]() mutable {
+        p->res = std::move(r);
+        p->timer.cancel();
+      });
+    });
+    while (!p->res) {
+      boost::system::error_code ec;
+      co_await p->timer.async_wait(net::no_throw(ec));
+    }
+    co_return std::move(*p->res);
   }
 
   awaitable<void> serve(tcp::socket socket) {
@@ -120,6 +158,11 @@ struct http_server::impl {
           if (qpos != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(qpos + 1));
           req.body = std::move(m.body());
           if (auto it = m.find(bhttp::field::authorization); it != m.end()) req.authorization = std::string(it->value());
+          for (const auto& field : m) {
+            std::string name(field.name_string());
+            for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            req.headers[std::move(name)] = std::string(field.value());
+          }
           req.peer_host = peer;
           req.tls_subject = tls_subject;
           response r;
@@ -132,7 +175,8 @@ struct http_server::impl {
           } else {
             if (principal) req.principal = std::move(*principal);
             try {
-              r = dispatch(req);
+              if (const auto* async_fn = find_async(req)) r = co_await call_async(*async_fn, req);
+              else r = dispatch(req);
             } catch (const std::exception& e) {
               r = {500, "application/json", std::string(R"({"error":"internal error"})")};
               spdlog::error("http {} {}: {}", req.method, req.path, e.what());
@@ -140,6 +184,7 @@ struct http_server::impl {
           }
           res.result(static_cast<unsigned>(r.status));
           res.set(bhttp::field::content_type, r.content_type);
+          for (const auto& [name, value] : r.headers) res.set(name, value);
           if (req.method != "HEAD") res.body() = std::move(r.body);
           keep_alive = m.keep_alive();
         }
@@ -184,6 +229,10 @@ void http_server::get_prefix(const std::string& prefix, handler_fn fn) {
 }
 void http_server::route(const std::string& method, const std::string& path, handler_fn fn) {
   _impl->other_routes[{method, path}] = std::move(fn);
+}
+
+void http_server::route_prefix_async(const std::string& method, const std::string& prefix, async_handler_fn fn) {
+  _impl->async_prefix_routes.emplace_back(method, prefix, std::move(fn));
 }
 
 void http_server::set_authentication(auth_hooks hooks) { _impl->auth = std::move(hooks); }

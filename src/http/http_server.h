@@ -20,6 +20,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <optional>
 
@@ -38,15 +40,24 @@ struct request {
   std::string peer_host;      // the client's address without port
   std::string tls_subject;    // RFC 2253 subject of a verified client certificate; empty without one
   std::string principal;      // set by the authentication hook; empty when the path is open or none is set
+  std::map<std::string, std::string> headers;  // every request header, names lower-cased (last one wins)
+
+  /// A header by lower-case name, or "" when absent.
+  const std::string& header(const std::string& lower_name) const;
 };
 
 struct response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra response headers (Retry-After, ...)
 };
 
 using handler_fn = std::function<response(const request&)>;
+/// Answers later: `reply` may be called once, from any thread, at any time (the connection waits for it; the
+/// handler must guarantee it is called). Requests on one connection stay in order.
+using reply_fn = std::function<void(response)>;
+using async_handler_fn = std::function<void(request, reply_fn reply)>;
 
 struct auth_hooks {
   /// Paths served without authentication (probes; /metrics unless configured otherwise).
@@ -75,6 +86,10 @@ class http_server {
   void get_prefix(const std::string& prefix, handler_fn fn);
   /// Route for another method (POST, DELETE, ...).
   void route(const std::string& method, const std::string& path, handler_fn fn);
+
+  /// Prefix route answered asynchronously (e.g. after a durable write): `POST /v1/topics/` matches
+  /// `/v1/topics/anything`. Checked before the synchronous routes.
+  void route_prefix_async(const std::string& method, const std::string& prefix, async_handler_fn fn);
 
   /// Binds; port 0 picks a free one. Throws on failure (start-up only). With `tls`, every connection is TLS.
   net::tcp::endpoint listen(const std::string& host, std::uint16_t port,
