@@ -116,6 +116,18 @@ alert_engine::observed alert_engine::observe(const alert_rule& r, const alert_in
       if (!in.disk || in.disk->total_bytes == 0) return o;
       o.value = static_cast<double>(in.disk->free_bytes) / static_cast<double>(in.disk->total_bytes);
       break;
+    case alert_kind::relay_spool_full_ratio:
+      if (!in.relay) return o;
+      o.value = in.relay->spool_full_ratio;
+      break;
+    case alert_kind::relay_oldest_record_age_seconds:
+      if (!in.relay) return o;
+      o.value = in.relay->oldest_record_age_seconds;
+      break;
+    case alert_kind::relay_upstream_down_seconds:
+      if (!in.relay) return o;
+      o.value = in.relay->upstream_down_seconds;
+      break;
   }
   o.breach = breaches(o.value);
   if (o.breach) o.offending_count = 1;

@@ -48,11 +48,19 @@ struct disk_sample {
   std::uint64_t total_bytes = 0;
 };
 
+/// The relay's readings for the relay_* kinds.
+struct relay_sample {
+  double spool_full_ratio = 0;
+  double oldest_record_age_seconds = 0;
+  double upstream_down_seconds = 0;
+};
+
 /// What one evaluation sees. Fields the rules do not need may stay empty (see alert_engine::needs_*).
 struct alert_inputs {
   std::vector<lag_sample> lag;
   std::optional<std::uint64_t> errors_total;
   std::optional<disk_sample> disk;
+  std::optional<relay_sample> relay;
 };
 
 using label_set = std::vector<std::pair<std::string, std::string>>;

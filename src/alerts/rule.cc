@@ -21,6 +21,9 @@ constexpr kind_entry kinds[] = {
     {alert_kind::error_rate, "error_rate"},
     {alert_kind::disk_free_bytes, "disk_free_bytes"},
     {alert_kind::disk_free_ratio, "disk_free_ratio"},
+    {alert_kind::relay_spool_full_ratio, "relay_spool_full_ratio"},
+    {alert_kind::relay_oldest_record_age_seconds, "relay_oldest_record_age_seconds"},
+    {alert_kind::relay_upstream_down_seconds, "relay_upstream_down_seconds"},
 };
 
 bool parse_double(const std::string& s, double& out) {
@@ -50,6 +53,10 @@ std::optional<alert_kind> parse_kind(const std::string& s) noexcept {
 }
 
 bool breaches_below(alert_kind k) noexcept { return k == alert_kind::disk_free_bytes || k == alert_kind::disk_free_ratio; }
+bool is_relay_kind(alert_kind k) noexcept {
+  return k == alert_kind::relay_spool_full_ratio || k == alert_kind::relay_oldest_record_age_seconds ||
+         k == alert_kind::relay_upstream_down_seconds;
+}
 bool is_lag_kind(alert_kind k) noexcept {
   return k == alert_kind::consumer_lag_records || k == alert_kind::consumer_lag_seconds;
 }
@@ -102,7 +109,8 @@ std::optional<std::vector<alert_rule>> parse_alert_rules(const std::map<std::str
         auto k = parse_kind(value);
         if (!k)
           return fail(key, "one of consumer_lag_records, consumer_lag_seconds, error_rate, disk_free_bytes, "
-                           "disk_free_ratio; got '" + value + "'");
+                           "disk_free_ratio, relay_spool_full_ratio, relay_oldest_record_age_seconds, "
+                           "relay_upstream_down_seconds; got '" + value + "'");
         r.kind = *k;
         has_kind = true;
       } else if (field == "group") {
@@ -139,8 +147,9 @@ std::optional<std::vector<alert_rule>> parse_alert_rules(const std::map<std::str
     }
     if (r.kind != alert_kind::error_rate && fields.contains("window_seconds"))
       return fail(base + "window_seconds", "window_seconds only with kind error_rate");
-    if (r.kind == alert_kind::disk_free_ratio && (r.threshold < 0 || r.threshold > 1))
-      return fail(base + "threshold", "a ratio in [0, 1] for disk_free_ratio");
+    if ((r.kind == alert_kind::disk_free_ratio || r.kind == alert_kind::relay_spool_full_ratio) &&
+        (r.threshold < 0 || r.threshold > 1))
+      return fail(base + "threshold", std::string("a ratio in [0, 1] for ") + kind_name(r.kind));
     if (!names.insert(r.name).second) return fail(base + "name", "a unique name, '" + r.name + "' is used twice");
     rules.push_back(std::move(r));
   }

@@ -15,7 +15,9 @@
 //   window_seconds = 60              # error_rate only: the rate's window (default 60)
 //
 // Conditions: consumer_lag_records / consumer_lag_seconds / error_rate breach when value > threshold;
-// disk_free_bytes / disk_free_ratio breach when value < threshold.
+// disk_free_bytes / disk_free_ratio breach when value < threshold. The relay_* kinds (spool full ratio,
+// oldest record age, upstream down seconds) breach above the threshold and apply to `streamdown relay` only;
+// the broker refuses them, and the relay refuses the consumer-lag kinds.
 
 #include <cstdint>
 #include <map>
@@ -31,6 +33,10 @@ enum class alert_kind {
   error_rate,            // broker errors per second over window_seconds
   disk_free_bytes,       // free bytes of the data directory's file system (statvfs f_bavail)
   disk_free_ratio,       // free / total of the same (0..1)
+  // The relay's kinds (`streamdown relay` only):
+  relay_spool_full_ratio,           // spool bytes / spool.max.bytes (0..1)
+  relay_oldest_record_age_seconds,  // age of the oldest record not yet forwarded (0 when the spool is empty)
+  relay_upstream_down_seconds,      // seconds the upstream has not been up (0 while it is)
 };
 
 const char* kind_name(alert_kind k) noexcept;
@@ -38,6 +44,8 @@ std::optional<alert_kind> parse_kind(const std::string& s) noexcept;
 /// True for kinds whose condition is value < threshold (disk kinds).
 bool breaches_below(alert_kind k) noexcept;
 bool is_lag_kind(alert_kind k) noexcept;
+/// True for the relay_* kinds.
+bool is_relay_kind(alert_kind k) noexcept;
 
 struct alert_rule {
   std::string name;
