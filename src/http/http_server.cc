@@ -105,8 +105,8 @@ struct http_server::impl {
       peer = a.to_string();
     }
     if (tls) {
-      auto ctx = tls->current();  // held for the connection's lifetime
-      beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ctx);
+      auto tls_ctx = tls->current();  // held for the connection's lifetime
+      beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_ctx);
       beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
       boost::system::error_code ec;
       co_await stream.async_handshake(asio::ssl::stream_base::server, net::no_throw(ec));

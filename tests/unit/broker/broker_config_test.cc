@@ -103,7 +103,9 @@ TEST(BrokerConfigSecurity, ValuesAreChecked) {
   auto c = broker_config::from({{"sasl.enabled.mechanisms", "SCRAM-SHA-512"}, {"ssl.key.password", "secret"}}, err);
   ASSERT_TRUE(c) << err;
   for (const auto& e : c->entries())
-    if (e.name == "ssl.key.password") EXPECT_TRUE(e.sensitive);
+    if (e.name == "ssl.key.password") {
+      EXPECT_TRUE(e.sensitive);
+    }
 }
 
 }  // namespace
