@@ -16,7 +16,7 @@ std::string scalar_to_string(const toml::node& n, const std::string& key) {
     o << f->get();
     return o.str();
   }
-  throw std::runtime_error("config key '" + key + "': arrays and dates are not supported here");
+  throw std::runtime_error("config key '" + key + "': dates are not supported here");
 }
 
 void flatten(const toml::table& t, const std::string& prefix, std::map<std::string, std::string>& out) {
@@ -27,6 +27,14 @@ void flatten(const toml::table& t, const std::string& prefix, std::map<std::stri
     } else if (auto arr = v.as_array(); arr && arr->is_array_of_tables()) {
       // [[name]] tables: the i-th becomes name.<i>.<field> (alert rules: alerts/rule.h)
       for (std::size_t i = 0; i < arr->size(); ++i) flatten(*arr->get(i)->as_table(), key + "." + std::to_string(i), out);
+    } else if (auto list = v.as_array()) {
+      // An array of scalars (`topics = ["a/#", "b"]`) is the comma-separated list the keys take in --set.
+      std::string joined;
+      for (const auto& item : *list) {
+        if (item.is_table() || item.is_array()) throw std::runtime_error("config key '" + key + "': nested arrays are not supported");
+        joined += (joined.empty() ? "" : ",") + scalar_to_string(item, key);
+      }
+      out[key] = joined;
     } else {
       out[key] = scalar_to_string(v, key);
     }

@@ -2,7 +2,8 @@
 // Turns the TOML file and command-line overrides into the flat `key -> value` map that broker_config::from
 // checks. TOML tables are flattened with dots, so `num.partitions = 3`, `"num.partitions" = 3` and
 // `[num] partitions = 3` all mean the same key. Arrays of tables (`[[alert]]`) become `alert.0.name`,
-// `alert.1.name`, ... Precedence: file < --set < dedicated flags.
+// `alert.1.name`, ...; arrays of scalars become comma-separated lists (`topics = ["a", "b"]` is `topics=a,b`).
+// Precedence: file < --set < dedicated flags.
 
 #include <map>
 #include <string>

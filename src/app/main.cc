@@ -9,9 +9,11 @@
 #include "app/broker_app.h"
 #include "alerts/rule.h"
 #include "app/config_loader.h"
+#include "app/relay_command.h"
 #include "benchtool/command.h"
 #include "broker/broker_config.h"
 #include "client/commands.h"
+#include "spool/command.h"
 
 namespace {
 
@@ -52,6 +54,13 @@ int run_broker_command(const broker_flags& f) {
     std::cerr << "streamdown broker: " << error << "\n";
     return 2;
   }
+  for (std::size_t i = 0; i < rules->size(); ++i) {
+    if (sd::alerts::is_relay_kind((*rules)[i].kind)) {
+      std::cerr << "streamdown broker: config key 'alert." << i << ".kind': "
+                << sd::alerts::kind_name((*rules)[i].kind) << " is a relay alert (streamdown relay)\n";
+      return 2;
+    }
+  }
   auto config = sd::broker::broker_config::from(values, error);
   if (!config) {
     std::cerr << "streamdown broker: " << error << "\n";
@@ -70,6 +79,8 @@ int main(int argc, char** argv) {
   add_broker_command(app, bf);
   sd::client::add_commands(app);  // topic, group, produce, consume: run as parse callbacks
   sd::benchtool::add_command(app);
+  sd::app::add_relay_command(app);  // relay: runs from its parse callback
+  sd::spool::add_command(app);      // spool inspect | verify
   CLI11_PARSE(app, argc, argv);
   try {
     if (app.got_subcommand("broker")) return run_broker_command(bf);

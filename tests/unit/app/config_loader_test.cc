@@ -51,8 +51,14 @@ TEST(ConfigLoader, ArraysOfTablesBecomeIndexedKeys) {
   EXPECT_EQ(m["alert.1.partition"], "2");
 }
 
-TEST(ConfigLoader, PlainArraysAreRefusedNamingTheKey) {
-  auto path = write_temp("[[alert]]\ntopic = [\"a\", \"b\"]\n");
+TEST(ConfigLoader, ScalarArraysBecomeCommaListsAndNestedArraysAreRefusedNamingTheKey) {
+  auto path = write_temp("[[source]]\ntopics = [\"a/#\", \"b\"]\nports = [1, 2]\n");
+  auto m = load_toml_file(path);
+  EXPECT_EQ(m["source.0.topics"], "a/#,b");
+  EXPECT_EQ(m["source.0.ports"], "1,2");
+  std::filesystem::remove(path);
+
+  path = write_temp("[[alert]]\ntopic = [[\"a\"], [\"b\"]]\n");
   try {
     load_toml_file(path);
     FAIL() << "expected an error";
