@@ -39,6 +39,7 @@
 #include "mqtt/client_session.h"
 #include "mqtt/topic_filter.h"
 #include "net/asio.h"
+#include "relay/sources/mqtt_link.h"
 #include "relay/sources/mqtt_router.h"
 #include "relay/sources/sources.h"
 
@@ -48,7 +49,6 @@ namespace {
 namespace asio = net::asio;
 using tcp = net::tcp;
 
-constexpr std::size_t read_chunk_bytes = 16 * 1024;
 constexpr auto backoff_initial = std::chrono::milliseconds(250);
 constexpr auto backoff_max = std::chrono::milliseconds(5000);
 constexpr auto tcp_connect_timeout = std::chrono::seconds(10);
@@ -58,8 +58,8 @@ constexpr auto close_timeout = std::chrono::seconds(1);
 class mqtt_client_source;
 
 /// One TCP connection to the broker and its client_session (io thread only). Outlives its socket while
-/// appends of it are outstanding, so their results are still counted.
-class broker_link : public std::enable_shared_from_this<broker_link> {
+/// appends of it are outstanding, so their results are still counted (mqtt_link.h).
+class broker_link final : public mqtt_link<mqtt::client_session> {
  public:
   broker_link(mqtt_client_source& src, tcp::socket sock, mqtt::client_config cfg);
   void start();
@@ -67,30 +67,19 @@ class broker_link : public std::enable_shared_from_this<broker_link> {
     _session.disconnect();
     pump();
   }
-  void pump();
-  void abort();
-  bool socket_closed() const { return _sock_closed; }
-  bool removable() const { return _sock_closed && _ingest.outstanding() == 0; }
+  /// Forced end (stop() timed out): close the socket now; the broker redelivers what was not acknowledged.
+  void abort() {
+    _session.on_connection_lost();
+    close_now();
+  }
 
  private:
-  void handle(mqtt::client_event ev);
-  bool reading_allowed() const;
-  void maybe_read();
-  void flush_output();
-  void arm_timer();
-  void close_socket_when_done();
+  void on_event(mqtt::client_event ev) override;
+  void on_spool_failure() override { _session.disconnect(); }
+  void on_socket_closed() override;
+  void on_removable() override;
 
   mqtt_client_source& _src;
-  tcp::socket _sock;
-  mqtt::client_session _session;
-  mqtt_ingest _ingest;
-  asio::steady_timer _timer;
-  std::optional<steady_clock::time_point> _armed;
-  bytes _rbuf = bytes(read_chunk_bytes);
-  bytes _wbuf;
-  bool _reading = false, _writing = false, _sock_closed = false, _paused = false, _reported_closed = false;
-  bool _pumping = false, _again = false;
-  std::int64_t _reported_in_flight = 0;
 };
 
 class mqtt_client_source final : public source {
@@ -169,13 +158,9 @@ class mqtt_client_source final : public source {
   }
 
   // ---- for broker_link (io thread) ----
-  source_stats& stats_mut() { return _stats; }
-  const mqtt_router& router() const { return _router; }
-  spool::spool& spool() { return _ctx.spool; }
-  std::shared_ptr<io_poster> poster() const { return _poster; }
-  asio::io_context& ioc() { return _ioc; }
-  log_limiter& log_limit() { return _log_limit; }
-  bool stopping() const { return _stopping; }
+  mqtt_link_env link_env() {
+    return {_router, _ctx.spool, _stats, _log_limit, _poster, _ioc, _stopping, "mqtt source " + _cfg.name};
+  }
   const std::string& name() const { return _cfg.name; }
   const std::vector<std::string>& filters() const { return _cfg.mqtt_topics; }
 
@@ -227,14 +212,13 @@ class mqtt_client_source final : public source {
     std::lock_guard lk(_mu);
     ++_open_sockets;
   }
-  /// A broker_link's socket closed: reconnect (unless stopping) and forget links that are done.
+  /// A broker_link's socket closed: reconnect (unless stopping).
   void socket_closed() {
     {
       std::lock_guard lk(_mu);
       --_open_sockets;
     }
     if (!_stopping) schedule_connect();
-    forget_finished_links();
   }
   void forget_finished_links() {
     asio::post(_ioc, [this] { std::erase_if(_links, [](const auto& l) { return l->removable(); }); });
@@ -353,14 +337,8 @@ class mqtt_client_source final : public source {
 // ---- broker_link ----
 
 broker_link::broker_link(mqtt_client_source& src, tcp::socket sock, mqtt::client_config cfg)
-    : _src(src),
-      _sock(std::move(sock)),
-      _session(std::move(cfg), steady_clock::now()),
-      _ingest(src.router(), src.spool(), src.stats_mut(), src.log_limit(), src.poster(), src.ioc(),
-              "mqtt source " + src.name(),
-              mqtt_ingest::hooks{[this](mqtt::ack_token t) { (void)_session.ack(t); }, [this] { pump(); },
-                                 [this](std::error_code) { _session.disconnect(); }}),
-      _timer(src.ioc()) {}
+    : mqtt_link(src.link_env(), std::move(sock), mqtt::client_session(std::move(cfg), steady_clock::now())),
+      _src(src) {}
 
 void broker_link::start() {
   // Held by the session until CONNACK, then sent on every connect.
@@ -369,118 +347,18 @@ void broker_link::start() {
   pump();
 }
 
-void broker_link::pump() {
-  if (_pumping) {
-    _again = true;
-    return;
-  }
-  _pumping = true;
-  for (;;) {
-    _again = false;
-    while (auto ev = _session.poll_event()) handle(std::move(*ev));
-    _ingest.flush();
-    if (!_again) break;
-  }
-  _pumping = false;
-  const auto in_flight = _session.closed() ? 0 : static_cast<std::int64_t>(_session.in_flight());
-  if (in_flight != _reported_in_flight) {
-    _src.stats_mut().in_flight.fetch_add(in_flight - _reported_in_flight, std::memory_order_relaxed);
-    _src.stats_mut().lag.fetch_add(in_flight - _reported_in_flight, std::memory_order_relaxed);
-    _reported_in_flight = in_flight;
-  }
-  flush_output();
-  maybe_read();
-  arm_timer();
-  close_socket_when_done();
-}
-
-void broker_link::handle(mqtt::client_event ev) {
-  if (auto* p = std::get_if<mqtt::publish_event>(&ev)) return _ingest.add(std::move(*p));
+void broker_link::on_event(mqtt::client_event ev) {
   if (auto* c = std::get_if<mqtt::client_connected_event>(&ev)) return _src.on_connected(c->session_present);
   if (auto* s = std::get_if<mqtt::subscribed_event>(&ev)) return _src.on_subscribed(*s);
-  _reported_closed = true;
   _src.on_closed(std::get<mqtt::closed_event>(ev));
 }
 
-bool broker_link::reading_allowed() const {
-  return !_session.closed() && !_session.read_paused() && _ingest.accepting() && !_src.stopping();
+void broker_link::on_socket_closed() {
+  _src.socket_closed();
 }
 
-void broker_link::maybe_read() {
-  _paused = !reading_allowed();
-  if (_paused || _reading || _sock_closed) return;
-  _reading = true;
-  _sock.async_read_some(asio::buffer(_rbuf),
-                        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                          self->_reading = false;
-                          if (self->_sock_closed) return;
-                          if (ec)
-                            self->_session.on_connection_lost();
-                          else
-                            self->_session.on_bytes(byte_span(self->_rbuf.data(), n), steady_clock::now());
-                          self->pump();
-                        });
-}
-
-void broker_link::flush_output() {
-  if (_writing || _sock_closed || !_session.has_output()) return;
-  _wbuf = _session.take_output();
-  _writing = true;
-  asio::async_write(_sock, asio::buffer(_wbuf),
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                      self->_writing = false;
-                      if (self->_sock_closed) return;
-                      if (ec) self->_session.on_connection_lost();
-                      self->pump();
-                    });
-}
-
-void broker_link::arm_timer() {
-  std::optional<steady_clock::time_point> deadline;
-  if (!_session.closed() && !_paused) deadline = _session.next_deadline();
-  if (deadline == _armed) return;
-  _armed = deadline;
-  _timer.cancel();
-  if (!deadline) return;
-  _timer.expires_at(*deadline);
-  _timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec) return;
-    self->_armed.reset();
-    if (self->_sock_closed) return;
-    self->_session.on_timer(steady_clock::now());
-    self->pump();
-  });
-}
-
-void broker_link::close_socket_when_done() {
-  if (!_sock_closed && _session.closed() && !_writing && !_session.has_output()) {
-    _sock_closed = true;
-    boost::system::error_code ignored;
-    _sock.shutdown(tcp::socket::shutdown_both, ignored);
-    _sock.close(ignored);
-    _timer.cancel();
-    _ingest.abandon();  // a batch still waiting for space: the broker redelivers its QoS 1 messages
-    _src.stats_mut().in_flight.fetch_sub(_reported_in_flight, std::memory_order_relaxed);
-    _src.stats_mut().lag.fetch_sub(_reported_in_flight, std::memory_order_relaxed);
-    _reported_in_flight = 0;
-    _src.socket_closed();
-    return;
-  }
-  if (removable()) _src.forget_finished_links();
-}
-
-void broker_link::abort() {
-  _session.on_connection_lost();
-  _ingest.abandon();
-  if (!_sock_closed) {
-    _sock_closed = true;
-    boost::system::error_code ignored;
-    _sock.close(ignored);
-    _timer.cancel();
-    _src.stats_mut().in_flight.fetch_sub(_reported_in_flight, std::memory_order_relaxed);
-    _src.stats_mut().lag.fetch_sub(_reported_in_flight, std::memory_order_relaxed);
-    _reported_in_flight = 0;
-  }
+void broker_link::on_removable() {
+  _src.forget_finished_links();
 }
 
 }  // namespace

@@ -35,6 +35,7 @@
 #include "mqtt/server_session.h"
 #include "mqtt/topic_filter.h"
 #include "net/asio.h"
+#include "relay/sources/mqtt_link.h"
 #include "relay/sources/mqtt_persistent_sessions.h"
 #include "relay/sources/mqtt_router.h"
 #include "relay/sources/sources.h"
@@ -45,18 +46,16 @@ namespace {
 namespace asio = net::asio;
 using tcp = net::tcp;
 
-constexpr std::size_t read_chunk_bytes = 16 * 1024;
 constexpr auto drain_timeout = std::chrono::seconds(2);
 constexpr auto close_timeout = std::chrono::seconds(1);
 
 class mqtt_server_source;
 
-/// One accepted socket and its MQTT session. Lives in mqtt_server_source::_conns until its socket is closed
-/// and no append of it is outstanding; all members are used on the io thread only.
-class connection : public std::enable_shared_from_this<connection> {
+/// One accepted socket and its MQTT session (mqtt_link.h). Lives in mqtt_server_source::_conns until its
+/// socket is closed and no append of it is outstanding; all members are used on the io thread only.
+class connection final : public mqtt_link<mqtt::server_session> {
  public:
   connection(mqtt_server_source& src, tcp::socket sock, std::uint64_t id);
-  ~connection();
 
   void start() { pump(); }
   /// Application close (takeover, shutdown): the session says goodbye, then the socket closes.
@@ -67,32 +66,24 @@ class connection : public std::enable_shared_from_this<connection> {
   /// Shutdown: no more reads (a read in progress may still complete and is taken).
   void stop_reading() { pump(); }
   /// Forced end (stop() timed out): drop everything, close the socket now.
-  void abort();
-  bool removable() const { return _sock_closed && _ingest.outstanding() == 0; }
+  void abort() {
+    _session.close(mqtt::close_reason::server_close);
+    close_now();
+  }
 
  private:
-  void pump();
-  void handle(mqtt::server_event ev);
-  bool reading_allowed() const;
-  void maybe_read();
-  void flush_output();
-  void arm_timer();
-  void close_socket_when_done();
+  void on_event(mqtt::server_event ev) override;
+  void on_spool_failure() override { _session.close(mqtt::close_reason::server_close); }
+  void on_removable() override;
+  std::optional<steady_clock::duration> resume_grace() const override {
+    // We held the peer's bytes back; it gets a full keep-alive period from now before we judge it.
+    return std::chrono::milliseconds(std::int64_t{_keep_alive} * 1500);
+  }
+  void on_read_error(const boost::system::error_code& ec) override;
 
   mqtt_server_source& _src;
-  tcp::socket _sock;
   std::uint64_t _id;
-  mqtt::server_session _session;
-  mqtt_ingest _ingest;
-  asio::steady_timer _timer;
-  std::optional<steady_clock::time_point> _armed;  // the deadline _timer waits for
-  steady_clock::time_point _grace_until{};         // no keep-alive verdict before this (after a pause)
   std::uint16_t _keep_alive = 0;
-  bytes _rbuf = bytes(read_chunk_bytes);
-  bytes _wbuf;
-  bool _reading = false, _writing = false, _sock_closed = false, _was_paused = false;
-  bool _pumping = false, _again = false;
-  std::int64_t _reported_in_flight = 0;
 };
 
 class mqtt_server_source final : public source {
@@ -197,15 +188,14 @@ class mqtt_server_source final : public source {
   }
 
   // ---- for connection (io thread) ----
+  mqtt_link_env link_env() {
+    std::string log_name = "mqtt-server source " + _cfg.name;
+    return {_router, _ctx.spool, _stats, _log_limit, _poster, _ioc, _stopping, std::move(log_name)};
+  }
   source_stats& stats_mut() { return _stats; }
   const mqtt::server_config& server_cfg() const { return _server_cfg; }
   persistent_sessions& store() { return _store; }
-  const mqtt_router& router() const { return _router; }
-  spool::spool& spool() { return _ctx.spool; }
-  std::shared_ptr<io_poster> poster() const { return _poster; }
-  asio::io_context& ioc() { return _ioc; }
   log_limiter& log_limit() { return _log_limit; }
-  bool stopping() const { return _stopping; }
   const std::string& name() const { return _cfg.name; }
 
   void close_connection(std::uint64_t id, mqtt::close_reason why) {
@@ -285,49 +275,12 @@ class mqtt_server_source final : public source {
 // ---- connection ----
 
 connection::connection(mqtt_server_source& src, tcp::socket sock, std::uint64_t id)
-    : _src(src),
-      _sock(std::move(sock)),
-      _id(id),
-      _session(src.server_cfg(), src.store(), id, steady_clock::now()),
-      _ingest(
-          src.router(), src.spool(), src.stats_mut(), src.log_limit(), src.poster(), src.ioc(),
-          "mqtt-server source " + src.name(),
-          mqtt_ingest::hooks{[this](mqtt::ack_token t) { (void)_session.ack(t); }, [this] { pump(); },
-                             [this](std::error_code) { _session.close(mqtt::close_reason::server_close); }}),
-      _timer(src.ioc()) {}
+    : mqtt_link(src.link_env(), std::move(sock),
+                mqtt::server_session(src.server_cfg(), src.store(), id, steady_clock::now())),
+      _src(src),
+      _id(id) {}
 
-connection::~connection() {
-  _src.stats_mut().in_flight.fetch_sub(_reported_in_flight, std::memory_order_relaxed);
-  _src.stats_mut().lag.fetch_sub(_reported_in_flight, std::memory_order_relaxed);
-}
-
-void connection::pump() {
-  if (_pumping) {  // re-entered from a hook: the loop below picks the new work up
-    _again = true;
-    return;
-  }
-  _pumping = true;
-  for (;;) {
-    _again = false;
-    while (auto ev = _session.poll_event()) handle(std::move(*ev));
-    _ingest.flush();
-    if (!_again) break;
-  }
-  _pumping = false;
-  const auto in_flight = _session.closed() ? 0 : static_cast<std::int64_t>(_session.in_flight());
-  if (in_flight != _reported_in_flight) {
-    _src.stats_mut().in_flight.fetch_add(in_flight - _reported_in_flight, std::memory_order_relaxed);
-    _src.stats_mut().lag.fetch_add(in_flight - _reported_in_flight, std::memory_order_relaxed);
-    _reported_in_flight = in_flight;
-  }
-  flush_output();
-  maybe_read();
-  arm_timer();
-  close_socket_when_done();
-}
-
-void connection::handle(mqtt::server_event ev) {
-  if (auto* p = std::get_if<mqtt::publish_event>(&ev)) return _ingest.add(std::move(*p));
+void connection::on_event(mqtt::server_event ev) {
   if (auto* c = std::get_if<mqtt::connected_event>(&ev)) {
     _keep_alive = c->keep_alive;
     if (c->taken_over) _src.close_connection(*c->taken_over, mqtt::close_reason::session_taken_over);
@@ -356,88 +309,13 @@ void connection::handle(mqtt::server_event ev) {
   }
 }
 
-bool connection::reading_allowed() const {
-  return !_session.closed() && !_session.read_paused() && _ingest.accepting() && !_src.stopping();
+void connection::on_read_error(const boost::system::error_code& ec) {
+  if (ec != asio::error::eof && ec != asio::error::connection_reset && ec != asio::error::operation_aborted)
+    _src.stats_mut().errors_total.fetch_add(1, std::memory_order_relaxed);
 }
 
-void connection::maybe_read() {
-  const bool allowed = reading_allowed();
-  if (allowed && _was_paused) {
-    // We held the peer's bytes back; it gets a full keep-alive period from now before we judge it.
-    _grace_until = steady_clock::now() + std::chrono::milliseconds(std::int64_t{_keep_alive} * 1500);
-  }
-  _was_paused = !allowed;
-  if (!allowed || _reading || _sock_closed) return;
-  _reading = true;
-  _sock.async_read_some(asio::buffer(_rbuf),
-                        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                          self->_reading = false;
-                          if (self->_sock_closed) return;
-                          if (ec) {
-                            if (ec != asio::error::eof && ec != asio::error::connection_reset &&
-                                ec != asio::error::operation_aborted)
-                              self->_src.stats_mut().errors_total.fetch_add(1, std::memory_order_relaxed);
-                            self->_session.on_connection_lost();
-                          } else {
-                            self->_session.on_bytes(byte_span(self->_rbuf.data(), n), steady_clock::now());
-                          }
-                          self->pump();
-                        });
-}
-
-void connection::flush_output() {
-  if (_writing || _sock_closed || !_session.has_output()) return;
-  _wbuf = _session.take_output();
-  _writing = true;
-  asio::async_write(_sock, asio::buffer(_wbuf),
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                      self->_writing = false;
-                      if (self->_sock_closed) return;
-                      if (ec) self->_session.on_connection_lost();
-                      self->pump();
-                    });
-}
-
-void connection::arm_timer() {
-  std::optional<steady_clock::time_point> deadline;
-  if (!_session.closed() && !_was_paused) {
-    deadline = _session.next_deadline();
-    if (deadline && *deadline < _grace_until) deadline = _grace_until;
-  }
-  if (deadline == _armed) return;
-  _armed = deadline;
-  _timer.cancel();
-  if (!deadline) return;
-  _timer.expires_at(*deadline);
-  _timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec) return;
-    self->_armed.reset();
-    if (self->_sock_closed) return;
-    const auto now = steady_clock::now();
-    if (now >= self->_grace_until) self->_session.on_timer(now);
-    self->pump();
-  });
-}
-
-void connection::close_socket_when_done() {
-  if (!_sock_closed && _session.closed() && !_writing && !_session.has_output()) {
-    _sock_closed = true;
-    boost::system::error_code ignored;
-    _sock.shutdown(tcp::socket::shutdown_both, ignored);
-    _sock.close(ignored);
-    _timer.cancel();
-    _ingest.abandon();  // a batch still waiting for space: QoS 1 ones come again, QoS 0 ones are lost
-  }
-  if (removable()) _src.maybe_remove(_id);
-}
-
-void connection::abort() {
-  _session.close(mqtt::close_reason::server_close);
-  _ingest.abandon();
-  _sock_closed = true;
-  boost::system::error_code ignored;
-  _sock.close(ignored);
-  _timer.cancel();
+void connection::on_removable() {
+  _src.maybe_remove(_id);
 }
 
 }  // namespace

@@ -49,18 +49,6 @@ void append_lines(const std::string& path, int from, int to) {
   for (int i = from; i < to; ++i) out << "line-" << i << "\n";
 }
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // mosquitto_pub -l: one message per stdin line.
 exit_info mosquitto_pub(std::uint16_t port, const std::string& topic, const std::string& lines_file,
                         const std::vector<std::string>& extra) {
@@ -150,7 +138,7 @@ TEST(RelaySources, MqttServerTakesQos1FromDevicesWithMapping) {
 TEST(RelaySources, MqttClientSubscribesToMosquittoWithQos1) {
   broker_process broker;
   broker.start();
-  const auto mport = free_port();
+  const auto mport = free_loopback_port();
   test::temp_dir mdir;
   command mosq;
   mosq.argv = {"/usr/sbin/mosquitto", "-p", std::to_string(mport)};

@@ -1,6 +1,8 @@
 #include "relay_support.h"
 
+#include <arpa/inet.h>
 #include <librdkafka/rdkafkacpp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -34,6 +36,20 @@ std::vector<std::string> relay_argv(const env_list& sets) {
 }
 
 }  // namespace
+
+std::uint16_t free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw harness_error("socket() failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  ::close(fd);
+  if (!ok) throw harness_error("no free loopback port");
+  return ntohs(a.sin_port);
+}
 
 relay_process::relay_process(env_list sets, env_list env) : _sets(std::move(sets)), _env(std::move(env)) {
   auto has = [this](const std::string& k) {

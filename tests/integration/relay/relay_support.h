@@ -75,6 +75,9 @@ struct upstream_record {
 std::vector<upstream_record> read_upstream(const std::string& bootstrap, const std::string& topic,
                                            std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+/// A TCP port on 127.0.0.1 that was free a moment ago (for peers that need their port before they start).
+std::uint16_t free_loopback_port();
+
 /// Polls until pred() or the deadline; returns pred()'s last value.
 template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds timeout) {
