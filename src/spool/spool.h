@@ -127,8 +127,9 @@ class spool {
   virtual ~spool() = default;
 
   /// Appends records in order (one source's batch stays contiguous). Fails fast (callback with the error,
-  /// before returning) when full under `block`, or when a record is larger than the spool can hold
-  /// (errc::record_too_large). Sticky I/O errors fail every later append.
+  /// before returning) when full under `block`, or when a record, or the batch as a whole, could not fit even an
+  /// emptied spool (errc::record_too_large: split the batch or give up on the record; errc::full is always
+  /// transient, it ends when forwarding frees space). Sticky I/O errors fail every later append.
   virtual void append(std::vector<record> records, append_callback done) = 0;
 
   /// True when `bytes` more would fit without policy action (sources use it to decide when to resume).

@@ -31,11 +31,11 @@ std::error_code spool_impl::io_failure() const {
   return _failure;
 }
 
-// Bytes the frames add to the spool when written from the active segment's current end, rolls included.
-std::uint64_t spool_impl::bytes_needed_locked(const std::vector<std::size_t>& frames) const {
+// Bytes a batch of `frames` adds to a spool whose active segment is `size` bytes long (holding records or
+// not): the frames plus a segment header for every roll (a frame never spans segments).
+std::uint64_t spool_impl::bytes_needed_from(std::uint64_t size, bool has_records,
+                                            const std::vector<std::size_t>& frames) const {
   std::uint64_t need = 0;
-  std::uint64_t size = _active->size;
-  bool has_records = _active->records > 0;
   for (std::size_t f : frames) {
     if (has_records && size + f > _segment_bytes) {
       need += format::segment_header_bytes;
@@ -46,6 +46,10 @@ std::uint64_t spool_impl::bytes_needed_locked(const std::vector<std::size_t>& fr
     has_records = true;
   }
   return need;
+}
+
+std::uint64_t spool_impl::bytes_needed_locked(const std::vector<std::size_t>& frames) const {
+  return bytes_needed_from(_active->size, _active->records > 0, frames);
 }
 
 // Creates the segment named by the next seq and makes it active. Its creation is durable only after the sync
@@ -172,7 +176,10 @@ void spool_impl::append(std::vector<record> records, append_callback done) {
     frames.push_back(f);
     total += f;
   }
-  if (total + format::segment_header_bytes > _o.max_bytes) return done(errc::record_too_large);
+  // A batch that would not fit even an emptied spool (one fresh segment) is refused as too large, never as
+  // full: errc::full always means "wait for forwarding", which must be able to end.
+  if (format::segment_header_bytes + bytes_needed_from(format::segment_header_bytes, false, frames) > _o.max_bytes)
+    return done(errc::record_too_large);
 
   std::vector<std::string> removed;
   std::vector<std::function<void()>> space_fns;

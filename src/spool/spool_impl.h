@@ -82,6 +82,7 @@ class spool_impl final : public spool {
   };
 
   // All *_locked members need `_mu`.
+  std::uint64_t bytes_needed_from(std::uint64_t size, bool has_records, const std::vector<std::size_t>& frames) const;
   std::uint64_t bytes_needed_locked(const std::vector<std::size_t>& frames) const;
   status roll_locked();
   status make_room_locked(const std::vector<std::size_t>& frames, std::vector<std::string>& removed);

@@ -195,7 +195,7 @@ class http_source final : public source {
       }
       if (r.error() == spool::errc::record_too_large) {
         _stats.rejected_total.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
-        return reply(json_response(413, {{"error", "a record is larger than the spool can hold"}}));
+        return reply(json_response(413, {{"error", "the request (or a record in it) is larger than the spool can hold; send fewer records per request"}}));
       }
       _stats.errors_total.fetch_add(1, std::memory_order_relaxed);
       if (_log_limit.admit()) spdlog::error("relay http source {}: spool append failed: {}", _cfg.name, r.error().message());

@@ -40,6 +40,7 @@
 #include "base/log_limiter.h"
 #include "relay/sources/sources.h"
 #include "spool/errc.h"
+#include "spool/format.h"
 
 namespace sd::relay {
 namespace {
@@ -73,6 +74,7 @@ struct taken {
   topic_partition tp;
   std::int64_t offset = 0;
   std::uint64_t bytes = 0;  // key + value
+  std::uint64_t cost = 0;   // its spool frame (what counts against spool.max.bytes)
   spool::record rec;
 };
 
@@ -226,20 +228,25 @@ void kafka_source::run() {
 }
 
 void kafka_source::fill_batch() {
+  // A batch stays under a quarter of the spool, so an emptied spool always takes it whole (the spool refuses a
+  // batch it could never hold as record_too_large, which on_append_failed answers by halving).
+  const std::uint64_t spool_max = _ctx.spool.get_stats().max_bytes;
+  const std::uint64_t max_bytes = spool_max > 0 ? std::clamp<std::uint64_t>(spool_max / 4, 1, batch_max_bytes)
+                                                : batch_max_bytes;
   std::uint64_t bytes = 0;
-  while (!_next.empty() && _batch.size() < batch_max_records && bytes < batch_max_bytes) {
-    bytes += _next.front().bytes;
+  while (!_next.empty() && _batch.size() < batch_max_records && bytes < max_bytes) {
+    bytes += _next.front().cost;
     _batch.push_back(std::move(_next.front()));
     _next.pop_front();
   }
   int timeout = _batch.empty() ? poll_ms : 0;
-  while (_batch.size() < batch_max_records && bytes < batch_max_bytes && !_stop.load()) {
+  while (_batch.size() < batch_max_records && bytes < max_bytes && !_stop.load()) {
     std::unique_ptr<RdKafka::Message> m(_consumer->consume(timeout));
     if (!m || m->err() == RdKafka::ERR__TIMED_OUT) break;
     const auto before = _batch.size();
     take(*m, _batch);
     if (_batch.size() == before) break;  // an error or a message of a partition no longer ours
-    bytes += _batch.back().bytes;
+    bytes += _batch.back().cost;
     timeout = 0;  // only what librdkafka already fetched joins this batch
   }
   update_in_flight();
@@ -279,6 +286,7 @@ void kafka_source::take(RdKafka::Message& m, std::deque<taken>& into) {
   r.headers.emplace_back(h_source_partition, std::to_string(t.tp.second));
   r.headers.emplace_back(h_source_offset, std::to_string(t.offset));
   t.bytes = (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+  t.cost = spool::format::frame_bytes(r);
   _stats.received_total.fetch_add(1, std::memory_order_relaxed);
   into.push_back(std::move(t));
 }

@@ -165,6 +165,56 @@ TEST(Relay, UpstreamOutageUnderBlockSlowsTheSourceAndLosesNothing) {
                          std::chrono::seconds(30)));
 }
 
+// Under drop_oldest an outage costs the oldest records, never the newest, and exactly what the spool counts:
+// the posted records equal what reaches the upstream plus the recorded gap, which survives a restart.
+TEST(Relay, UpstreamOutageUnderDropOldestDropsExactlyTheCountedGap) {
+  broker_process broker;
+  broker.start();
+  create_topic(broker.bootstrap(), "lossy", 2);
+  test::temp_dir spool_home;
+  const env_list sets = http_relay_sets(broker, {{"spool.max.bytes", "262144"}, {"spool.segment.bytes", "65536"},
+                                                 {"spool.when.full", "drop_oldest"},
+                                                 {"spool.dir", spool_home.path() + "/spool"}});
+  relay_process relay(sets);
+  relay.start();
+  broker.kill9();
+  const std::string pad(200, 'x');
+  const int n = scaled(6000, 20000);  // ~1.5 MB of records into a 256 KiB spool
+  std::vector<std::string> posted;
+  for (int i = 0; i < n; i += 50) {
+    std::vector<std::pair<std::string, std::string>> kv;
+    for (int j = i; j < i + 50; ++j) kv.emplace_back("k" + std::to_string(j % 3), std::to_string(j) + pad);
+    auto r = post_ndjson(relay.http_port(), "lossy", kv);
+    ASSERT_EQ(r.status, 200) << "drop_oldest never refuses: " << r.body;
+    for (const auto& [k, v] : kv) posted.push_back(v);
+  }
+  auto status = json::parse(http_get(relay.http_port(), "/v1/relay").body);
+  const auto dropped = status["spool"]["dropped_oldest_records"].get<std::uint64_t>();
+  EXPECT_GT(dropped, 0u);
+  std::uint64_t gap_records = 0;
+  for (const auto& g : status["spool"]["gaps"]) gap_records += g["records"].get<std::uint64_t>();
+  EXPECT_EQ(gap_records, dropped);
+  relay.stop();
+  relay.start();  // the gap is durable
+  auto again = json::parse(http_get(relay.http_port(), "/v1/relay").body);
+  EXPECT_EQ(again["spool"]["dropped_oldest_records"].get<std::uint64_t>(), dropped);
+
+  broker.start();
+  std::vector<upstream_record> got;
+  ASSERT_TRUE(eventually([&] {
+    try { got = read_upstream(broker.bootstrap(), "lossy"); } catch (const harness_error&) { return false; }
+    return got.size() + dropped >= posted.size();
+  }, std::chrono::seconds(90))) << got.size() << " + " << dropped << " of " << posted.size() << "\n" << relay.stderr_text();
+  EXPECT_EQ(got.size() + dropped, posted.size());
+  std::set<std::string> present;
+  for (const auto& r : got) EXPECT_TRUE(present.insert(*r.value).second) << "twice: " << r.value->substr(0, 8);
+  // What survived is the newest: every posted record after the first survivor is upstream.
+  std::size_t first = 0;
+  while (first < posted.size() && !present.contains(posted[first])) ++first;
+  for (std::size_t i = first; i < posted.size(); ++i) EXPECT_TRUE(present.contains(posted[i])) << "lost " << i;
+  EXPECT_EQ(first, dropped) << "the dropped records are exactly the oldest ones";
+}
+
 // kill -9 the relay at random points while a client posts and the forwarder forwards, including through the
 // fault hook between the upstream's acknowledgement and the ledger write. Every acknowledged record must be
 // upstream exactly once; nothing may be upstream twice.

@@ -262,5 +262,43 @@ TEST(Spool, RejectsRecordsThatCanNeverFit) {
   EXPECT_TRUE(append_one(*s, 1, 8000));
 }
 
+// A batch whose records fit the spool's bytes but not with the header of every segment it needs could never be
+// taken, so it is refused as too large (the caller splits it), not as full (the caller would wait forever).
+TEST(Spool, BatchThatCannotFitAnEmptiedSpoolIsTooLargeNotFull) {
+  sd::test::temp_dir dir;
+  auto o = make_options(dir.path());
+  o.segment_bytes = 16 << 10;
+  o.max_bytes = 64 << 10;
+  auto s = must_open(o);
+  std::vector<record> batch;
+  std::uint64_t frames = 0;
+  for (std::uint64_t i = 1; frames + format::frame_bytes(make_record(i, 1000)) + format::segment_header_bytes <=
+                            o.max_bytes;
+       ++i) {
+    batch.push_back(make_record(i, 1000));
+    frames += format::frame_bytes(batch.back());
+  }
+  // One more record that brings the frames to exactly max_bytes less one segment header.
+  const auto target = o.max_bytes - format::segment_header_bytes;
+  for (std::size_t v = 0; v < 1000; ++v) {
+    if (frames + format::frame_bytes(make_record(batch.size() + 1, v)) != target) continue;
+    batch.push_back(make_record(batch.size() + 1, v));
+    frames = target;
+    break;
+  }
+  ASSERT_EQ(frames, target);
+  ASSERT_GT(batch.size(), 16u);  // spans several segments, so it needs more than one header
+  EXPECT_EQ(append_wait(*s, batch).error(), make_error_code(errc::record_too_large));
+  EXPECT_EQ(s->get_stats().full_rejections_total, 0u);
+  // Half of it is taken, and the other half after forwarding.
+  std::vector<record> first(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2));
+  std::vector<record> second(batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2), batch.end());
+  auto seq = append_wait(*s, first);
+  ASSERT_TRUE(seq);
+  EXPECT_EQ(append_wait(*s, second).error(), make_error_code(errc::full));
+  ASSERT_TRUE(s->mark_forwarded(s->durable_seq()));
+  EXPECT_TRUE(append_wait(*s, second));
+}
+
 }  // namespace
 }  // namespace sd::spool::test
