@@ -24,10 +24,12 @@
 #include "broker/session.h"
 #include "broker/topic_table.h"
 #include "group/coordinator.h"
+#include "gateway/gateway.h"
 #include "http/http_server.h"
 #include "io/faulty_filesystem.h"
 #include "io/filesystem.h"
 #include "metrics/exposition.h"
+#include "metrics/text_writer.h"
 #include "net/memory_budget.h"
 #include "net/server.h"
 #include "net/shard_set.h"
@@ -388,9 +390,36 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
 
   http::http_limits http_limits;
   http_limits.request_timeout = std::chrono::milliseconds(config.http_request_timeout_ms);
+  http_limits.max_connections = static_cast<int>(config.http_max_connections);
   http::http_server http(http_limits);
   http_access access(&security.shared);
   register_http_routes(http, *core, exposition, access, config.http_metrics_require_auth);
+  gateway::gateway_config stream_cfg;
+  stream_cfg.max_sessions = static_cast<std::size_t>(config.http_stream_max_sessions);
+  stream_cfg.idle_timeout = std::chrono::milliseconds(config.http_stream_idle_timeout_ms);
+  stream_cfg.write_timeout = std::chrono::milliseconds(config.http_stream_write_timeout_ms);
+  stream_cfg.inflight_bytes = static_cast<std::size_t>(
+      std::min<std::int64_t>(config.http_stream_inflight_bytes, config.memory_budget_bytes / 4));
+  stream_cfg.ws_max_message_bytes = static_cast<std::size_t>(config.http_ws_max_message_bytes);
+  stream_cfg.auto_create_topics = config.auto_create_topics;
+  stream_cfg.default_partitions = config.num_partitions;
+  gateway::gateway data_plane(
+      *core, budget, stream_cfg,
+      [&access](const http::request& req, security::resource_type t, std::string_view n, security::acl_operation op) {
+        return access.allowed(req, t, n, op);
+      },
+      [&access](const http::request& req, security::resource_type t, std::string_view n, security::acl_operation op) {
+        return access.may(req, t, n, op);
+      });
+  data_plane.register_routes(http);
+  exposition.add_section([&data_plane, &http](metrics::text_writer& w) {
+    data_plane.collect(w);
+    w.family("streamdown_http_connections", metrics::metric_type::gauge, "open HTTP connections");
+    w.sample(static_cast<double>(http.open_connections()));
+    w.family("streamdown_http_connections_evicted_total", metrics::metric_type::counter,
+             "idle HTTP connections closed to admit new ones at streamdown.http.max.connections");
+    w.sample(static_cast<double>(http.evicted_connections()));
+  });
   obs.register_routes(http, access);
   if (config.http_authentication_required || config.http_metrics_require_auth) {
     // Open without credentials: the probes always; /metrics unless metrics.require.auth; every other route

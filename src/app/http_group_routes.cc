@@ -48,29 +48,6 @@ json number_or_null(std::optional<double> v) { return v && std::isfinite(*v) ? j
 
 }  // namespace
 
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
 void register_group_routes(http::http_server& http, group::coordinator& coordinator, lag_reporter& lag,
                            const http_access& access) {
   // Groups: DESCRIBE on each (the list leaves out the others, as ListGroups does).

@@ -31,7 +31,6 @@ void register_group_routes(http::http_server& http, group::coordinator& coordina
                            const http_access& access);
 void register_alert_routes(http::http_server& http, const alerts::alert_engine& engine, const http_access& access);
 
-/// "%41b" -> "Ab"; malformed escapes are kept as they are.
-std::string percent_decode(std::string_view s);
+using http::percent_decode;
 
 }  // namespace sd::app

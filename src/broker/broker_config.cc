@@ -227,6 +227,23 @@ const std::vector<key_def>& key_table() {
               &broker_config::http_request_timeout_ms, 100, 3600000),
       int_key("streamdown.alerts.eval.interval.ms", "how often alert rules are evaluated",
               &broker_config::alerts_eval_interval_ms, 10, 3600000),
+      int_key("streamdown.http.max.connections",
+              "open HTTP connections; at the limit a new one evicts the longest-idle one (never one inside a "
+              "request or stream)",
+              &broker_config::http_max_connections, 4, 1000000),
+      int_key("streamdown.http.stream.max.sessions", "open SSE and WebSocket sessions (more are answered 503)",
+              &broker_config::http_stream_max_sessions, 1, 1000000),
+      int_key("streamdown.http.stream.idle.timeout.ms",
+              "a WebSocket that sends nothing (not even a pong) for this long is closed",
+              &broker_config::http_stream_idle_timeout_ms, 100, 86400000),
+      int_key("streamdown.http.stream.write.timeout.ms",
+              "a streaming client that reads nothing for this long is disconnected",
+              &broker_config::http_stream_write_timeout_ms, 100, 3600000),
+      int_key("streamdown.http.stream.inflight.bytes",
+              "record bytes one streaming session reads from the log at a time (counted in the memory budget)",
+              &broker_config::http_stream_inflight_bytes, 1024, 64 << 20),
+      int_key("streamdown.http.ws.max.message.bytes", "largest WebSocket message accepted (larger: close 1009)",
+              &broker_config::http_ws_max_message_bytes, 1024, 64 << 20),
   };
   return keys;
 }

@@ -77,6 +77,13 @@ struct broker_config {
   // HTTP port and alerts (the alert rules themselves are `[[alert]]` tables, parsed by alerts/)
   std::int64_t http_request_timeout_ms = 10000;        // streamdown.http.request.timeout.ms
   std::int64_t alerts_eval_interval_ms = 1000;         // streamdown.alerts.eval.interval.ms
+  std::int64_t http_max_connections = 1024;            // streamdown.http.max.connections
+  // HTTP streaming (SSE and WebSocket sessions, docs/HTTP_API.md)
+  std::int64_t http_stream_max_sessions = 512;         // streamdown.http.stream.max.sessions
+  std::int64_t http_stream_idle_timeout_ms = 60000;    // streamdown.http.stream.idle.timeout.ms
+  std::int64_t http_stream_write_timeout_ms = 30000;   // streamdown.http.stream.write.timeout.ms
+  std::int64_t http_stream_inflight_bytes = 256 << 10; // streamdown.http.stream.inflight.bytes
+  std::int64_t http_ws_max_message_bytes = 1 << 20;    // streamdown.http.ws.max.message.bytes
 
   /// Builds a config from defaults overridden by `values`. Errors name the key and say what is expected.
   static result<broker_config> from(const std::map<std::string, std::string>& values, std::string& error);

@@ -9,6 +9,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <list>
+#include <string_view>
 #include <vector>
 
 namespace sd::http {
@@ -25,14 +29,208 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
     auto amp = q.find('&');
     auto part = q.substr(0, amp);
     auto eq = part.find('=');
-    if (eq == std::string_view::npos) out[std::string(part)] = "";
-    else out[std::string(part.substr(0, eq))] = std::string(part.substr(eq + 1));
+    if (eq == std::string_view::npos) out[percent_decode(part)] = "";
+    else out[percent_decode(part.substr(0, eq))] = percent_decode(part.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     q.remove_prefix(amp + 1);
   }
   return out;
 }
 }  // namespace
+
+bool match_pattern(std::string_view pattern, std::string_view path, std::vector<std::string>& params) {
+  params.clear();
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty()) return false;
+    auto pslash = pattern.find('/', 1);
+    auto tslash = path.find('/', 1);
+    auto pseg = pattern.substr(0, pslash);
+    auto tseg = path.substr(0, tslash);
+    if (pseg == "/{}") {
+      if (tseg.size() <= 1) return false;
+      params.push_back(percent_decode(tseg.substr(1)));
+    } else if (pseg != tseg) {
+      return false;
+    }
+    pattern = pslash == std::string_view::npos ? std::string_view{} : pattern.substr(pslash);
+    path = tslash == std::string_view::npos ? std::string_view{} : path.substr(tslash);
+  }
+  return true;
+}
+
+namespace {
+
+namespace websocket = boost::beast::websocket;
+
+/// A WebSocket over the connection's stream (held by reference: the connection outlives it).
+template <class Stream>
+class websocket_impl final : public websocket_io {
+ public:
+  websocket_impl(Stream& s, websocket_options o) : _ws(s), _opts(o) {}
+
+  awaitable<bool> accept(const bhttp::request<bhttp::string_body>& upgrade) {
+    beast::get_lowest_layer(_ws).expires_never();  // the WebSocket's own timeouts take over
+    websocket::stream_base::timeout t;
+    t.handshake_timeout = std::chrono::seconds(10);
+    t.idle_timeout = _opts.idle_timeout;
+    t.keep_alive_pings = true;  // a ping at half the idle time: a live client answers, a dead one times out
+    _ws.set_option(t);
+    _ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(bhttp::field::server, "streamdown"); }));
+    _ws.read_message_max(_opts.max_message_bytes);
+    _ws.auto_fragment(false);
+    boost::system::error_code ec;
+    co_await _ws.async_accept(upgrade, net::no_throw(ec));
+    co_return !ec;
+  }
+
+  awaitable<std::optional<std::string>> read() override {
+    _rbuf.clear();
+    boost::system::error_code ec;
+    co_await _ws.async_read(_rbuf, net::no_throw(ec));
+    if (ec) {
+      _end = ec == websocket::error::message_too_big ? "too_big"
+             : ec == websocket::error::closed        ? "closed"
+             : ec == beast::error::timeout           ? "idle"
+                                                     : "error";
+      co_return std::nullopt;
+    }
+    co_return beast::buffers_to_string(_rbuf.data());
+  }
+
+  awaitable<bool> write(std::string_view text) override {
+    if (_failed) co_return false;
+    _ws.text(true);
+    // A client that stops reading fails the write after write_timeout (the socket is closed), so a session
+    // holds at most one message in the socket's buffers, never a queue.
+    beast::get_lowest_layer(_ws).expires_after(_opts.write_timeout);
+    boost::system::error_code ec;
+    co_await _ws.async_write(asio::buffer(text.data(), text.size()), net::no_throw(ec));
+    beast::get_lowest_layer(_ws).expires_never();
+    if (ec) _failed = true;
+    co_return !ec;
+  }
+
+  awaitable<void> close(std::uint16_t code, std::string reason) override {
+    if (reason.size() > 123) reason.resize(123);
+    if (!_failed && _ws.is_open()) {
+      beast::get_lowest_layer(_ws).expires_after(std::chrono::seconds(5));
+      boost::system::error_code ec;
+      co_await _ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), net::no_throw(ec));
+    }
+    abort();
+  }
+
+  void abort() override {
+    _failed = true;
+    beast::get_lowest_layer(_ws).close();
+  }
+
+  const std::string& end_reason() const override { return _end; }
+
+ private:
+  websocket::stream<Stream&> _ws;
+  websocket_options _opts;
+  beast::flat_buffer _rbuf;
+  bool _failed = false;
+  std::string _end = "closed";
+};
+
+/// The connection handed to a streaming route.
+template <class Stream>
+class stream_io_impl final : public stream_io {
+ public:
+  stream_io_impl(Stream& s, const bhttp::request<bhttp::string_body>& m) : _stream(s), _msg(m) {}
+
+  awaitable<bool> begin(int status, std::string content_type,
+                        std::vector<std::pair<std::string, std::string>> headers) override {
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), _msg.version()};
+    res.set(bhttp::field::server, "streamdown");
+    res.set(bhttp::field::content_type, content_type);
+    for (const auto& [name, value] : headers) res.set(name, value);
+    res.chunked(true);
+    res.keep_alive(false);
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    beast::get_lowest_layer(_stream).expires_after(_write_timeout);
+    boost::system::error_code ec;
+    co_await bhttp::async_write_header(_stream, sr, net::no_throw(ec));
+    beast::get_lowest_layer(_stream).expires_never();
+    if (ec) _failed = true;
+    co_return !ec;
+  }
+
+  awaitable<bool> write(std::string_view data) override {
+    if (_failed) co_return false;
+    if (data.empty()) co_return true;
+    beast::get_lowest_layer(_stream).expires_after(_write_timeout);
+    boost::system::error_code ec;
+    co_await asio::async_write(_stream, bhttp::make_chunk(asio::buffer(data.data(), data.size())), net::no_throw(ec));
+    beast::get_lowest_layer(_stream).expires_never();
+    if (ec) _failed = true;
+    co_return !ec;
+  }
+
+  awaitable<void> end() override {
+    if (_failed) co_return;
+    beast::get_lowest_layer(_stream).expires_after(_write_timeout);
+    boost::system::error_code ec;
+    co_await asio::async_write(_stream, bhttp::make_chunk_last(), net::no_throw(ec));
+    beast::get_lowest_layer(_stream).expires_never();
+  }
+
+  void set_write_timeout(std::chrono::milliseconds t) override { _write_timeout = t; }
+
+  bool is_websocket_upgrade() const override { return websocket::is_upgrade(_msg); }
+
+  awaitable<std::unique_ptr<websocket_io>> accept_websocket(websocket_options options) override {
+    auto ws = std::make_unique<websocket_impl<Stream>>(_stream, options);
+    if (!co_await ws->accept(_msg)) co_return nullptr;
+    co_return ws;
+  }
+
+  awaitable<void> wait_peer_gone() override {
+    boost::system::error_code ec;
+    co_await beast::get_lowest_layer(_stream).socket().async_wait(tcp::socket::wait_read, net::no_throw(ec));
+  }
+
+  void abort() override {
+    _failed = true;
+    beast::get_lowest_layer(_stream).close();
+  }
+
+  net::asio::any_io_executor executor() override { return _stream.get_executor(); }
+
+ private:
+  Stream& _stream;
+  const bhttp::request<bhttp::string_body>& _msg;
+  std::chrono::milliseconds _write_timeout{30000};
+  bool _failed = false;
+};
+
+}  // namespace
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
 
 const std::string& request::header(const std::string& lower_name) const {
   static const std::string empty;
@@ -50,7 +248,12 @@ struct http_server::impl {
   std::vector<std::pair<std::string, handler_fn>> prefix_routes;
   std::map<std::pair<std::string, std::string>, handler_fn> other_routes;
   std::vector<std::tuple<std::string, std::string, async_handler_fn>> async_prefix_routes;  // method, prefix, fn
+  std::vector<std::tuple<std::string, std::string, stream_handler_fn>> stream_routes;  // method, pattern, fn
   std::atomic<int> open{0};
+  std::atomic<std::uint64_t> evicted{0};
+  // Connections waiting for their next request, oldest first: the ones a new connection may evict.
+  std::uint64_t next_conn_id = 0;
+  std::map<std::uint64_t, std::function<void()>> waiting;
   std::shared_ptr<net::tls_context_holder> tls;
   auth_hooks auth;
 
@@ -65,6 +268,13 @@ struct http_server::impl {
     for (auto& [key, fn] : other_routes) path_known |= key.second == req.path;
     if (path_known) return {405, "application/json", R"({"error":"method not allowed"})"};
     return {404, "application/json", R"({"error":"not found"})"};
+  }
+
+  const stream_handler_fn* find_stream(request& req) const {
+    for (const auto& [method, pattern, fn] : stream_routes)
+      if (req.method == method && match_pattern(pattern, req.path, req.params)) return &fn;
+    req.params.clear();
+    return nullptr;
   }
 
   const async_handler_fn* find_async(const request& req) const {
@@ -129,6 +339,8 @@ struct http_server::impl {
   template <class Stream>
   awaitable<void> serve_stream(Stream& stream, const std::string& peer, const std::string& tls_subject) {
     beast::flat_buffer buffer(limits.header_bytes + limits.body_bytes);
+    const std::uint64_t conn_id = next_conn_id++;
+    bool was_evicted = false;
     try {
       for (;;) {
         bhttp::request_parser<bhttp::string_body> parser;
@@ -136,7 +348,13 @@ struct http_server::impl {
         parser.body_limit(limits.body_bytes);
         beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
         boost::system::error_code ec;
+        waiting[conn_id] = [&stream, &was_evicted] {
+          was_evicted = true;
+          beast::get_lowest_layer(stream).close();
+        };
         co_await bhttp::async_read(stream, buffer, parser, net::no_throw(ec));
+        waiting.erase(conn_id);
+        if (was_evicted) break;
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
             ec == asio::error::connection_reset)
           break;
@@ -175,8 +393,16 @@ struct http_server::impl {
           } else {
             if (principal) req.principal = std::move(*principal);
             try {
-              if (const auto* async_fn = find_async(req)) r = co_await call_async(*async_fn, req);
-              else r = dispatch(req);
+              if (const auto* stream_fn = find_stream(req)) {
+                stream_io_impl<Stream> io(stream, m);
+                auto answer = co_await (*stream_fn)(req, io);
+                if (!answer) break;  // the route took the connection over; it ends here
+                r = std::move(*answer);
+              } else if (const auto* async_fn = find_async(req)) {
+                r = co_await call_async(*async_fn, req);
+              } else {
+                r = dispatch(req);
+              }
             } catch (const std::exception& e) {
               r = {500, "application/json", std::string(R"({"error":"internal error"})")};
               spdlog::error("http {} {}: {}", req.method, req.path, e.what());
@@ -198,6 +424,7 @@ struct http_server::impl {
     } catch (const std::exception& e) {
       spdlog::debug("http connection ended: {}", e.what());
     }
+    waiting.erase(conn_id);
     boost::system::error_code ignored;
     beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
@@ -211,8 +438,17 @@ struct http_server::impl {
         continue;
       }
       if (open.load() >= limits.max_connections) {
-        s.close(ec);  // over the connection limit: refuse rather than queue
-        continue;
+        // Full: make room by closing the connection that has waited longest for a request; when every
+        // connection is inside a request or a stream, refuse rather than queue.
+        if (waiting.empty()) {
+          s.close(ec);
+          continue;
+        }
+        auto oldest = waiting.begin();
+        auto close_it = std::move(oldest->second);
+        waiting.erase(oldest);
+        close_it();
+        evicted.fetch_add(1, std::memory_order_relaxed);
       }
       open.fetch_add(1);
       asio::co_spawn(ctx, serve(std::move(s)), asio::detached);
@@ -234,6 +470,14 @@ void http_server::route(const std::string& method, const std::string& path, hand
 void http_server::route_prefix_async(const std::string& method, const std::string& prefix, async_handler_fn fn) {
   _impl->async_prefix_routes.emplace_back(method, prefix, std::move(fn));
 }
+
+void http_server::route_stream(const std::string& method, const std::string& pattern, stream_handler_fn fn) {
+  _impl->stream_routes.emplace_back(method, pattern, std::move(fn));
+}
+
+net::asio::any_io_executor http_server::executor() { return _impl->ctx.get_executor(); }
+int http_server::open_connections() const { return _impl->open.load(std::memory_order_relaxed); }
+std::uint64_t http_server::evicted_connections() const { return _impl->evicted.load(std::memory_order_relaxed); }
 
 void http_server::set_authentication(auth_hooks hooks) { _impl->auth = std::move(hooks); }
 

@@ -25,22 +25,31 @@
 
 #include <optional>
 
+#include "http/stream_io.h"
 #include "net/asio.h"
 #include "net/tls_context.h"
 
 namespace sd::http {
 
+/// "%41b" -> "Ab"; malformed escapes are kept as they are.
+std::string percent_decode(std::string_view s);
+
+/// Matches `path` against a route pattern whose `{}` segments each match one non-empty segment; fills `params`
+/// with those segments, percent-decoded.
+bool match_pattern(std::string_view pattern, std::string_view path, std::vector<std::string>& params);
+
 struct request {
   std::string method;
   std::string target;  // path with query
   std::string path;    // path without query
-  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> query;  // values percent-decoded
   std::string body;
   std::string authorization;  // the Authorization header, if any
   std::string peer_host;      // the client's address without port
   std::string tls_subject;    // RFC 2253 subject of a verified client certificate; empty without one
   std::string principal;      // set by the authentication hook; empty when the path is open or none is set
   std::map<std::string, std::string> headers;  // every request header, names lower-cased (last one wins)
+  std::vector<std::string> params;             // the `{}` segments of a pattern route, percent-decoded
 
   /// A header by lower-case name, or "" when absent.
   const std::string& header(const std::string& lower_name) const;
@@ -58,6 +67,11 @@ using handler_fn = std::function<response(const request&)>;
 /// handler must guarantee it is called). Requests on one connection stay in order.
 using reply_fn = std::function<void(response)>;
 using async_handler_fn = std::function<void(request, reply_fn reply)>;
+/// A coroutine route on the server's event loop (see stream_io.h). Returns the response to send, or nullopt
+/// when it took the connection over (streamed or upgraded it): the connection then ends. The request and the
+/// stream_io outlive the returned awaitable. Implement it as a function taking references, not as a coroutine
+/// lambda (GCC 12 double-destroys by-value coroutine parameters; see net::run_on).
+using stream_handler_fn = std::function<net::awaitable<std::optional<response>>(const request&, stream_io&)>;
 
 struct auth_hooks {
   /// Paths served without authentication (probes; /metrics unless configured otherwise).
@@ -71,6 +85,9 @@ struct http_limits {
   std::size_t body_bytes = 1024 * 1024;
   std::chrono::milliseconds request_timeout{10000};  // streamdown.http.request.timeout.ms
   int max_connections = 256;
+  // When max_connections are open, a new connection evicts the one that has waited longest for its next
+  // request (idle keep-alive or silent sockets), so idle clients cannot lock others out. Connections inside a
+  // request or a streaming route are never evicted.
 };
 
 class http_server {
@@ -90,6 +107,17 @@ class http_server {
   /// Prefix route answered asynchronously (e.g. after a durable write): `POST /v1/topics/` matches
   /// `/v1/topics/anything`. Checked before the synchronous routes.
   void route_prefix_async(const std::string& method, const std::string& prefix, async_handler_fn fn);
+
+  /// Pattern route checked before every other: `{}` matches one non-empty path segment, e.g.
+  /// `/v1/topics/{}/partitions/{}/records`; the segments arrive in request::params (percent-decoded).
+  void route_stream(const std::string& method, const std::string& pattern, stream_handler_fn fn);
+
+  /// The event loop's executor (streaming routes run there).
+  net::asio::any_io_executor executor();
+  /// Connections open now (for metrics).
+  int open_connections() const;
+  /// Connections closed to make room for new ones.
+  std::uint64_t evicted_connections() const;
 
   /// Binds; port 0 picks a free one. Throws on failure (start-up only). With `tls`, every connection is TLS.
   net::tcp::endpoint listen(const std::string& host, std::uint16_t port,

@@ -177,6 +177,7 @@ std::string to_json_line(const printed_record& r, encoding enc) {
   for (const auto& [k, v] : r.headers) headers.push_back({k, v});
   json j{{"topic", r.topic},   {"partition", r.partition}, {"offset", r.offset}, {"timestamp", r.timestamp_ms},
          {"key", bytes(r.key)}, {"value", bytes(r.value)}, {"headers", headers}};
+  if (!r.cursor.empty()) j["cursor"] = r.cursor;
   if (enc == encoding::base64) {
     j["key_encoding"] = "base64";
     j["value_encoding"] = "base64";

@@ -78,6 +78,7 @@ struct printed_record {
   std::optional<std::string> key;
   std::optional<std::string> value;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string cursor;  // printed as "cursor" when not empty (the HTTP API's resume token)
 };
 std::string to_json_line(const printed_record& r, encoding enc = encoding::json);
 

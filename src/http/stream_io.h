@@ -1,0 +1,75 @@
+#pragma once
+// stream_io: what a streaming route gets instead of returning one response: the connection itself, to write
+// a response piece by piece (HTTP/1.1 chunked: Server-Sent Events, long answers) or to upgrade to a WebSocket.
+// The same interface serves plain TCP and TLS connections.
+//
+// Contract: every call runs on the HTTP server's event loop (the coroutine the route was called on, or one
+// it spawned there). A write that cannot complete within `write_timeout` (a client that stops reading) fails,
+// and so does every later write: the session ends instead of buffering. Writes complete only when the bytes
+// are handed to the socket, so a session that awaits each write reads the log only as fast as the client
+// drains it (TCP backpressure).
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "net/asio.h"
+
+namespace sd::http {
+
+/// One WebSocket, after the upgrade. At most one read and one write may be outstanding at a time.
+class websocket_io {
+ public:
+  virtual ~websocket_io() = default;
+  /// The next whole text or binary message; nullopt when the peer closed, the socket failed, a message was
+  /// over the limit (the socket is then closed with 1009) or the idle timeout passed without any frame.
+  virtual net::awaitable<std::optional<std::string>> read() = 0;
+  /// Sends one text message. false: the socket is gone or the write timed out.
+  virtual net::awaitable<bool> write(std::string_view text) = 0;
+  /// Sends a close frame with `code` and `reason` (<= 123 bytes) and ends the socket.
+  virtual net::awaitable<void> close(std::uint16_t code, std::string reason) = 0;
+  /// Ends the socket now, without a close handshake (wakes a pending read or write).
+  virtual void abort() = 0;
+  /// Why the last read returned nullopt: "closed" (peer), "too_big", "idle", "error".
+  virtual const std::string& end_reason() const = 0;
+};
+
+struct websocket_options {
+  std::size_t max_message_bytes = 1 << 20;           // larger messages close the socket with 1009
+  std::chrono::milliseconds idle_timeout{60000};     // no frame from the peer (pings answered count)
+  std::chrono::milliseconds write_timeout{30000};
+};
+
+class stream_io {
+ public:
+  virtual ~stream_io() = default;
+
+  /// Starts a chunked response. false when the write failed.
+  virtual net::awaitable<bool> begin(int status, std::string content_type,
+                                     std::vector<std::pair<std::string, std::string>> headers) = 0;
+  /// Writes one chunk (non-empty). false when the client is gone or did not read within the write timeout.
+  virtual net::awaitable<bool> write(std::string_view data) = 0;
+  /// Ends the chunked response.
+  virtual net::awaitable<void> end() = 0;
+  virtual void set_write_timeout(std::chrono::milliseconds t) = 0;
+
+  /// Whether the request asked to upgrade to a WebSocket.
+  virtual bool is_websocket_upgrade() const = 0;
+  /// Completes the upgrade; nullptr when the handshake failed.
+  virtual net::awaitable<std::unique_ptr<websocket_io>> accept_websocket(websocket_options options) = 0;
+
+  /// Completes when the client closes its side or sends anything (a streaming response expects nothing more
+  /// from it), or the connection fails. Lets a session waiting for data notice a departed client.
+  virtual net::awaitable<void> wait_peer_gone() = 0;
+  /// Ends the connection now (wakes pending operations).
+  virtual void abort() = 0;
+
+  virtual net::asio::any_io_executor executor() = 0;
+};
+
+}  // namespace sd::http
