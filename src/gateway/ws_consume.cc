@@ -1,16 +1,24 @@
-// WebSocket consume with credit: GET /v1/ws/consume?topic=T[&partition=P][&from=...][&cursor=C][&encoding=...]
+// WebSocket consume with credit:
+//   GET /v1/ws/consume?topic=T[&group=G[&session_timeout_ms=S]][&partition=P][&from=...][&cursor=C][&encoding=...]
 // The client grants records with {"credit":N} (grants add up); the server sends one record JSON per message
-// and never more than granted, and nothing else. {"commit":cursor} needs a group session. Anything else, a
-// grant that would leave more than 1,000,000 outstanding, or a message over the limit closes the socket
-// (1008 policy, 1009 too big) with a reason; a topic deleted under the session closes it with 4404.
+// and never more than granted. With a group the session is a member of that consumer group (group_member.h:
+// the same coordinator and protocol as Kafka clients, so it shares partitions with them): it reads only its
+// assigned partitions, each from the group's committed offset (else `from`), rejoins when the group rebalances,
+// and leaves when the socket ends. {"commit":cursor} (a record's or a stream cursor) commits the offsets after
+// those records and is answered {"committed":cursor} or {"commit_error":code,"cursor":cursor}: the only
+// messages besides records, and only when asked. Anything else, a grant that would leave more than 1,000,000
+// outstanding, or a message over the limit closes the socket (1008 policy, 1009 too big) with a reason; a topic
+// deleted under the session closes it with 4404, a failed group join with 4409.
 // At most one read of the log (streamdown.http.stream.inflight.bytes, leased from the memory budget) and one
 // message in the socket at a time: a client that stops reading holds nothing more, and after the write
 // timeout it is disconnected.
 #include <spdlog/spdlog.h>
 
-#include <charconv>
+#include <deque>
 
 #include "gateway/gateway_impl.h"
+#include "gateway/group_member.h"
+#include "group/errc.h"
 
 namespace sd::gateway {
 namespace {
@@ -24,8 +32,13 @@ struct consume_state {
   std::uint16_t close_code = 0;              // non-zero: send this close frame
   std::string close_text;
   close_reason why = close_reason::client_closed;
+  bool rejoin = false;                       // group: a heartbeat saw a rebalance
+  bool joining = false;
+  std::deque<std::string> outbox;            // answers to commits, sent before more records
   std::shared_ptr<net::async_event> wake;    // the writer's current wait
+  std::shared_ptr<net::async_event> heartbeat_wake;
   std::shared_ptr<net::async_event> reader_done;
+  std::shared_ptr<net::async_event> heartbeat_done;
   void poke() {
     if (wake) wake->set();
   }
@@ -36,11 +49,13 @@ struct consume_state {
     close_text = std::move(text);
     why = r;
     poke();
+    if (heartbeat_wake) heartbeat_wake->set();
   }
 };
 
 /// Reads the client's messages until the socket ends or a message breaks the protocol.
-net::awaitable<void> read_grants(http::websocket_io& ws, std::shared_ptr<consume_state> st, stream_probe& probe) {
+net::awaitable<void> read_client(http::websocket_io& ws, std::shared_ptr<consume_state> st, stream_probe& probe,
+                                 group_member* member, std::string topic) {
   while (!st->closed) {
     auto msg = co_await ws.read();
     if (!msg) {
@@ -49,6 +64,7 @@ net::awaitable<void> read_grants(http::websocket_io& ws, std::shared_ptr<consume
         st->closed = true;
         st->why = r == "too_big" ? close_reason::too_big : r == "idle" ? close_reason::idle : close_reason::client_closed;
         st->poke();
+        if (st->heartbeat_wake) st->heartbeat_wake->set();
       }
       co_return;
     }
@@ -65,12 +81,44 @@ net::awaitable<void> read_grants(http::websocket_io& ws, std::shared_ptr<consume
       st->poke();
       continue;
     }
-    if (j.is_object() && j.contains("commit")) {
-      st->fail(1008, "commit needs a group session (?group=)", close_reason::bad_message);
-      co_return;
+    if (j.is_object() && j.size() == 1 && j.contains("commit")) {
+      if (!member) {
+        st->fail(1008, "commit needs a group session (?group=)", close_reason::bad_message);
+        co_return;
+      }
+      auto text = j["commit"].is_string() ? j["commit"].get<std::string>() : std::string();
+      auto cursor = parse_cursor(text);
+      if (!cursor) {
+        st->fail(1008, "commit takes a cursor", close_reason::bad_message);
+        co_return;
+      }
+      std::vector<std::pair<group::topic_partition, std::int64_t>> offsets;
+      for (const auto& [p, o] : *cursor) offsets.push_back({{topic, p}, o + 1});
+      auto ec = co_await member->commit(std::move(offsets));
+      json answer = ec ? json{{"commit_error", ec.message()}, {"cursor", text}} : json{{"committed", text}};
+      st->outbox.push_back(answer.dump());
+      st->poke();
+      continue;
     }
-    st->fail(1008, "expected {\"credit\":N}", close_reason::bad_message);
+    st->fail(1008, "expected {\"credit\":N} or {\"commit\":cursor}", close_reason::bad_message);
     co_return;
+  }
+}
+
+/// Heartbeats every third of the session timeout while the session lives; a failure asks for a rejoin.
+net::awaitable<void> keep_alive(group_member& member, std::shared_ptr<consume_state> st) {
+  auto ex = co_await net::asio::this_coro::executor;
+  const auto interval = std::chrono::milliseconds(std::max(200, member.session_timeout_ms() / 3));
+  while (!st->closed) {
+    st->heartbeat_wake = std::make_shared<net::async_event>(ex);
+    co_await st->heartbeat_wake->wait_until(net::asio::steady_timer::clock_type::now() + interval);
+    if (st->closed) break;
+    if (st->joining || st->rejoin) continue;
+    auto ec = co_await member.heartbeat();
+    if (ec && !st->joining) {
+      st->rejoin = true;
+      st->poke();
+    }
   }
 }
 
@@ -83,8 +131,6 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
     co_return json_error(400, "invalid_request", "topic is required");
   const std::string name = it_topic->second;
   if (!io.is_websocket_upgrade()) co_return json_error(426, "upgrade_required", "this endpoint is a WebSocket");
-  if (req.query.contains("group"))
-    co_return json_error(501, "not_implemented", "group sessions over WebSocket are not available yet");
   std::optional<http::response> error;
   auto topic = topic_for_read(g, req, name, error);
   if (!topic) co_return std::move(*error);
@@ -93,11 +139,24 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
   if (auto bad = parse_consume_params(req, *topic, it_cursor == req.query.end() ? std::string() : it_cursor->second,
                                       params))
     co_return std::move(*bad);
+  const auto it_group = req.query.find("group");
+  const bool grouped = it_group != req.query.end();
+  std::int32_t session_timeout_ms = 10000;
+  if (grouped) {
+    if (it_group->second.empty()) co_return json_error(400, "invalid_request", "group must not be empty");
+    if (!g.allowed(req, security::resource_type::group, it_group->second, security::acl_operation::read))
+      co_return forbidden("READ", "GROUP", it_group->second);
+    if (!g.core.groups) co_return json_error(503, "coordinator_not_available", "no group coordinator");
+    if (auto it = req.query.find("session_timeout_ms"); it != req.query.end()) {
+      auto sp = parse_start_point(it->second);
+      if (!sp || sp->k != start_point::kind::offset || sp->value > 3600000)
+        co_return json_error(400, "invalid_request", "session_timeout_ms must be a number of milliseconds");
+      session_timeout_ms = static_cast<std::int32_t>(sp->value);
+    }
+  }
   if (!session_available(g)) co_return too_many_sessions(g);
   session_slot slot(g, session_kind::ws_consume);
-  auto& parts = params.parts;
   const auto enc = params.enc;
-  auto next = co_await start_offsets(g, params);
 
   auto ws = co_await io.accept_websocket(ws_options(g));
   if (!ws) {
@@ -108,18 +167,77 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
   auto ex = co_await net::asio::this_coro::executor;
   auto st = std::make_shared<consume_state>();
   st->reader_done = std::make_shared<net::async_event>(ex);
-  net::asio::co_spawn(ex, read_grants(*ws, st, g.probe), [st](std::exception_ptr) { st->reader_done->set(); });
+  st->heartbeat_done = std::make_shared<net::async_event>(ex);
+  std::unique_ptr<group_member> member;
+  if (grouped) {
+    auto& topics = g.core.topics;
+    member = std::make_unique<group_member>(
+        *g.core.groups,
+        [&topics](const std::string& t) {
+          auto ts = topics.find_topic(t);
+          return ts ? static_cast<std::int32_t>(ts->partitions.size()) : 0;
+        },
+        it_group->second, std::vector<std::string>{name}, req.peer_host, session_timeout_ms);
+    st->rejoin = true;  // the first join happens in the loop below
+    net::asio::co_spawn(ex, keep_alive(*member, st), [st](std::exception_ptr) { st->heartbeat_done->set(); });
+  } else {
+    st->heartbeat_done->set();
+  }
+  net::asio::co_spawn(ex, read_client(*ws, st, g.probe, member.get(), name),
+                      [st](std::exception_ptr) { st->reader_done->set(); });
 
+  auto& parts = params.parts;
+  std::vector<std::int64_t> next;
+  if (!grouped) next = co_await start_offsets(g, params);  // (GCC 12: no co_await inside a ?: expression)
   std::vector<std::int64_t> seen_hw(parts.size(), -1);
   std::size_t round = 0;
   while (!st->closed) {
-    if (st->credit == 0) {
+    if (st->rejoin) {
+      // (Re)join: the assignment decides the partitions; each starts at the group's committed offset.
+      st->rejoin = false;
+      st->joining = true;
+      auto ec = co_await member->join();
+      st->joining = false;
+      if (st->closed) break;
+      if (ec) {
+        st->fail(4409, "could not join group " + member->group_id() + ": " + ec.message(), close_reason::error);
+        break;
+      }
+      auto current = g.core.topics.find_topic(name);
+      params.parts.clear();
+      std::vector<group::topic_partition> tps;
+      for (const auto& tp : member->assignment())
+        if (auto p = broker::partition_at(current.get(), tp.partition)) {
+          params.parts.push_back(p);
+          tps.push_back(tp);
+        }
+      auto committed = co_await member->committed(tps);
+      params.delivered.clear();
+      for (std::size_t i = 0; i < tps.size(); ++i)
+        if (committed[i] >= 0) params.delivered[tps[i].partition] = committed[i] - 1;
+      next = co_await start_offsets(g, params);
+      seen_hw.assign(parts.size(), -1);
+      spdlog::debug("http group member {} of {} generation {}: {} partition(s)", member->member_id(),
+                    member->group_id(), member->generation(), parts.size());
+      continue;
+    }
+    while (!st->outbox.empty() && !st->closed) {
+      auto text = std::move(st->outbox.front());
+      st->outbox.pop_front();
+      if (!co_await ws->write(text)) {
+        st->fail(0, {}, close_reason::slow_reader);
+        break;
+      }
+    }
+    if (st->closed) break;
+    if (st->credit == 0 || parts.empty()) {
       st->wake = std::make_shared<net::async_event>(ex);
+      if (st->rejoin || !st->outbox.empty()) continue;
       co_await st->wake->wait();
       continue;
     }
     bool any = false;
-    for (std::size_t k = 0; k < parts.size() && !st->closed && st->credit > 0; ++k) {
+    for (std::size_t k = 0; k < parts.size() && !st->closed && st->credit > 0 && !st->rejoin; ++k) {
       const std::size_t i = (round + k) % parts.size();
       auto lease = co_await g.budget.acquire(g.config.inflight_bytes);
       auto got = co_await read_records(g.core, parts[i], next[i], g.config.inflight_bytes,
@@ -145,10 +263,7 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
         if (st->closed || st->credit == 0) break;
         auto text = record_text(name, parts[i]->id, r, enc);
         if (!co_await ws->write(text)) {
-          if (!st->closed) {
-            st->closed = true;
-            st->why = close_reason::slow_reader;
-          }
+          st->fail(0, {}, close_reason::slow_reader);
           break;
         }
         next[i] = r.offset + 1;
@@ -160,19 +275,22 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
       }
       g.probe.buffered_bytes.add(-static_cast<std::int64_t>(got.bytes));
       // Every record of the read was sent: skip past control batches and the read's end as well.
-      if (!st->closed && st->credit >= 0 && (got.records.empty() || next[i] == got.records.back().offset + 1))
+      if (!st->closed && (got.records.empty() || next[i] == got.records.back().offset + 1))
         next[i] = std::max(next[i], got.next_offset);
     }
     ++round;
-    if (st->closed || any) continue;
+    if (st->closed || any || st->rejoin || !st->outbox.empty()) continue;
     st->wake = std::make_shared<net::async_event>(ex);
     co_await wait_for_appends(parts, seen_hw, net::asio::steady_timer::time_point::max(), st->wake);
   }
   g.probe.credit_outstanding.add(-st->credit);
   g.probe.closed(session_kind::ws_consume, st->why);
+  if (st->heartbeat_wake) st->heartbeat_wake->set();
   if (st->close_code) co_await ws->close(st->close_code, st->close_text);
   else ws->abort();
   co_await st->reader_done->wait();
+  co_await st->heartbeat_done->wait();
+  if (member) co_await member->leave();
   co_return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/gateway_impl.h"
+#include "gateway/group_member.h"
 #include "http/http_server.h"
 
 namespace sd::gateway {
@@ -51,6 +52,34 @@ TEST(RoutePattern, MatchesWholeSegmentsAndDecodesThem) {
   EXPECT_FALSE(http::match_pattern("/topics/{}", "/topicsx/y", params));
   EXPECT_TRUE(http::match_pattern("/v1/ws/consume", "/v1/ws/consume", params));
   EXPECT_TRUE(params.empty());
+}
+
+}  // namespace
+}  // namespace sd::gateway
+
+namespace sd::gateway {
+namespace {
+
+using tp_list = std::vector<group::topic_partition>;
+
+TEST(GroupAssign, RangeGivesEachMemberAContiguousRangeFirstOnesOneMore) {
+  auto a = group_member::assign("range", {{"a", {"t"}}, {"b", {"t"}}, {"c", {"t"}}}, {{"t", 7}});
+  EXPECT_EQ(a["a"], (tp_list{{"t", 0}, {"t", 1}, {"t", 2}}));
+  EXPECT_EQ(a["b"], (tp_list{{"t", 3}, {"t", 4}}));
+  EXPECT_EQ(a["c"], (tp_list{{"t", 5}, {"t", 6}}));
+}
+
+TEST(GroupAssign, RoundRobinDealsPartitionsInTurnSkippingNonSubscribers) {
+  auto a = group_member::assign("roundrobin", {{"a", {"t", "u"}}, {"b", {"t"}}}, {{"t", 3}, {"u", 2}});
+  EXPECT_EQ(a["a"], (tp_list{{"t", 0}, {"t", 2}, {"u", 0}, {"u", 1}}));
+  EXPECT_EQ(a["b"], (tp_list{{"t", 1}}));
+  // Every partition exactly once, whatever the member count.
+  auto many = group_member::assign("RoundRobinAssigner", {{"a", {"t"}}, {"b", {"t"}}, {"c", {"t"}}, {"d", {"t"}}},
+                                   {{"t", 2}});
+  std::size_t total = 0;
+  for (auto& [m, tps] : many) total += tps.size();
+  EXPECT_EQ(total, 2u);
+  EXPECT_TRUE(many["c"].empty());
 }
 
 }  // namespace
