@@ -118,20 +118,24 @@ std::optional<std::map<std::int32_t, std::int64_t>> parse_cursor(std::string_vie
 
 std::string record_text(const std::string& topic, std::int32_t partition, const protocol::record_view& r,
                         record_json::encoding enc) {
-  record_json::printed_record pr;
-  pr.topic = topic;
-  pr.partition = partition;
-  pr.offset = r.offset;
-  pr.timestamp_ms = r.timestamp;
-  auto text = [](const std::optional<sd::byte_span>& b) -> std::optional<std::string> {
+  auto text = [](const std::optional<sd::byte_span>& b) -> std::optional<std::string_view> {
     if (!b) return std::nullopt;
-    return std::string(reinterpret_cast<const char*>(b->data()), b->size());
+    return std::string_view(reinterpret_cast<const char*>(b->data()), b->size());
   };
-  pr.key = text(r.key);
-  pr.value = text(r.value);
-  for (const auto& h : r.headers) pr.headers.emplace_back(std::string(h.key), text(h.value).value_or(""));
-  pr.cursor = record_cursor(partition, r.offset);
-  return record_json::to_json_line(pr, enc);
+  const std::string cursor = record_cursor(partition, r.offset);
+  record_json::record_view_text v;
+  v.topic = topic;
+  v.partition = partition;
+  v.offset = r.offset;
+  v.timestamp_ms = r.timestamp;
+  v.key = text(r.key);
+  v.value = text(r.value);
+  for (const auto& h : r.headers) v.headers.emplace_back(h.key, text(h.value).value_or(std::string_view{}));
+  v.cursor = cursor;
+  std::string out;
+  out.reserve(128 + topic.size() + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0));
+  record_json::append_json_line(out, v, enc);
+  return out;
 }
 
 json to_json(const record_result& r) {

@@ -221,13 +221,14 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
                     member->group_id(), member->generation(), parts.size());
       continue;
     }
-    while (!st->outbox.empty() && !st->closed) {
-      auto text = std::move(st->outbox.front());
-      st->outbox.pop_front();
-      if (!co_await ws->write(text)) {
-        st->fail(0, {}, close_reason::slow_reader);
-        break;
+    if (!st->outbox.empty()) {
+      bool sent = true;
+      while (!st->outbox.empty() && sent) {
+        auto text = std::move(st->outbox.front());
+        st->outbox.pop_front();
+        sent = co_await ws->write(text);
       }
+      if (!sent || !co_await ws->flush()) st->fail(0, {}, close_reason::slow_reader);
     }
     if (st->closed) break;
     if (st->credit == 0 || parts.empty()) {
@@ -273,6 +274,7 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
         g.probe.bytes_sent(session_kind::ws_consume).inc(text.size());
         parts[i]->records_out.inc();
       }
+      if (!got.records.empty() && !st->closed && !co_await ws->flush()) st->fail(0, {}, close_reason::slow_reader);
       g.probe.buffered_bytes.add(-static_cast<std::int64_t>(got.bytes));
       // Every record of the read was sent: skip past control batches and the read's end as well.
       if (!st->closed && (got.records.empty() || next[i] == got.records.back().offset + 1))
@@ -290,6 +292,7 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
   else ws->abort();
   co_await st->reader_done->wait();
   co_await st->heartbeat_done->wait();
+  co_await ws->quiesce();
   if (member) co_await member->leave();
   co_return std::nullopt;
 }

@@ -119,6 +119,7 @@ net::awaitable<std::optional<http::response>> handle_ws_produce(gateway::impl& g
   st->credit = window;
   const std::string first_grant = "{\"credit\":" + std::to_string(window) + "}";
   bool writable = co_await ws->write(first_grant);
+  if (writable) writable = co_await ws->flush();
   net::asio::co_spawn(ex,
                       read_records_from_client(*ws, st, g.budget, defaults, 4 * g.config.inflight_bytes),
                       [st](std::exception_ptr) { st->reader_done->set(); });
@@ -168,6 +169,7 @@ net::awaitable<std::optional<http::response>> handle_ws_produce(gateway::impl& g
       const std::string grant = "{\"credit\":" + std::to_string(results.size()) + "}";
       writable = co_await ws->write(grant);
     }
+    if (writable) writable = co_await ws->flush();
     if (!writable && !st->closed) {
       st->closed = true;
       st->why = close_reason::slow_reader;
@@ -178,6 +180,7 @@ net::awaitable<std::optional<http::response>> handle_ws_produce(gateway::impl& g
   if (st->close_code && writable) co_await ws->close(st->close_code, st->close_text);
   else ws->abort();
   co_await st->reader_done->wait();
+  co_await ws->quiesce();
   co_return std::nullopt;
 }
 

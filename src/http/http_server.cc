@@ -1,5 +1,7 @@
 #include "http/http_server.h"
 
+#include "http/corking_stream.h"
+
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -101,19 +103,34 @@ class websocket_impl final : public websocket_io {
   awaitable<bool> write(std::string_view text) override {
     if (_failed) co_return false;
     _ws.text(true);
-    // A client that stops reading fails the write after write_timeout (the socket is closed), so a session
-    // holds at most one message in the socket's buffers, never a queue.
-    beast::get_lowest_layer(_ws).expires_after(_opts.write_timeout);
+    // Into the corking layer's buffer (completes at once); the socket write happens in flush(), or here once
+    // enough has gathered, so a batch of messages costs one send, not one each.
+    auto& layer = _ws.next_layer();
+    layer.cork();
     boost::system::error_code ec;
     co_await _ws.async_write(asio::buffer(text.data(), text.size()), net::no_throw(ec));
-    beast::get_lowest_layer(_ws).expires_never();
+    layer.uncork();
     if (ec) _failed = true;
-    co_return !ec;
+    if (!_failed && layer.buffered() >= flush_threshold) co_return co_await flush();
+    co_return !_failed;
+  }
+
+  awaitable<bool> flush() override {
+    if (_failed) co_return false;
+    // A client that stops reading fails the flush after write_timeout (the socket is closed), so a session holds
+    // at most one batch in the buffer, never a queue.
+    beast::get_lowest_layer(_ws).expires_after(_opts.write_timeout);
+    const bool ok = co_await _ws.next_layer().flush();
+    beast::get_lowest_layer(_ws).expires_never();
+    if (!ok) _failed = true;
+    co_return ok;
   }
 
   awaitable<void> close(std::uint16_t code, std::string reason) override {
     if (reason.size() > 123) reason.resize(123);
-    if (!_failed && _ws.is_open()) {
+    bool flushed = false;
+    if (!_failed && _ws.is_open()) flushed = co_await flush();  // (GCC 12: no co_await inside && or ?:)
+    if (flushed) {
       beast::get_lowest_layer(_ws).expires_after(std::chrono::seconds(5));
       boost::system::error_code ec;
       co_await _ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), net::no_throw(ec));
@@ -126,10 +143,13 @@ class websocket_impl final : public websocket_io {
     beast::get_lowest_layer(_ws).close();
   }
 
+  awaitable<void> quiesce() override { co_await _ws.next_layer().quiesce(); }
+
   const std::string& end_reason() const override { return _end; }
 
  private:
-  websocket::stream<Stream&> _ws;
+  static constexpr std::size_t flush_threshold = 64 * 1024;
+  websocket::stream<corking_stream<Stream>> _ws;
   websocket_options _opts;
   beast::flat_buffer _rbuf;
   bool _failed = false;

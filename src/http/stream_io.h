@@ -29,8 +29,14 @@ class websocket_io {
   /// The next whole text or binary message; nullopt when the peer closed, the socket failed, a message was
   /// over the limit (the socket is then closed with 1009) or the idle timeout passed without any frame.
   virtual net::awaitable<std::optional<std::string>> read() = 0;
-  /// Sends one text message. false: the socket is gone or the write timed out.
+  /// Queues one text message; it reaches the socket at the next flush() (or once 64 KiB are queued, when this
+  /// call flushes itself). false: the socket is gone or a write timed out.
   virtual net::awaitable<bool> write(std::string_view text) = 0;
+  /// Hands every queued message to the socket; false when that failed or timed out. Call it before waiting
+  /// for anything, or queued messages stay queued.
+  virtual net::awaitable<bool> flush() = 0;
+  /// After abort() or close(): waits until no socket write is pending any more (call before returning).
+  virtual net::awaitable<void> quiesce() = 0;
   /// Sends a close frame with `code` and `reason` (<= 123 bytes) and ends the socket.
   virtual net::awaitable<void> close(std::uint16_t code, std::string reason) = 0;
   /// Ends the socket now, without a close handshake (wakes a pending read or write).

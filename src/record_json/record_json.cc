@@ -168,21 +168,122 @@ parsed_body parse_body(std::string_view content_type, std::string_view body, bod
   return out;
 }
 
-std::string to_json_line(const printed_record& r, encoding enc) {
-  auto bytes = [enc](const std::optional<std::string>& b) -> json {
-    if (!b) return nullptr;
-    return enc == encoding::base64 ? json(b64_encode(*b)) : json(*b);
-  };
-  auto headers = json::array();
-  for (const auto& [k, v] : r.headers) headers.push_back({k, v});
-  json j{{"topic", r.topic},   {"partition", r.partition}, {"offset", r.offset}, {"timestamp", r.timestamp_ms},
-         {"key", bytes(r.key)}, {"value", bytes(r.value)}, {"headers", headers}};
-  if (!r.cursor.empty()) j["cursor"] = r.cursor;
-  if (enc == encoding::base64) {
-    j["key_encoding"] = "base64";
-    j["value_encoding"] = "base64";
+namespace {
+
+/// Appends `s` as a JSON string: quotes, escapes (\" \\ \b \f \n \r \t, \u00XX for other controls) and
+/// U+FFFD for each byte that does not start a valid UTF-8 sequence.
+void append_json_string(std::string& out, std::string_view s) {
+  static const char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      std::size_t j = i + 1;  // a run of plain ASCII goes in one append
+      while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\') ++j;
+      out.append(s.data() + i, j - i);
+      i = j;
+      continue;
+    }
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 0xf];
+      }
+      ++i;
+      continue;
+    }
+    // Multi-byte UTF-8: length from the lead byte, continuation bytes 10xxxxxx, no overlongs, no surrogates,
+    // nothing above U+10FFFF.
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xbf;  // allowed range of the second byte
+    if (c >= 0xc2 && c <= 0xdf) len = 2;
+    else if (c == 0xe0) len = 3, lo = 0xa0;
+    else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef) len = 3;
+    else if (c == 0xed) len = 3, hi = 0x9f;
+    else if (c == 0xf0) len = 4, lo = 0x90;
+    else if (c >= 0xf1 && c <= 0xf3) len = 4;
+    else if (c == 0xf4) len = 4, hi = 0x8f;
+    bool ok = len > 0 && i + len <= n && p[i + 1] >= lo && p[i + 1] <= hi;
+    for (std::size_t k = 2; ok && k < len; ++k) ok = p[i + k] >= 0x80 && p[i + k] <= 0xbf;
+    if (ok) {
+      out.append(s.data() + i, len);
+      i += len;
+    } else {
+      out += "\xef\xbf\xbd";
+      ++i;
+    }
   }
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  out += '"';
+}
+
+void append_bytes_field(std::string& out, const std::optional<std::string_view>& b, encoding enc) {
+  if (!b) out += "null";
+  else if (enc == encoding::base64) append_json_string(out, b64_encode(*b));
+  else append_json_string(out, *b);
+}
+
+}  // namespace
+
+void append_json_line(std::string& out, const record_view_text& r, encoding enc) {
+  // Keys in sorted order, as nlohmann's default object prints them (and as to_json_line always did).
+  out += '{';
+  if (!r.cursor.empty()) {
+    out += "\"cursor\":";
+    append_json_string(out, r.cursor);
+    out += ',';
+  }
+  out += "\"headers\":[";
+  for (std::size_t i = 0; i < r.headers.size(); ++i) {
+    if (i) out += ',';
+    out += '[';
+    append_json_string(out, r.headers[i].first);
+    out += ',';
+    append_json_string(out, r.headers[i].second);
+    out += ']';
+  }
+  out += "],\"key\":";
+  append_bytes_field(out, r.key, enc);
+  if (enc == encoding::base64) out += ",\"key_encoding\":\"base64\"";
+  out += ",\"offset\":";
+  out += std::to_string(r.offset);
+  out += ",\"partition\":";
+  out += std::to_string(r.partition);
+  out += ",\"timestamp\":";
+  out += std::to_string(r.timestamp_ms);
+  out += ",\"topic\":";
+  append_json_string(out, r.topic);
+  out += ",\"value\":";
+  append_bytes_field(out, r.value, enc);
+  if (enc == encoding::base64) out += ",\"value_encoding\":\"base64\"";
+  out += '}';
+}
+
+std::string to_json_line(const printed_record& r, encoding enc) {
+  record_view_text v;
+  v.topic = r.topic;
+  v.partition = r.partition;
+  v.offset = r.offset;
+  v.timestamp_ms = r.timestamp_ms;
+  if (r.key) v.key = std::string_view(*r.key);
+  if (r.value) v.value = std::string_view(*r.value);
+  for (const auto& [k, val] : r.headers) v.headers.emplace_back(k, val);
+  v.cursor = r.cursor;
+  std::string out;
+  out.reserve(96 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0));
+  append_json_line(out, v, enc);
+  return out;
 }
 
 }  // namespace sd::record_json

@@ -82,4 +82,18 @@ struct printed_record {
 };
 std::string to_json_line(const printed_record& r, encoding enc = encoding::json);
 
+/// The same line from views (no copies of the record's bytes), appended to `out`: the HTTP streaming hot path.
+/// Keys in the same (sorted) order as to_json_line; invalid UTF-8 in text fields becomes U+FFFD.
+struct record_view_text {
+  std::string_view topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::int64_t timestamp_ms = 0;
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
+  std::string_view cursor;
+};
+void append_json_line(std::string& out, const record_view_text& r, encoding enc = encoding::json);
+
 }  // namespace sd::record_json

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace sd::record_json {
 namespace {
 
@@ -103,6 +105,41 @@ TEST(RecordJson, PrintedLineParsesBackToTheSameRecord) {
   }
   EXPECT_NE(to_json_line(p).find(R"("offset":42)"), std::string::npos);
   EXPECT_NE(to_json_line(p).find(R"("partition":3)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sd::record_json
+
+namespace sd::record_json {
+namespace {
+
+TEST(RecordJsonPrinter, EscapesLikeJsonAndReplacesInvalidUtf8) {
+  const std::string tricky = std::string("q\"b\\s\b\f\n\r\t\x01\x1f") + "é€😀 plain";
+  printed_record p;
+  p.topic = "t\"x";
+  p.value = tricky;
+  p.key = std::string("\xff\xc0\xaf ok \xed\xa0\x80 \xe2\x82", 14);  // invalid lead, overlong, surrogate, truncated
+  p.headers = {{"h\n", "v\x7f"}};
+  const auto line = to_json_line(p);
+  auto j = nlohmann::json::parse(line);  // throws if the printer wrote invalid JSON
+  EXPECT_EQ(j["value"], tricky);
+  EXPECT_EQ(j["topic"], "t\"x");
+  EXPECT_EQ(j["headers"][0][0], "h\n");
+  EXPECT_EQ(j["headers"][0][1], "v\x7f");
+  const std::string key = j["key"];
+  EXPECT_NE(key.find(" ok "), std::string::npos);
+  EXPECT_EQ(key.find('\xff'), std::string::npos);
+  EXPECT_NE(key.find("\xef\xbf\xbd"), std::string::npos);
+  // The same bytes as nlohmann prints them for valid text (the shape clients already parse).
+  nlohmann::json ref{{"headers", nlohmann::json::array()}, {"key", nullptr}, {"offset", 7}, {"partition", 2},
+                     {"timestamp", 5}, {"topic", "a"}, {"value", tricky}};
+  printed_record q;
+  q.topic = "a";
+  q.partition = 2;
+  q.offset = 7;
+  q.timestamp_ms = 5;
+  q.value = tricky;
+  EXPECT_EQ(to_json_line(q), ref.dump());
 }
 
 }  // namespace
