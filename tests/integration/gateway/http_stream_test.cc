@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafkacpp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -510,6 +511,12 @@ TEST(HttpStreamBadInput, OversizedAndMalformedMessagesUpgradesAndSessionCaps) {
 }
 
 TEST(HttpStreamBadInput, ThousandsOfIdleConnectionsDoNotLockOthersOut) {
+  // The test process holds the idle sockets: make sure its own descriptor limit is not what stops it.
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 4096 && lim.rlim_max > lim.rlim_cur) {
+    lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, 4096);
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
   broker_process broker({.sets = {{"streamdown.http.max.connections", "256"}}});
   broker.start();
   const auto rss_before = broker.rss_bytes();
