@@ -228,7 +228,8 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
         st->outbox.pop_front();
         sent = co_await ws->write(text);
       }
-      if (!sent || !co_await ws->flush()) st->fail(0, {}, close_reason::slow_reader);
+      if (sent) sent = co_await ws->flush();  // (GCC 12: no co_await inside && or ||)
+      if (!sent) st->fail(0, {}, close_reason::slow_reader);
     }
     if (st->closed) break;
     if (st->credit == 0 || parts.empty()) {
@@ -274,7 +275,10 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
         g.probe.bytes_sent(session_kind::ws_consume).inc(text.size());
         parts[i]->records_out.inc();
       }
-      if (!got.records.empty() && !st->closed && !co_await ws->flush()) st->fail(0, {}, close_reason::slow_reader);
+      if (!got.records.empty() && !st->closed) {
+        const bool flushed = co_await ws->flush();
+        if (!flushed) st->fail(0, {}, close_reason::slow_reader);
+      }
       g.probe.buffered_bytes.add(-static_cast<std::int64_t>(got.bytes));
       // Every record of the read was sent: skip past control batches and the read's end as well.
       if (!st->closed && (got.records.empty() || next[i] == got.records.back().offset + 1))
