@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "gateway/gateway_impl.h"
+#include "gateway/group_member.h"
 #include "metrics/text_writer.h"
 #include "storage/topic_name.h"
 
@@ -185,6 +186,57 @@ net::awaitable<std::vector<std::int64_t>> start_offsets(gateway::impl& g, const 
                                           : co_await resolve(g.core, p, params.from);
   }
   co_return next;
+}
+
+std::optional<http::response> parse_group_params(gateway::impl& g, const http::request& req, std::string& group,
+                                                 std::int32_t& session_timeout_ms) {
+  session_timeout_ms = 10000;
+  const auto it_group = req.query.find("group");
+  if (it_group == req.query.end()) return std::nullopt;
+  if (it_group->second.empty()) return json_error(400, "invalid_request", "group must not be empty");
+  if (!g.allowed(req, resource_type::group, it_group->second, acl_operation::read))
+    return forbidden("READ", "GROUP", it_group->second);
+  if (!g.core.groups) return json_error(503, "coordinator_not_available", "no group coordinator");
+  if (auto it = req.query.find("session_timeout_ms"); it != req.query.end()) {
+    auto sp = parse_start_point(it->second);
+    if (!sp || sp->k != start_point::kind::offset || sp->value > 3600000)
+      return json_error(400, "invalid_request", "session_timeout_ms must be a number of milliseconds");
+    session_timeout_ms = static_cast<std::int32_t>(sp->value);
+  }
+  group = it_group->second;
+  return std::nullopt;
+}
+
+std::unique_ptr<group_member> make_member(gateway::impl& g, const std::string& group, const std::string& topic,
+                                          const http::request& req, std::int32_t session_timeout_ms) {
+  if (group.empty()) return nullptr;
+  auto& topics = g.core.topics;
+  return std::make_unique<group_member>(
+      *g.core.groups,
+      [&topics](const std::string& t) {
+        auto ts = topics.find_topic(t);
+        return ts ? static_cast<std::int32_t>(ts->partitions.size()) : 0;
+      },
+      group, std::vector<std::string>{topic}, req.peer_host, session_timeout_ms);
+}
+
+net::awaitable<void> adopt_assignment(gateway::impl& g, group_member& member, const std::string& topic,
+                                      const std::map<std::int32_t, std::int64_t>& client_cursor, consume_params& out) {
+  auto current = g.core.topics.find_topic(topic);
+  out.parts.clear();
+  std::vector<group::topic_partition> tps;
+  for (const auto& tp : member.assignment())
+    if (auto p = broker::partition_at(current.get(), tp.partition)) {
+      out.parts.push_back(p);
+      tps.push_back(tp);
+    }
+  auto committed = co_await member.committed(tps);
+  out.delivered.clear();
+  for (std::size_t i = 0; i < tps.size(); ++i) {
+    auto own = client_cursor.find(tps[i].partition);
+    if (own != client_cursor.end()) out.delivered[tps[i].partition] = own->second;
+    else if (committed[i] >= 0) out.delivered[tps[i].partition] = committed[i] - 1;
+  }
 }
 
 std::optional<http::response> parse_input_encodings(const http::request& req, record_json::body_defaults& defaults) {

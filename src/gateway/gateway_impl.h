@@ -112,6 +112,20 @@ std::optional<http::response> parse_consume_params(const http::request& req, con
 /// Where each of out.parts starts: right after its cursor offset (never below the log start), else `from`.
 net::awaitable<std::vector<std::int64_t>> start_offsets(gateway::impl& g, const consume_params& params);
 
+class group_member;
+/// ?group= (READ on it, 403) and ?session_timeout_ms= (default 10000). `group` stays empty without the
+/// parameter. Returns the error answer, if any.
+std::optional<http::response> parse_group_params(gateway::impl& g, const http::request& req, std::string& group,
+                                                 std::int32_t& session_timeout_ms);
+/// The group member of a session (nullptr without a group).
+std::unique_ptr<group_member> make_member(gateway::impl& g, const std::string& group, const std::string& topic,
+                                          const http::request& req, std::int32_t session_timeout_ms);
+/// After a (re)join: out.parts become `member`'s partitions of `topic`, and out.delivered the client's own
+/// positions (`client_cursor`, e.g. a Last-Event-ID) where it names the partition, else the group's committed
+/// offsets; start_offsets() then says where each partition starts.
+net::awaitable<void> adopt_assignment(gateway::impl& g, group_member& member, const std::string& topic,
+                                      const std::map<std::int32_t, std::int64_t>& client_cursor, consume_params& out);
+
 /// ?key_encoding= and ?value_encoding= into `defaults`; the error answer, if any.
 std::optional<http::response> parse_input_encodings(const http::request& req, record_json::body_defaults& defaults);
 /// The 503 answer when max_sessions are open.

@@ -18,6 +18,7 @@
 #include "group/coordinator.h"
 #include "group/types.h"
 #include "net/asio.h"
+#include "net/event.h"
 
 namespace sd::gateway {
 
@@ -63,5 +64,26 @@ class group_member {
   std::int32_t _generation = -1;
   std::vector<group::topic_partition> _assignment;
 };
+
+/// Heartbeats `member` every third of its session timeout until `st->closed`. A failed heartbeat (a rebalance,
+/// or the member was dropped) sets `st->rejoin` and calls `st->poke()`, so the session's loop joins again; no
+/// heartbeat is sent while `st->joining`. State needs: bool closed, joining, rejoin; a
+/// std::shared_ptr<net::async_event> heartbeat_wake (set it to end the wait at once); void poke().
+template <class State>
+net::awaitable<void> keep_member_alive(group_member& member, std::shared_ptr<State> st) {
+  auto ex = co_await net::asio::this_coro::executor;
+  const auto interval = std::chrono::milliseconds(std::max(200, member.session_timeout_ms() / 3));
+  while (!st->closed) {
+    st->heartbeat_wake = std::make_shared<net::async_event>(ex);
+    co_await st->heartbeat_wake->wait_until(net::asio::steady_timer::clock_type::now() + interval);
+    if (st->closed) break;
+    if (st->joining || st->rejoin) continue;
+    auto ec = co_await member.heartbeat();
+    if (ec && !st->joining) {
+      st->rejoin = true;
+      st->poke();
+    }
+  }
+}
 
 }  // namespace sd::gateway

@@ -105,23 +105,6 @@ net::awaitable<void> read_client(http::websocket_io& ws, std::shared_ptr<consume
   }
 }
 
-/// Heartbeats every third of the session timeout while the session lives; a failure asks for a rejoin.
-net::awaitable<void> keep_alive(group_member& member, std::shared_ptr<consume_state> st) {
-  auto ex = co_await net::asio::this_coro::executor;
-  const auto interval = std::chrono::milliseconds(std::max(200, member.session_timeout_ms() / 3));
-  while (!st->closed) {
-    st->heartbeat_wake = std::make_shared<net::async_event>(ex);
-    co_await st->heartbeat_wake->wait_until(net::asio::steady_timer::clock_type::now() + interval);
-    if (st->closed) break;
-    if (st->joining || st->rejoin) continue;
-    auto ec = co_await member.heartbeat();
-    if (ec && !st->joining) {
-      st->rejoin = true;
-      st->poke();
-    }
-  }
-}
-
 }  // namespace
 
 net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g, const http::request& req,
@@ -139,21 +122,10 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
   if (auto bad = parse_consume_params(req, *topic, it_cursor == req.query.end() ? std::string() : it_cursor->second,
                                       params))
     co_return std::move(*bad);
-  const auto it_group = req.query.find("group");
-  const bool grouped = it_group != req.query.end();
+  std::string group_id;
   std::int32_t session_timeout_ms = 10000;
-  if (grouped) {
-    if (it_group->second.empty()) co_return json_error(400, "invalid_request", "group must not be empty");
-    if (!g.allowed(req, security::resource_type::group, it_group->second, security::acl_operation::read))
-      co_return forbidden("READ", "GROUP", it_group->second);
-    if (!g.core.groups) co_return json_error(503, "coordinator_not_available", "no group coordinator");
-    if (auto it = req.query.find("session_timeout_ms"); it != req.query.end()) {
-      auto sp = parse_start_point(it->second);
-      if (!sp || sp->k != start_point::kind::offset || sp->value > 3600000)
-        co_return json_error(400, "invalid_request", "session_timeout_ms must be a number of milliseconds");
-      session_timeout_ms = static_cast<std::int32_t>(sp->value);
-    }
-  }
+  if (auto bad = parse_group_params(g, req, group_id, session_timeout_ms)) co_return std::move(*bad);
+  const bool grouped = !group_id.empty();
   if (!session_available(g)) co_return too_many_sessions(g);
   session_slot slot(g, session_kind::ws_consume);
   const auto enc = params.enc;
@@ -168,18 +140,10 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
   auto st = std::make_shared<consume_state>();
   st->reader_done = std::make_shared<net::async_event>(ex);
   st->heartbeat_done = std::make_shared<net::async_event>(ex);
-  std::unique_ptr<group_member> member;
+  auto member = make_member(g, group_id, name, req, session_timeout_ms);
   if (grouped) {
-    auto& topics = g.core.topics;
-    member = std::make_unique<group_member>(
-        *g.core.groups,
-        [&topics](const std::string& t) {
-          auto ts = topics.find_topic(t);
-          return ts ? static_cast<std::int32_t>(ts->partitions.size()) : 0;
-        },
-        it_group->second, std::vector<std::string>{name}, req.peer_host, session_timeout_ms);
     st->rejoin = true;  // the first join happens in the loop below
-    net::asio::co_spawn(ex, keep_alive(*member, st), [st](std::exception_ptr) { st->heartbeat_done->set(); });
+    net::asio::co_spawn(ex, keep_member_alive(*member, st), [st](std::exception_ptr) { st->heartbeat_done->set(); });
   } else {
     st->heartbeat_done->set();
   }
@@ -187,6 +151,7 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
                       [st](std::exception_ptr) { st->reader_done->set(); });
 
   auto& parts = params.parts;
+  const auto client_cursor = params.delivered;  // a group session still honours the client's own cursor
   std::vector<std::int64_t> next;
   if (!grouped) next = co_await start_offsets(g, params);  // (GCC 12: no co_await inside a ?: expression)
   std::vector<std::int64_t> seen_hw(parts.size(), -1);
@@ -203,18 +168,7 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
         st->fail(4409, "could not join group " + member->group_id() + ": " + ec.message(), close_reason::error);
         break;
       }
-      auto current = g.core.topics.find_topic(name);
-      params.parts.clear();
-      std::vector<group::topic_partition> tps;
-      for (const auto& tp : member->assignment())
-        if (auto p = broker::partition_at(current.get(), tp.partition)) {
-          params.parts.push_back(p);
-          tps.push_back(tp);
-        }
-      auto committed = co_await member->committed(tps);
-      params.delivered.clear();
-      for (std::size_t i = 0; i < tps.size(); ++i)
-        if (committed[i] >= 0) params.delivered[tps[i].partition] = committed[i] - 1;
+      co_await adopt_assignment(g, *member, name, client_cursor, params);
       next = co_await start_offsets(g, params);
       seen_hw.assign(parts.size(), -1);
       spdlog::debug("http group member {} of {} generation {}: {} partition(s)", member->member_id(),

@@ -372,6 +372,58 @@ TEST(ServerSentEvents, ResumeWithLastEventIdHasNoGapAndNoDuplicate) {
   EXPECT_EQ(bad.status(), 400);
 }
 
+TEST(ServerSentEvents, GroupStreamsSplitPartitionsCommitAndHandOverOnClose) {
+  broker_process broker({.sets = {{"group.initial.rebalance.delay.ms", "0"}}});
+  broker.start();
+  create_topic(broker.bootstrap(), "split", 2);
+  json batch = json::array();
+  for (int i = 0; i < 200; ++i) batch.push_back({{"partition", i % 2}, {"value", std::to_string(i)}});
+  ASSERT_EQ(post_json(broker, "/v1/topics/split/records", batch.dump())["errors"], 0);
+
+  auto a = std::make_unique<sse_reader>(broker.http_port(), "/v1/topics/split/events?group=g&session_timeout_ms=6000");
+  auto first = a->read(200, 20s);  // alone in the group: both partitions
+  ASSERT_EQ(first.size(), 200u);
+  sse_reader b(broker.http_port(), "/v1/topics/split/events?group=g&session_timeout_ms=6000");
+  // After the rebalance each holds one partition: new records of partition p go to exactly one of them.
+  ASSERT_TRUE(eventually([&] {
+    auto g = get_json(broker, "/v1/groups/g");
+    return g.value("state", "") == "Stable" && g["members"].size() == 2;
+  }, 30s)) << get_json(broker, "/v1/groups/g").dump();
+  std::this_thread::sleep_for(500ms);
+  json more = json::array();
+  for (int i = 200; i < 260; ++i) more.push_back({{"partition", i % 2}, {"value", std::to_string(i)}});
+  ASSERT_EQ(post_json(broker, "/v1/topics/split/records", more.dump())["errors"], 0);
+  auto got_a = a->read(30, 10s);
+  auto got_b = b.read(30, 10s);
+  ASSERT_EQ(got_a.size() + got_b.size(), 60u) << got_a.size() << " + " << got_b.size();
+  std::set<int> parts_a, parts_b;
+  for (auto& e : got_a) parts_a.insert(json::parse(e.data)["partition"].get<int>());
+  for (auto& e : got_b) parts_b.insert(json::parse(e.data)["partition"].get<int>());
+  EXPECT_EQ(parts_a.size(), 1u);
+  EXPECT_EQ(parts_b.size(), 1u);
+  EXPECT_NE(parts_a, parts_b);
+
+  // Closing a stream commits what it wrote and hands its partition over: b then gets everything new.
+  a->drop();
+  a.reset();
+  ASSERT_TRUE(eventually([&] { return get_json(broker, "/v1/groups/g")["members"].size() == 1; }, 30s));
+  auto offsets = get_json(broker, "/v1/groups/g")["offsets"];
+  ASSERT_EQ(offsets.size(), 2u) << offsets.dump();
+  for (const auto& o : offsets) {
+    if (parts_a.contains(o["partition"].get<int>())) {
+      EXPECT_EQ(o["committed_offset"], 130) << "the closed stream did not commit what it wrote: " << o.dump();
+    } else {
+      // Committed by the first stream when it gave the partition up (b commits its own every 5 s).
+      EXPECT_GE(o["committed_offset"].get<std::int64_t>(), 100) << o.dump();
+    }
+  }
+  json last = json::array();
+  for (int i = 260; i < 280; ++i) last.push_back({{"partition", i % 2}, {"value", std::to_string(i)}});
+  ASSERT_EQ(post_json(broker, "/v1/topics/split/records", last.dump())["errors"], 0);
+  auto rest = b.read(20, 15s);
+  EXPECT_EQ(rest.size(), 20u) << "the remaining member did not take over the closed stream's partition";
+}
+
 TEST(WebSocket, AReaderThatNeverReadsHoldsNoMoreThanTheBound) {
   broker_process broker({.sets = {{"streamdown.http.stream.inflight.bytes", "65536"},
                                   {"streamdown.http.stream.write.timeout.ms", "120000"}}});
