@@ -10,6 +10,7 @@
 #include "gateway/gateway.h"
 #include "gateway/log_io.h"
 #include "gateway/probe.h"
+#include "http/idempotency_cache.h"
 #include "protocol/record_batch.h"
 #include "record_json/record_json.h"
 
@@ -28,6 +29,7 @@ struct gateway::impl {
   stream_probe probe;
   std::size_t open_sessions = 0;     // HTTP event loop only
   std::uint32_t keyless_rotation = 0;  // HTTP event loop only: the partition of the next keyless request
+  http::idempotency_cache idempotency;  // Idempotency-Key of HTTP produce (principal, topic, key)
 };
 
 /// {"error": message, "code": code, ...extra} with the status.

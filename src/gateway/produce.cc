@@ -138,6 +138,28 @@ net::awaitable<std::vector<record_result>> produce_items(gateway::impl& g, const
   co_return results;
 }
 
+namespace {
+
+/// Parses the body and produces it: the answer of a v1 produce request.
+net::awaitable<http::response> produce_answer(gateway::impl& g, const broker::topic_state& topic, const std::string& name,
+                                              const http::request& req, record_json::body_defaults defaults,
+                                              int acks) {
+  auto body = record_json::parse_body(req.header("content-type"), req.body, defaults);
+  if (!body.error.empty()) co_return json_error(400, "invalid_body", body.error);
+  auto results = co_await produce_items(g, topic, body.items, acks);
+  json out = json::array();
+  std::size_t errors = 0;
+  for (const auto& r : results) {
+    out.push_back(to_json(r));
+    errors += !r.error_code.empty();
+  }
+  co_return http::response{200, "application/json",
+                           json{{"topic", name}, {"results", out}, {"errors", errors}}.dump(
+                               -1, ' ', false, json::error_handler_t::replace)};
+}
+
+}  // namespace
+
 net::awaitable<std::optional<http::response>> handle_produce(gateway::impl& g, const http::request& req,
                                                              http::stream_io&) {
   const std::string& name = req.params.at(0);
@@ -148,18 +170,25 @@ net::awaitable<std::optional<http::response>> handle_produce(gateway::impl& g, c
   std::optional<http::response> error;
   auto topic = topic_for_write(g, req, name, error);
   if (!topic) co_return std::move(*error);
-  auto body = record_json::parse_body(req.header("content-type"), req.body, defaults);
-  if (!body.error.empty()) co_return json_error(400, "invalid_body", body.error);
-  auto results = co_await produce_items(g, *topic, body.items, *acks);
-  json out = json::array();
-  std::size_t errors = 0;
-  for (const auto& r : results) {
-    out.push_back(to_json(r));
-    errors += !r.error_code.empty();
+  // Idempotency-Key: a retry of a request that was answered gets that answer and writes nothing again.
+  const std::string& idem = req.header("idempotency-key");
+  if (idem.size() > 256) co_return json_error(400, "invalid_request", "Idempotency-Key is longer than 256 bytes");
+  const std::string idem_scope = idem.empty() ? std::string() : req.principal + "\n" + name + "\n" + idem;
+  if (!idem.empty()) {
+    http::response previous;
+    switch (g.idempotency.claim(idem_scope, previous)) {
+      case http::idempotency_cache::state::done:
+        previous.headers.emplace_back("Idempotent-Replayed", "true");
+        co_return previous;
+      case http::idempotency_cache::state::in_progress:
+        co_return json_error(409, "request_in_progress", "a request with this Idempotency-Key is in progress");
+      case http::idempotency_cache::state::absent:
+        break;
+    }
   }
-  co_return http::response{200, "application/json",
-                           json{{"topic", name}, {"results", out}, {"errors", errors}}.dump(
-                               -1, ' ', false, json::error_handler_t::replace)};
+  auto answer = co_await produce_answer(g, *topic, name, req, defaults, *acks);
+  if (!idem.empty()) g.idempotency.finish(idem_scope, answer);
+  co_return answer;
 }
 
 // Confluent REST Proxy v2: {"records":[{"key","value","partition"}...]} with

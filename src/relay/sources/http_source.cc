@@ -22,6 +22,7 @@
 
 #include "base/log_limiter.h"
 #include "http/http_server.h"
+#include "http/idempotency_cache.h"
 #include "record_json/record_json.h"
 #include "relay/sources/sources.h"
 #include "spool/errc.h"
@@ -30,7 +31,6 @@ namespace sd::relay {
 namespace {
 
 using json = nlohmann::json;
-constexpr std::size_t idempotency_keys_kept = 10000;
 
 bool valid_topic(std::string_view t) {
   if (t.empty() || t.size() > 249 || t == "." || t == "..") return false;
@@ -40,40 +40,6 @@ bool valid_topic(std::string_view t) {
 }
 
 http::response json_response(int status, const json& body) { return {status, "application/json", body.dump(), {}}; }
-
-class idempotency_cache {
- public:
-  enum class state { absent, in_progress, done };
-  /// Claims key; returns the previous state and, when done, the stored answer.
-  state claim(const std::string& key, http::response& answer) {
-    std::lock_guard lk(_mu);
-    auto it = _entries.find(key);
-    if (it == _entries.end()) {
-      _entries.emplace(key, std::nullopt);
-      _order.push_back(key);
-      while (_order.size() > idempotency_keys_kept) {
-        auto old = _entries.find(_order.front());
-        if (old != _entries.end() && old->second) _entries.erase(old);  // never evict one in progress
-        _order.pop_front();
-      }
-      return state::absent;
-    }
-    if (!it->second) return state::in_progress;
-    answer = *it->second;
-    return state::done;
-  }
-  /// Stores a final answer; a retriable failure (429/503) releases the key instead.
-  void finish(const std::string& key, const http::response& answer) {
-    std::lock_guard lk(_mu);
-    if (answer.status == 429 || answer.status >= 500) _entries.erase(key);
-    else _entries[key] = answer;
-  }
-
- private:
-  std::mutex _mu;
-  std::unordered_map<std::string, std::optional<http::response>> _entries;
-  std::deque<std::string> _order;
-};
 
 class http_source final : public source {
  public:
@@ -118,10 +84,10 @@ class http_source final : public source {
     if (!idem_key.empty()) {
       http::response previous;
       switch (_idempotency.claim(topic + "\n" + idem_key, previous)) {
-        case idempotency_cache::state::done: return reply(previous);
-        case idempotency_cache::state::in_progress:
+        case http::idempotency_cache::state::done: return reply(previous);
+        case http::idempotency_cache::state::in_progress:
           return reply(json_response(409, {{"error", "a request with this Idempotency-Key is in progress"}}));
-        case idempotency_cache::state::absent: break;
+        case http::idempotency_cache::state::absent: break;
       }
       reply = [this, key = topic + "\n" + idem_key, inner = std::move(reply)](http::response r) {
         _idempotency.finish(key, r);
@@ -206,7 +172,7 @@ class http_source final : public source {
   source_context& _ctx;
   std::unique_ptr<http::http_server> _own;
   std::string _bound;
-  idempotency_cache _idempotency;
+  http::idempotency_cache _idempotency;
   log_limiter _log_limit;
 };
 

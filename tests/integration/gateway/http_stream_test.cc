@@ -125,6 +125,21 @@ TEST(HttpProduce, RecordsReadBackWithLibrdkafkaWithKeysHeadersAndPerRecordErrors
   for (int p = 0; p < 3; ++p) after += high_watermark(broker, "orders", p);
   EXPECT_EQ(after, before + 2);
 
+  // Idempotency-Key: the retry gets the first answer and writes nothing.
+  std::int64_t before_retry = 0;
+  for (int p = 0; p < 3; ++p) before_retry += high_watermark(broker, "orders", p);
+  auto once = http_post(broker.http_port(), "/v1/topics/orders/records", R"([{"key":"i","value":"once"}])",
+                        "application/json", {{"Idempotency-Key", "req-1"}});
+  auto again = http_post(broker.http_port(), "/v1/topics/orders/records", R"([{"key":"i","value":"once"}])",
+                         "application/json", {{"Idempotency-Key", "req-1"}});
+  ASSERT_EQ(once.status, 200) << once.body;
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, once.body);
+  EXPECT_EQ(again.headers["idempotent-replayed"], "true");
+  std::int64_t after_retry = 0;
+  for (int p = 0; p < 3; ++p) after_retry += high_watermark(broker, "orders", p);
+  EXPECT_EQ(after_retry, before_retry + 1) << "the retried request was written twice";
+
   // Confluent REST v2 (json embedded format: values stored as their JSON text).
   auto conf = post_json(broker, "/topics/orders", R"({"records":[{"value":{"a":1},"partition":1},{"value":"s","partition":1}]})",
                         "application/vnd.kafka.json.v2+json", &status);
