@@ -391,9 +391,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   http::http_limits http_limits;
   http_limits.request_timeout = std::chrono::milliseconds(config.http_request_timeout_ms);
   http_limits.max_connections = static_cast<int>(config.http_max_connections);
-  http::http_server http(http_limits);
   http_access access(&security.shared);
-  register_http_routes(http, *core, exposition, access, config.http_metrics_require_auth);
   gateway::gateway_config stream_cfg;
   stream_cfg.max_sessions = static_cast<std::size_t>(config.http_stream_max_sessions);
   stream_cfg.idle_timeout = std::chrono::milliseconds(config.http_stream_idle_timeout_ms);
@@ -411,6 +409,10 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
       [&access](const http::request& req, security::resource_type t, std::string_view n, security::acl_operation op) {
         return access.may(req, t, n, op);
       });
+  // Declared after the gateway and the access rules so it is destroyed first: streaming sessions still
+  // suspended at shutdown are destroyed with its event loop, and they refer to both.
+  http::http_server http(http_limits);
+  register_http_routes(http, *core, exposition, access, config.http_metrics_require_auth);
   data_plane.register_routes(http);
   exposition.add_section([&data_plane, &http](metrics::text_writer& w) {
     data_plane.collect(w);
