@@ -25,6 +25,7 @@ namespace {
 
 constexpr std::int64_t max_outstanding_credit = 1'000'000;
 constexpr std::size_t records_per_read = 1000;
+constexpr std::size_t max_unsent_answers = 1000;  // commit answers waiting for the socket
 
 struct consume_state {
   std::int64_t credit = 0;
@@ -94,6 +95,10 @@ net::awaitable<void> read_client(http::websocket_io& ws, std::shared_ptr<consume
       }
       std::vector<std::pair<group::topic_partition, std::int64_t>> offsets;
       for (const auto& [p, o] : *cursor) offsets.push_back({{topic, p}, o + 1});
+      if (st->outbox.size() >= max_unsent_answers) {  // a client that commits and never reads: bounded
+        st->fail(1008, "too many commit answers unread", close_reason::bad_message);
+        co_return;
+      }
       auto ec = co_await member->commit(std::move(offsets));
       json answer = ec ? json{{"commit_error", ec.message()}, {"cursor", text}} : json{{"committed", text}};
       st->outbox.push_back(answer.dump());

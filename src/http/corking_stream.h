@@ -45,8 +45,14 @@ class corking_stream {
     return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
         [this](auto handler, const ConstBufferSequence& bufs) {
           auto ex = boost::asio::get_associated_executor(handler, get_executor());
-          const boost::system::error_code ec = _st->error;
+          boost::system::error_code ec = _st->error;
           std::size_t n = 0;
+          if (!ec && _st->pending.size() + boost::asio::buffer_size(bufs) > max_pending_bytes) {
+            // Only a peer that never reads and keeps provoking frames (pings answered by pongs) gets here:
+            // the session's own writes flush at 64 KiB. Fail the stream rather than grow.
+            _st->error = boost::asio::error::no_buffer_space;
+            ec = _st->error;
+          }
           if (!ec) {
             n = boost::asio::buffer_size(bufs);
             const auto old = _st->pending.size();
@@ -58,6 +64,9 @@ class corking_stream {
         },
         token, buffers);
   }
+
+  /// Hard bound on the buffer (a message can be up to the WebSocket limit, so this is well above one).
+  static constexpr std::size_t max_pending_bytes = 16u << 20;
 
   void cork() noexcept { _st->corked = true; }
   void uncork() noexcept { _st->corked = false; }
