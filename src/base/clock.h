@@ -14,4 +14,9 @@ inline std::int64_t wall_ms_now() noexcept {
       .count();
 }
 
+/// Milliseconds on the monotonic clock (an arbitrary origin): for deadlines and intervals, never for timestamps.
+inline std::int64_t steady_ms_now() noexcept {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace sd

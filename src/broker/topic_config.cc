@@ -51,43 +51,43 @@ std::function<void(storage::log_config&, const std::string&)> set_int(F field) {
   return [field](storage::log_config& c, const std::string& s) { c.*field = *to_int(s); };
 }
 
-constexpr std::int64_t i64max = std::numeric_limits<std::int64_t>::max();
-constexpr std::int64_t i32max = std::numeric_limits<std::int32_t>::max();
+constexpr std::int64_t max_i64 = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t max_i32 = std::numeric_limits<std::int32_t>::max();
 
 const std::vector<topic_key>& keys() {
   static const std::vector<topic_key> k = {
-      {"retention.ms", [](const broker_config& b) { return std::to_string(b.log_retention_ms); }, int_range(-1, i64max),
+      {"retention.ms", [](const broker_config& b) { return std::to_string(b.log_retention_ms); }, int_range(-1, max_i64),
        set_int(&storage::log_config::retention_ms)},
       {"retention.bytes", [](const broker_config& b) { return std::to_string(b.log_retention_bytes); },
-       int_range(-1, i64max), set_int(&storage::log_config::retention_bytes)},
+       int_range(-1, max_i64), set_int(&storage::log_config::retention_bytes)},
       {"segment.bytes", [](const broker_config& b) { return std::to_string(b.log_segment_bytes); },
-       int_range(14, i32max), set_int(&storage::log_config::segment_bytes)},
-      {"segment.ms", [](const broker_config& b) { return std::to_string(b.log_roll_ms); }, int_range(1, i64max),
+       int_range(14, max_i32), set_int(&storage::log_config::segment_bytes)},
+      {"segment.ms", [](const broker_config& b) { return std::to_string(b.log_roll_ms); }, int_range(1, max_i64),
        set_int(&storage::log_config::segment_ms)},
-      {"segment.index.bytes", [](const broker_config&) { return std::string("10485760"); }, int_range(4, i32max),
+      {"segment.index.bytes", [](const broker_config&) { return std::string("10485760"); }, int_range(4, max_i32),
        nullptr},
       {"index.interval.bytes", [](const broker_config& b) { return std::to_string(b.log_index_interval_bytes); },
-       int_range(0, i32max), set_int(&storage::log_config::index_interval_bytes)},
+       int_range(0, max_i32), set_int(&storage::log_config::index_interval_bytes)},
       {"max.message.bytes", [](const broker_config& b) { return std::to_string(b.message_max_bytes); },
-       int_range(0, i32max), set_int(&storage::log_config::max_batch_bytes)},
+       int_range(0, max_i32), set_int(&storage::log_config::max_batch_bytes)},
       {"flush.messages",
-       [](const broker_config& b) { return std::to_string(b.log_flush_interval_messages); }, int_range(1, i64max),
+       [](const broker_config& b) { return std::to_string(b.log_flush_interval_messages); }, int_range(1, max_i64),
        [](storage::log_config& c, const std::string& s) {
          auto v = *to_int(s);
-         c.flush_interval_messages = v == i64max ? -1 : v;
+         c.flush_interval_messages = v == max_i64 ? -1 : v;
        }},
       {"flush.ms",
        [](const broker_config& b) {
-         return std::to_string(b.log_flush_interval_ms < 0 ? i64max : b.log_flush_interval_ms);
+         return std::to_string(b.log_flush_interval_ms < 0 ? max_i64 : b.log_flush_interval_ms);
        },
-       int_range(0, i64max),
+       int_range(0, max_i64),
        [](storage::log_config& c, const std::string& s) {
          auto v = *to_int(s);
-         c.flush_interval_ms = v == i64max ? -1 : v;
+         c.flush_interval_ms = v == max_i64 ? -1 : v;
        }},
       // streamdown's own: the tail of each partition kept in the page cache (storage/page_cache_window.h).
       {"streamdown.page.cache.window.bytes",
-       [](const broker_config& b) { return std::to_string(b.log_page_cache_window_bytes); }, int_range(-1, i64max),
+       [](const broker_config& b) { return std::to_string(b.log_page_cache_window_bytes); }, int_range(-1, max_i64),
        set_int(&storage::log_config::cache_window_bytes)},
       {"cleanup.policy", [](const broker_config&) { return std::string("delete"); },
        one_of({"delete"}, "compaction is not supported yet"), nullptr},
@@ -127,7 +127,7 @@ storage::log_config effective_log_config(const broker_config& broker, const topi
   c.retention_ms = broker.log_retention_ms;
   c.index_interval_bytes = broker.log_index_interval_bytes;
   c.max_batch_bytes = broker.message_max_bytes;
-  c.flush_interval_messages = broker.log_flush_interval_messages == i64max ? -1 : broker.log_flush_interval_messages;
+  c.flush_interval_messages = broker.log_flush_interval_messages == max_i64 ? -1 : broker.log_flush_interval_messages;
   c.flush_interval_ms = broker.log_flush_interval_ms;
   c.cache_window_bytes = broker.log_page_cache_window_bytes;
   for (const auto& [key, value] : overrides) {

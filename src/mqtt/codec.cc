@@ -38,7 +38,6 @@ std::optional<errc> check_first_byte(std::uint8_t b, protocol_version v) {
   return errc::reserved_packet_type;  // type 0
 }
 
-bool is_v5(protocol_version v) { return v == protocol_version::v5; }
 
 std::uint16_t packet_id(wire::reader& r) {
   auto id = r.u16();

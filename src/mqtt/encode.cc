@@ -9,9 +9,7 @@
 namespace sd::mqtt {
 namespace {
 
-bool is_v5(protocol_version v) { return v == protocol_version::v5; }
-bool fits(std::string_view s) { return s.size() <= 0xFFFF; }
-bool fits(const bytes& b) { return b.size() <= 0xFFFF; }
+using wire::fits;
 bool utf8_ok(std::string_view s) { return fits(s) && wire::valid_utf8(s); }
 
 // Writes a packet body and answers the fixed header's first byte; false if the packet cannot be encoded.

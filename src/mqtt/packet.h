@@ -17,6 +17,7 @@ namespace sd::mqtt {
 
 /// The CONNECT protocol level: 3 = MQTT 3.1 ("MQIsdp"), 4 = 3.1.1, 5 = 5.0.
 enum class protocol_version : std::uint8_t { v31 = 3, v311 = 4, v5 = 5 };
+inline bool is_v5(protocol_version v) noexcept { return v == protocol_version::v5; }
 
 enum class packet_type : std::uint8_t {
   connect = 1, connack, publish, puback, pubrec, pubrel, pubcomp,

@@ -132,12 +132,7 @@ void read_properties(wire::reader& outer, property_context where, properties& ou
   if (!r.ok()) outer.fail(*r.error());
 }
 
-namespace {
-
-bool fits(std::string_view s) { return s.size() <= 0xFFFF; }
-bool fits(const bytes& b) { return b.size() <= 0xFFFF; }
-
-}  // namespace
+using wire::fits;
 
 bool properties_allowed(const properties& p, property_context where) {
   auto ok = [&](unsigned id, bool present) { return !present || (table[id].allowed & bit(where)); };

@@ -16,6 +16,10 @@ namespace sd::mqtt::wire {
 
 inline constexpr std::uint32_t max_varint = 268'435'455;  // 0xFF,0xFF,0xFF,0x7F
 
+/// Whether a string or binary field fits its two-byte length prefix.
+inline bool fits(std::string_view s) noexcept { return s.size() <= 0xFFFF; }
+inline bool fits(const bytes& b) noexcept { return b.size() <= 0xFFFF; }
+
 /// True if s is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without U+0000, as MQTT
 /// requires of every UTF-8 Encoded String [MQTT-1.5.4-1], [MQTT-1.5.4-2].
 bool valid_utf8(std::string_view s) noexcept;

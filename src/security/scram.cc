@@ -24,12 +24,6 @@ constexpr std::size_t default_salt_bytes = 32;
 const EVP_MD* digest_of(scram_algorithm a) noexcept {
   return a == scram_algorithm::sha512 ? EVP_sha512() : EVP_sha256();
 }
-std::size_t digest_size(scram_algorithm a) noexcept {
-  return a == scram_algorithm::sha512 ? 64 : 32;
-}
-bool known_algorithm(scram_algorithm a) noexcept {
-  return a == scram_algorithm::sha256 || a == scram_algorithm::sha512;
-}
 
 const unsigned char* bytes_of(std::string_view s) noexcept {
   return reinterpret_cast<const unsigned char*>(s.data());

@@ -11,6 +11,7 @@
 // combined nonce (cnonce+snonce) is accepted, as Kafka 3.8.1 does. Anything else (including a nonce replayed
 // from another exchange, whose server part differs) fails. The server nonce is 32 random bytes, base64.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -20,6 +21,13 @@
 namespace sd::security {
 
 enum class scram_algorithm : std::int8_t { sha256 = 1, sha512 = 2 };  // values as Kafka's ScramMechanism
+
+/// Bytes of the algorithm's digest (StoredKey, ServerKey and proofs have this size): 32 or 64.
+constexpr std::size_t digest_size(scram_algorithm a) noexcept { return a == scram_algorithm::sha512 ? 64 : 32; }
+/// Whether `a` is one of the enumerators (a value read from a file or the wire may be anything).
+constexpr bool known_algorithm(scram_algorithm a) noexcept {
+  return a == scram_algorithm::sha256 || a == scram_algorithm::sha512;
+}
 
 /// "SCRAM-SHA-256" / "SCRAM-SHA-512".
 std::string_view mechanism_name(scram_algorithm a) noexcept;

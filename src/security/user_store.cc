@@ -30,12 +30,6 @@ namespace fs = std::filesystem;
 constexpr std::int64_t format_version = 1;
 constexpr std::size_t max_salt_bytes = 1024;
 
-std::size_t digest_size(scram_algorithm a) noexcept {
-  return a == scram_algorithm::sha512 ? 64 : 32;
-}
-bool known_algorithm(scram_algorithm a) noexcept {
-  return a == scram_algorithm::sha256 || a == scram_algorithm::sha512;
-}
 
 // What upsert accepts and open() requires of every stored credential.
 bool valid_credential(const scram_credential& c) noexcept {

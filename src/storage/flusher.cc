@@ -4,18 +4,13 @@
 #include <chrono>
 #include <limits>
 
+#include "base/clock.h"
 #include "storage/errc.h"
 #include "storage/partition_log.h"
 #include "storage/sync_pool.h"
 
 namespace sd::storage {
 
-namespace {
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 flusher::flusher(std::chrono::microseconds max_gather)
     : _max_gather(max_gather), _pool(std::make_unique<sync_pool>(sync_threads)), _thread([this] { run(); }) {}
@@ -81,7 +76,7 @@ void flusher::run() {
   std::unique_lock lk(_mu);
   for (;;) {
     // Next background deadline among watched partitions.
-    std::int64_t now = steady_ms();
+    std::int64_t now = steady_ms_now();
     std::int64_t next_due = -1;
     _due.clear();
     for (const auto& s : _watched) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "base/clock.h"
 #include "storage/errc.h"
 #include "storage/probe.h"
 
@@ -21,15 +22,11 @@ auto timed_sync(storage_probe* probe, F&& sync_call) {
   return r;
 }
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 }  // namespace
 
 sync_state::sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written, storage_probe* probe)
     : _fs(fs), _dir(std::move(dir)), _probe(probe), _written(flushed_and_written.value()), _flushed(flushed_and_written.value()) {
-  _last_sync_ms.store(steady_ms());
+  _last_sync_ms.store(steady_ms_now());
 }
 
 void sync_state::published_write(offset written_end) {
@@ -109,7 +106,7 @@ status sync_state::sync() {
   }
   if (end > _flushed.load(std::memory_order_relaxed)) _flushed.store(end, std::memory_order_release);
   _syncs.fetch_add(1);
-  _last_sync_ms.store(steady_ms());
+  _last_sync_ms.store(steady_ms_now());
   return ok();
 }
 

@@ -21,8 +21,8 @@
 namespace sd::broker::handlers {
 namespace {
 
-using resp_t = protocol::fetch_response;
-using part_t = resp_t::fetchable_topic_response::partition_data;
+using fetch_resp_t = protocol::fetch_response;
+using fetch_part_t = fetch_resp_t::fetchable_topic_response::partition_data;
 
 struct fetch_target {
   std::size_t topic_index;
@@ -42,7 +42,7 @@ struct read_amount {
 
 /// Reads one partition on its shard into `out`. Returns the batch bytes and records added.
 read_amount read_partition(partition_state& p, const fetch_target& t, std::size_t budget, bool first_in_response,
-                           part_t& out) {
+                           fetch_part_t& out) {
   auto start = p.log->start_offset();
   auto end = p.log->next_offset();
   out.high_watermark = end.value();
@@ -93,7 +93,7 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
 
   // Resolve partitions once; a topic deleted meanwhile shows up as deleted on its shard.
   std::vector<fetch_target> targets;
-  resp_t skeleton;
+  fetch_resp_t skeleton;
   bool any_denied = false;
   for (std::size_t ti = 0; ti < req.topics.size(); ++ti) {
     auto& ft = req.topics[ti];
@@ -105,7 +105,7 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
         pr.partition_index = fp.partition;
         pr.error_code = code(kafka_error::topic_authorization_failed);
         pr.high_watermark = -1;  // Kafka's INVALID_HIGHWATERMARK (the offsets below default to -1)
-        pr.aborted_transactions = std::vector<part_t::aborted_transaction>{};
+        pr.aborted_transactions = std::vector<fetch_part_t::aborted_transaction>{};
         any_denied = true;
       }
       continue;
@@ -114,7 +114,7 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
     for (auto& fp : ft.partitions) {
       auto& pr = tr.partitions.emplace_back();
       pr.partition_index = fp.partition;
-      pr.aborted_transactions = std::vector<part_t::aborted_transaction>{};
+      pr.aborted_transactions = std::vector<fetch_part_t::aborted_transaction>{};
       partition_ptr p = partition_at(topic.get(), fp.partition);
       if (!p) pr.error_code = code(kafka_error::unknown_topic_or_partition);
       targets.push_back({skeleton.responses.size() - 1, tr.partitions.size() - 1, p, fp.fetch_offset,
@@ -123,7 +123,7 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
   }
 
   for (;;) {
-    resp_t resp = skeleton;
+    fetch_resp_t resp = skeleton;
     std::size_t total = 0;
     bool any_error = false;
     for (auto& t : targets) {
@@ -134,8 +134,8 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
       }
       std::size_t budget = total >= max_bytes ? 0 : max_bytes - total;
       bool first = total == 0;
-      auto read_one = [&pr, &t, budget, first, p = t.partition]() -> std::pair<read_amount, part_t> {
-            part_t out = pr;
+      auto read_one = [&pr, &t, budget, first, p = t.partition]() -> std::pair<read_amount, fetch_part_t> {
+            fetch_part_t out = pr;
             if (p->deleted) {
               out.error_code = code(kafka_error::unknown_topic_or_partition);
               return {read_amount{}, std::move(out)};

@@ -13,8 +13,8 @@
 namespace sd::broker::handlers {
 namespace {
 
-using resp_t = protocol::list_offsets_response;
-using part_t = resp_t::list_offsets_topic_response::list_offsets_partition_response;
+using list_offsets_resp_t = protocol::list_offsets_response;
+using list_offsets_part_t = list_offsets_resp_t::list_offsets_topic_response::list_offsets_partition_response;
 
 constexpr std::int64_t latest = -1;
 constexpr std::int64_t earliest = -2;
@@ -22,7 +22,7 @@ constexpr std::int64_t earliest = -2;
 /// The first record at or after `from` with timestamp >= ts, within the batch that starts the read at
 /// `from`. Falls back to the batch's base offset when the batch cannot be decoded (it passed its CRC on
 /// append, so that only happens if the disk changed under us).
-void find_record(storage::partition_log& log, offset from, std::int64_t ts, part_t& out) {
+void find_record(storage::partition_log& log, offset from, std::int64_t ts, list_offsets_part_t& out) {
   out.offset = from.value();
   out.timestamp = ts;
   storage::read_options opts;
@@ -48,7 +48,7 @@ net::awaitable<net::response_task> list_offsets(request_context& ctx) {
   protocol::list_offsets_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
   auto& core = ctx.broker;
-  resp_t resp;
+  list_offsets_resp_t resp;
   for (auto& t : req.topics) {
     auto& tr = resp.topics.emplace_back();
     tr.name = t.name;
@@ -62,7 +62,7 @@ net::awaitable<net::response_task> list_offsets(request_context& ctx) {
     }
     auto topic = core.topics.find_topic(t.name);
     for (auto& rp : t.partitions) {
-      part_t out;
+      list_offsets_part_t out;
       out.partition_index = rp.partition_index;
       partition_ptr p = partition_at(topic.get(), rp.partition_index);
       if (!p) {
@@ -71,7 +71,7 @@ net::awaitable<net::response_task> list_offsets(request_context& ctx) {
         continue;
       }
       const std::int64_t ts = rp.timestamp;
-      part_t gone = out;
+      list_offsets_part_t gone = out;
       gone.error_code = code(kafka_error::unknown_topic_or_partition);
       auto lookup = [ts, out](partition_state& ps) mutable {
             if (ts == latest) {

@@ -17,14 +17,14 @@
 namespace sd::broker::handlers {
 namespace {
 
-using resp_t = protocol::metadata_response;
+using metadata_resp_t = protocol::metadata_response;
 
-resp_t::metadata_response_topic describe(const broker_core& core, const topic_state& t) {
-  resp_t::metadata_response_topic out;
+metadata_resp_t::metadata_response_topic describe(const broker_core& core, const topic_state& t) {
+  metadata_resp_t::metadata_response_topic out;
   out.name = t.name;
   out.topic_id = t.id;
   for (const auto& p : t.partitions) {
-    resp_t::metadata_response_topic::metadata_response_partition mp;
+    metadata_resp_t::metadata_response_topic::metadata_response_partition mp;
     mp.partition_index = p->id;
     mp.leader_id = core.config.node_id;
     mp.leader_epoch = 0;
@@ -42,8 +42,8 @@ net::awaitable<net::response_task> metadata(request_context& ctx) {
   if (!decode_request(ctx, req)) co_return close_connection();
   auto& core = ctx.broker;
 
-  resp_t resp;
-  resp_t::metadata_response_broker self;
+  metadata_resp_t resp;
+  metadata_resp_t::metadata_response_broker self;
   self.node_id = core.config.node_id;
   const auto& advertised = core.advertised_for(ctx.conn.listener);
   self.host = advertised.host;
@@ -90,7 +90,7 @@ net::awaitable<net::response_task> metadata(request_context& ctx) {
       resp.topics.push_back(describe(core, *t));
       continue;
     }
-    resp_t::metadata_response_topic missing;
+    metadata_resp_t::metadata_response_topic missing;
     missing.name = name;
     missing.error_code = code(storage::is_valid_topic_name(name) ? kafka_error::unknown_topic_or_partition
                                                                  : kafka_error::invalid_topic_exception);

@@ -11,12 +11,12 @@
 namespace sd::broker::handlers {
 namespace {
 
-using resp_t = protocol::offset_fetch_response;
-using part_t = resp_t::offset_fetch_response_topic::offset_fetch_response_partition;
+using offset_fetch_resp_t = protocol::offset_fetch_response;
+using offset_fetch_part_t = offset_fetch_resp_t::offset_fetch_response_topic::offset_fetch_response_partition;
 
 /// A partition answered with `e` and nothing committed (Kafka's INVALID_OFFSET, NO_METADATA).
-part_t partition_error(std::int32_t index, kafka_error e) {
-  part_t pr;
+offset_fetch_part_t partition_error(std::int32_t index, kafka_error e) {
+  offset_fetch_part_t pr;
   pr.partition_index = index;
   pr.committed_offset = -1;
   pr.metadata = "";
@@ -31,7 +31,7 @@ constexpr std::int16_t first_version_with_top_level_error = 2;
 net::awaitable<net::response_task> offset_fetch(request_context& ctx) {
   protocol::offset_fetch_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
-  resp_t resp;
+  offset_fetch_resp_t resp;
   if (!authorized(ctx, resource_type::group, req.group_id, acl_operation::describe)) {
     if (ctx.version >= first_version_with_top_level_error) {
       resp.error_code = code(kafka_error::group_authorization_failed);

@@ -25,8 +25,8 @@
 namespace sd::broker::handlers {
 namespace {
 
-using resp_t = protocol::produce_response;
-using part_resp_t = resp_t::topic_produce_response::partition_produce_response;
+using produce_resp_t = protocol::produce_response;
+using produce_part_resp_t = produce_resp_t::topic_produce_response::partition_produce_response;
 
 struct partition_job {
   std::size_t topic_index = 0;   // index into the response's topics
@@ -108,7 +108,7 @@ struct flush_wait {
 struct produce_state {
   net::inbound_frame frame;  // owns the request bytes the batches view, until the appends are done
   std::vector<partition_job> jobs;
-  resp_t resp;
+  produce_resp_t resp;
   std::int16_t acks = 1;
   std::atomic<int> shards_left{0};           // owner shards whose appends have not finished
   std::shared_ptr<net::async_event> appended;  // set when shards_left reaches 0
@@ -215,7 +215,7 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
       req.transactional_id && !authorized(ctx, resource_type::transactional_id, *req.transactional_id,
                                           acl_operation::write);
 
-  resp_t resp;
+  produce_resp_t resp;
   std::vector<partition_job> jobs;
   for (auto& td : req.topic_data) {
     auto& tr = resp.responses.emplace_back();

@@ -10,14 +10,14 @@ using namespace std::chrono_literals;
 using test::hex;
 using test::str_bytes;
 
-const auto t0 = steady_clock::time_point{} + 1000s;
+const auto client_t0 = steady_clock::time_point{} + 1000s;
 
 struct client_harness {
   std::unique_ptr<client_session> c;
   protocol_version v;
 
-  explicit client_harness(client_config cfg) : v(cfg.version) { c = std::make_unique<client_session>(cfg, t0); }
-  void feed(const packet& p, steady_clock::time_point now = t0) { c->on_bytes(*encode(p, v), now); }
+  explicit client_harness(client_config cfg) : v(cfg.version) { c = std::make_unique<client_session>(cfg, client_t0); }
+  void feed(const packet& p, steady_clock::time_point now = client_t0) { c->on_bytes(*encode(p, v), now); }
   std::vector<client_event> events() {
     std::vector<client_event> out;
     while (auto e = c->poll_event()) out.push_back(std::move(*e));
@@ -46,12 +46,12 @@ TEST(MqttClientSession, ConnectAndSubscribeBytesMatchMosquittoSub) {
   ASSERT_TRUE(id);
   EXPECT_EQ(*id, 1);
   EXPECT_FALSE(h.c->has_output());  // held until CONNACK
-  h.c->on_bytes(hex("20 02 01 00"), t0);
+  h.c->on_bytes(hex("20 02 01 00"), client_t0);
   EXPECT_EQ(h.c->take_output(), hex("82 13 00 01 00 0e 73 65 6e 73 6f 72 73 2f 2b 2f 74 65 6d 70 01"));
   auto ev = h.events();
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_TRUE(std::get<client_connected_event>(ev[0]).session_present);
-  h.c->on_bytes(hex("90 03 00 01 01"), t0);
+  h.c->on_bytes(hex("90 03 00 01 01"), client_t0);
   ev = h.events();
   ASSERT_EQ(ev.size(), 1u);
   const auto& s = std::get<subscribed_event>(ev[0]);
@@ -71,7 +71,7 @@ TEST(MqttClientSession, ConnectV5MatchesMosquittoSub) {
   // mosquitto_sub -V mqttv5 -i relay1 -c -q 1 -t 'sensors/+/temp' -k 60 -x 86400
   EXPECT_EQ(h.c->take_output(),
             hex("10 1b 00 04 4d 51 54 54 05 00 00 3c 08 11 00 01 51 80 21 00 14 00 06 72 65 6c 61 79 31"));
-  h.c->on_bytes(hex("20 03 00 00 00"), t0);
+  h.c->on_bytes(hex("20 03 00 00 00"), client_t0);
   ASSERT_TRUE(h.c->subscribe(filters, 1));
   EXPECT_EQ(h.c->take_output(), hex("82 14 00 01 00 00 0e 73 65 6e 73 6f 72 73 2f 2b 2f 74 65 6d 70 01"));
 }
@@ -103,7 +103,7 @@ TEST(MqttClientSession, SubscribeValidatesFilters) {
 
 TEST(MqttClientSession, ConnackRefused) {
   client_harness h(relay_v4());
-  h.c->on_bytes(hex("20 02 00 05"), t0);
+  h.c->on_bytes(hex("20 02 00 05"), client_t0);
   auto ev = h.events();
   ASSERT_EQ(ev.size(), 1u);
   const auto& c = std::get<closed_event>(ev[0]);
@@ -140,7 +140,7 @@ TEST(MqttClientSession, ReadPauseInV311) {
   (void)h.events();
   bytes two = test::concat({*encode(publish{"a", {}, 1, false, false, 1, {}}, h.v),
                             *encode(publish{"a", {}, 1, false, false, 2, {}}, h.v)});
-  h.c->on_bytes(two, t0);
+  h.c->on_bytes(two, client_t0);
   auto ev = h.events();
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_TRUE(h.c->read_paused());
@@ -153,18 +153,18 @@ TEST(MqttClientSession, KeepAlivePingAndTimeout) {
   cfg.keep_alive = 10;
   client_harness h(cfg);
   (void)h.c->take_output();
-  EXPECT_EQ(h.c->next_deadline(), t0 + 10s);  // connect timeout (10 s) until CONNACK
-  h.feed(connack{}, t0 + 1s);
-  EXPECT_EQ(h.c->next_deadline(), t0 + 10s);  // CONNECT was the last packet sent, at t0
-  h.c->on_timer(t0 + 9s);
+  EXPECT_EQ(h.c->next_deadline(), client_t0 + 10s);  // connect timeout (10 s) until CONNACK
+  h.feed(connack{}, client_t0 + 1s);
+  EXPECT_EQ(h.c->next_deadline(), client_t0 + 10s);  // CONNECT was the last packet sent, at client_t0
+  h.c->on_timer(client_t0 + 9s);
   EXPECT_FALSE(h.c->has_output());
-  h.c->on_timer(t0 + 10s);
+  h.c->on_timer(client_t0 + 10s);
   EXPECT_EQ(h.output(), (std::vector<packet>{pingreq{}}));
-  EXPECT_EQ(h.c->next_deadline(), t0 + 20s);
-  h.feed(pingresp{}, t0 + 11s);
-  h.c->on_timer(t0 + 20s);  // idle since the PINGREQ at 10 s: ping again
+  EXPECT_EQ(h.c->next_deadline(), client_t0 + 20s);
+  h.feed(pingresp{}, client_t0 + 11s);
+  h.c->on_timer(client_t0 + 20s);  // idle since the PINGREQ at 10 s: ping again
   EXPECT_EQ(h.output(), (std::vector<packet>{pingreq{}}));
-  h.c->on_timer(t0 + 30s);  // no PINGRESP
+  h.c->on_timer(client_t0 + 30s);  // no PINGRESP
   EXPECT_TRUE(h.c->closed());
   auto ev = h.events();
   EXPECT_EQ(std::get<closed_event>(ev.back()).reason, close_reason::keep_alive_timeout);
@@ -174,7 +174,7 @@ TEST(MqttClientSession, ConnectTimeoutAndServerDisconnect) {
   auto cfg = relay_v4();
   cfg.connect_timeout = 3s;
   client_harness h(cfg);
-  h.c->on_timer(t0 + 3s);
+  h.c->on_timer(client_t0 + 3s);
   EXPECT_EQ(std::get<closed_event>(h.events().at(0)).reason, close_reason::connect_timeout);
 
   client_config v5;

@@ -59,7 +59,7 @@ class file_handler final : public request_handler {
   }
 };
 
-struct fixture {
+struct file_send_fixture {
   test::temp_dir dir;
   bytes file = bytes(file_size);
   shard_set shards{1};
@@ -67,7 +67,7 @@ struct fixture {
   memory_budget budget;
   server srv;
   tcp::endpoint ep;
-  fixture(file_send_mode mode, std::size_t budget_bytes = 8 << 20)
+  file_send_fixture(file_send_mode mode, std::size_t budget_bytes = 8 << 20)
       : budget(budget_bytes), srv(shards, handler, budget, connection_limits{64, 8, mode}) {
     std::mt19937 rng(7);
     for (auto& b : file) b = static_cast<std::uint8_t>(rng());
@@ -80,7 +80,7 @@ struct fixture {
     shards.start();
     srv.start_accepting();
   }
-  ~fixture() {
+  ~file_send_fixture() {
     srv.shutdown(100ms);
     shards.stop();
     ::close(handler.fd);
@@ -110,19 +110,19 @@ struct fixture {
 
 std::uint64_t load(const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); }
 
-void expect_file_bytes(const fixture& f, std::uint64_t copied, std::uint64_t by_sendfile) {
+void expect_file_bytes(const file_send_fixture& f, std::uint64_t copied, std::uint64_t by_sendfile) {
   EXPECT_EQ(load(f.srv.probe().file_bytes_copied_total), copied);
   EXPECT_EQ(load(f.srv.probe().file_bytes_sendfile_total), by_sendfile);
 }
 
 TEST(FileSend, SendfileDeliversEveryByte) {
-  fixture f(file_send_mode::sendfile);
+  file_send_fixture f(file_send_mode::sendfile);
   EXPECT_EQ(f.round_trip(), file_handler::expected_body(f.file));
   expect_file_bytes(f, 0, file_size);
 }
 
 TEST(FileSend, CopyDeliversEveryByteAndReturnsTheBudget) {
-  fixture f(file_send_mode::copy);
+  file_send_fixture f(file_send_mode::copy);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(f.round_trip(), file_handler::expected_body(f.file)) << "round " << i;
   expect_file_bytes(f, 3 * file_size, 0);
   EXPECT_EQ(load(f.srv.probe().bytes_sent_total), 3 * (4 + 3 + 3 + 4 + file_size));
@@ -132,13 +132,13 @@ TEST(FileSend, CopyDeliversEveryByteAndReturnsTheBudget) {
 }
 
 TEST(FileSend, DefaultCopiesToLoopbackPeers) {
-  fixture f(file_send_mode::copy_to_loopback);
+  file_send_fixture f(file_send_mode::copy_to_loopback);
   EXPECT_EQ(f.round_trip(), file_handler::expected_body(f.file));
   expect_file_bytes(f, file_size, 0);
 }
 
 TEST(FileSend, CopyFallsBackToSendfileWhenTheBudgetCannotHoldABuffer) {
-  fixture f(file_send_mode::copy, staging_buffer::capacity / 2);
+  file_send_fixture f(file_send_mode::copy, staging_buffer::capacity / 2);
   EXPECT_EQ(f.round_trip(), file_handler::expected_body(f.file));
   expect_file_bytes(f, 0, file_size);
 }
@@ -155,7 +155,7 @@ const char* mode_name(file_send_mode m) {
 class FileSendPastEnd : public ::testing::TestWithParam<file_send_mode> {};
 
 TEST_P(FileSendPastEnd, ASliceLongerThanItsFileClosesTheConnection) {
-  fixture f(GetParam());
+  file_send_fixture f(GetParam());
   f.handler.past_end = 4096;
   asio::io_context io;
   tcp::socket s(io);

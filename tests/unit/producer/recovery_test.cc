@@ -15,12 +15,12 @@ namespace sd::producer {
 namespace {
 
 using test::header;
-constexpr std::int64_t day_ms = 86'400'000;
+constexpr std::int64_t recovery_day_ms = 86'400'000;
 constexpr std::int64_t now_ms = 1'800'000'000'000;
 
 struct partition {
   std::unique_ptr<storage::partition_log> log;
-  std::shared_ptr<producer_state_table> table = std::make_shared<producer_state_table>(day_ms);
+  std::shared_ptr<producer_state_table> table = std::make_shared<producer_state_table>(recovery_day_ms);
   recovery_stats stats;
 
   static partition open(const std::string& dir, bool clean, std::int64_t segment_bytes = 1 << 20) {
@@ -210,7 +210,7 @@ TEST(ProducerRecovery, ExpiredProducersAreNotSnapshotted) {
   const std::string dir = tmp.path() + "/t-0";
   auto p = partition::open(dir, false);
   ASSERT_TRUE(p.produce(header(1, 0, 0, 1)));
-  ASSERT_TRUE(checkpoint(*p.log, *p.table, p.log->next_offset(), now_ms + day_ms));
+  ASSERT_TRUE(checkpoint(*p.log, *p.table, p.log->next_offset(), now_ms + recovery_day_ms));
   auto s = read_snapshot(io::posix_filesystem(), dir, p.log->next_offset());
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->entries.empty());

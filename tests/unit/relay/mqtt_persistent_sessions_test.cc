@@ -22,7 +22,7 @@ struct store_on_disk {
 };
 
 TEST(mqtt_persistent_sessions, a_persistent_session_is_present_after_a_restart) {
-  test::temp_dir dir;
+  sd::test::temp_dir dir;
   const auto path = dir / "s.sessions.json";
   {
     store_on_disk s(path);
@@ -41,7 +41,7 @@ TEST(mqtt_persistent_sessions, a_persistent_session_is_present_after_a_restart) 
 }
 
 TEST(mqtt_persistent_sessions, clean_start_and_zero_expiry_forget_the_session) {
-  test::temp_dir dir;
+  sd::test::temp_dir dir;
   const auto path = dir / "s.sessions.json";
   {
     store_on_disk s(path);
@@ -61,7 +61,7 @@ TEST(mqtt_persistent_sessions, clean_start_and_zero_expiry_forget_the_session) {
 }
 
 TEST(mqtt_persistent_sessions, detached_sessions_expire_by_wall_clock_across_restarts) {
-  test::temp_dir dir;
+  sd::test::temp_dir dir;
   const auto path = dir / "s.sessions.json";
   {
     std::ofstream out(path);
@@ -86,7 +86,7 @@ TEST(mqtt_persistent_sessions, takeover_names_the_older_connection) {
 }
 
 TEST(mqtt_persistent_sessions, an_unreadable_file_starts_empty) {
-  test::temp_dir dir;
+  sd::test::temp_dir dir;
   const auto path = dir / "s.sessions.json";
   {
     std::ofstream out(path);

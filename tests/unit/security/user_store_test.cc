@@ -14,13 +14,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::int32_t iters = min_scram_iterations;
+constexpr std::int32_t store_iters = min_scram_iterations;
 
 scram_credential cred256(std::string_view password) {
-  return make_scram_credential(scram_algorithm::sha256, password, iters);
+  return make_scram_credential(scram_algorithm::sha256, password, store_iters);
 }
 scram_credential cred512(std::string_view password) {
-  return make_scram_credential(scram_algorithm::sha512, password, iters);
+  return make_scram_credential(scram_algorithm::sha512, password, store_iters);
 }
 
 unsigned mode_of(const fs::path& p) {
@@ -79,7 +79,7 @@ TEST_F(UserStore, UpsertFindRemoveList) {
   ASSERT_EQ(users[0].credentials.size(), 2u);
   EXPECT_EQ(users[0].credentials[0].algorithm, scram_algorithm::sha256);  // ordered by algorithm
   EXPECT_EQ(users[0].credentials[1].algorithm, scram_algorithm::sha512);
-  EXPECT_EQ(users[0].credentials[0].iterations, iters);
+  EXPECT_EQ(users[0].credentials[0].iterations, store_iters);
   EXPECT_EQ(users[1].name, "bob");
   ASSERT_EQ(users[1].credentials.size(), 1u);
 
