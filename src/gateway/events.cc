@@ -19,7 +19,6 @@ namespace sd::gateway {
 namespace {
 
 constexpr auto heartbeat_interval = std::chrono::seconds(15);
-constexpr std::size_t records_per_read = 1000;
 
 constexpr auto commit_interval = std::chrono::seconds(5);
 

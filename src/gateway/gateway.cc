@@ -273,7 +273,8 @@ gateway::~gateway() = default;
 void gateway::register_routes(http::http_server& http) {
   auto& g = *_impl;
   http.route_stream("POST", "/v1/topics/{}/records",
-                    [&g](const http::request& r, http::stream_io& io) { return handle_produce(g, r, io); });
+                    [&g](const http::request& r, http::stream_io& io) { return handle_produce(g, r, io); },
+                    http::body_mode::streamed);
   http.route_stream("POST", "/topics/{}",
                     [&g](const http::request& r, http::stream_io& io) { return handle_confluent_produce(g, r, io); });
   http.route_stream("GET", "/v1/topics/{}/partitions/{}/records",

@@ -36,6 +36,7 @@ struct gateway_config {
   std::chrono::milliseconds write_timeout{30000};
   std::size_t inflight_bytes = 256 << 10;
   std::size_t ws_max_message_bytes = 1 << 20;
+  std::size_t max_body_bytes = 1 << 20;  // a whole request body; also the longest NDJSON line of a streamed one
   bool auto_create_topics = true;
   std::int32_t default_partitions = 1;
 };

@@ -18,6 +18,9 @@ namespace sd::gateway {
 
 using json = nlohmann::json;
 
+/// The most records a streaming session reads from one partition in one step.
+constexpr std::size_t records_per_read = 1000;
+
 struct gateway::impl {
   impl(broker::broker_core& c, net::memory_budget& b, gateway_config cfg, access_fn a, may_fn m)
       : core(c), budget(b), config(cfg), allowed(std::move(a)), may(std::move(m)) {}
@@ -89,6 +92,21 @@ json to_json(const record_result& r);
 /// default), keyless ones all to one partition per call, rotating between calls.
 net::awaitable<std::vector<record_result>> produce_items(gateway::impl& g, const broker::topic_state& topic,
                                                          const std::vector<record_json::item>& items, int acks);
+
+/// Produces an NDJSON request body as it arrives (body_mode::streamed), slice by slice: each slice is what
+/// arrived while the previous one was appended (at most ~1 MiB), and its results are written before the next is
+/// read, so memory stays bounded whatever the body's length and the client reads results while it sends. The
+/// answer is the non-streamed shape, chunked, one result per line, the separator leading the line:
+/// `{"topic":T,"results":[` / `{...}` / `,{...}` / ... / `],"errors":N}` (plus "error":{code,message} when the
+/// body broke off). A line longer than the HTTP body limit
+/// is one invalid_record result.
+net::awaitable<std::optional<http::response>> produce_streamed(gateway::impl& g, const broker::topic_state& topic,
+                                                               const std::string& name, http::stream_io& io,
+                                                               record_json::body_defaults defaults, int acks);
+/// Reads a streamed-mode request body whole into `out`; the answer to send instead (413 past the HTTP body
+/// limit, 400 when the body broke off), if any.
+net::awaitable<std::optional<http::response>> read_whole_body(gateway::impl& g, http::stream_io& io,
+                                                              std::string& out);
 
 /// Finds the topic for writing: WRITE (403); if missing, auto-creates it when enabled and CREATE is granted on
 /// the cluster or the topic (as Metadata does), else 404.

@@ -134,7 +134,6 @@ net::awaitable<std::vector<record_result>> produce_items(gateway::impl& g, const
     if (r.error_code.empty()) g.probe.produced_records.inc();
     else g.probe.produce_record_errors.inc();
   }
-  g.probe.produce_requests.inc();
   co_return results;
 }
 
@@ -142,9 +141,9 @@ namespace {
 
 /// Parses the body and produces it: the answer of a v1 produce request.
 net::awaitable<http::response> produce_answer(gateway::impl& g, const broker::topic_state& topic, const std::string& name,
-                                              const http::request& req, record_json::body_defaults defaults,
-                                              int acks) {
-  auto body = record_json::parse_body(req.header("content-type"), req.body, defaults);
+                                              const http::request& req, const std::string& text,
+                                              record_json::body_defaults defaults, int acks) {
+  auto body = record_json::parse_body(req.header("content-type"), text, defaults);
   if (!body.error.empty()) co_return json_error(400, "invalid_body", body.error);
   auto results = co_await produce_items(g, topic, body.items, acks);
   json out = json::array();
@@ -161,7 +160,7 @@ net::awaitable<http::response> produce_answer(gateway::impl& g, const broker::to
 }  // namespace
 
 net::awaitable<std::optional<http::response>> handle_produce(gateway::impl& g, const http::request& req,
-                                                             http::stream_io&) {
+                                                             http::stream_io& io) {
   const std::string& name = req.params.at(0);
   auto acks = parse_acks(req);
   if (!acks) co_return json_error(400, "invalid_request", "acks must be all, -1, 1 or 0");
@@ -173,6 +172,13 @@ net::awaitable<std::optional<http::response>> handle_produce(gateway::impl& g, c
   // Idempotency-Key: a retry of a request that was answered gets that answer and writes nothing again.
   const std::string& idem = req.header("idempotency-key");
   if (idem.size() > 256) co_return json_error(400, "invalid_request", "Idempotency-Key is longer than 256 bytes");
+  g.probe.produce_requests.inc();
+  // NDJSON streams (any length; results are written while the body still arrives), unless the answer must be
+  // kept whole for Idempotency-Key replays. Other bodies are read whole, within the HTTP body limit.
+  if (idem.empty() && record_json::is_line_delimited(req.header("content-type")))
+    co_return co_await produce_streamed(g, *topic, name, io, defaults, *acks);
+  std::string body;
+  if (auto refused = co_await read_whole_body(g, io, body)) co_return std::move(*refused);
   const std::string idem_scope = idem.empty() ? std::string() : req.principal + "\n" + name + "\n" + idem;
   if (!idem.empty()) {
     http::response previous;
@@ -186,7 +192,7 @@ net::awaitable<std::optional<http::response>> handle_produce(gateway::impl& g, c
         break;
     }
   }
-  auto answer = co_await produce_answer(g, *topic, name, req, defaults, *acks);
+  auto answer = co_await produce_answer(g, *topic, name, req, body, defaults, *acks);
   if (!idem.empty()) g.idempotency.finish(idem_scope, answer);
   co_return answer;
 }
@@ -235,6 +241,7 @@ net::awaitable<std::optional<http::response>> handle_confluent_produce(gateway::
   if (!body.error.empty())
     co_return http::response{422, "application/vnd.kafka.v2+json",
                              json{{"error_code", 42201}, {"message", body.error}}.dump()};
+  g.probe.produce_requests.inc();
   auto results = co_await produce_items(g, *topic, body.items, -1);
   json offsets = json::array();
   for (const auto& r : results) {

@@ -24,7 +24,6 @@ namespace sd::gateway {
 namespace {
 
 constexpr std::int64_t max_outstanding_credit = 1'000'000;
-constexpr std::size_t records_per_read = 1000;
 constexpr std::size_t max_unsent_answers = 1000;  // commit answers waiting for the socket
 
 struct consume_state {
@@ -223,7 +222,9 @@ net::awaitable<std::optional<http::response>> handle_ws_consume(gateway::impl& g
       for (const auto& r : got.records) {
         if (st->closed || st->credit == 0) break;
         auto text = record_text(name, parts[i]->id, r, enc);
-        if (!co_await ws->write(text)) {
+        bool queued = ws->queue(text);
+        if (queued && ws->flush_due()) queued = co_await ws->flush();  // (GCC 12: no co_await inside &&)
+        if (!queued) {
           st->fail(0, {}, close_reason::slow_reader);
           break;
         }

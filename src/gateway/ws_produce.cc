@@ -147,6 +147,7 @@ net::awaitable<std::optional<http::response>> handle_ws_produce(gateway::impl& g
     std::vector<record_result> results;
     if (current) {
       results = co_await produce_items(g, *current, items, *acks);
+      g.probe.produce_requests.inc();
     } else {
       results.resize(items.size());
       for (auto& r : results) {

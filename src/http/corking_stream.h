@@ -10,7 +10,9 @@
 // every write fails with it. The flush loop's state is shared, so a write completing after the owner is gone
 // touches nothing else.
 
+#include <cstdint>
 #include <memory>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -67,6 +69,32 @@ class corking_stream {
 
   /// Hard bound on the buffer (a message can be up to the WebSocket limit, so this is well above one).
   static constexpr std::size_t max_pending_bytes = 16u << 20;
+
+  /// Appends one whole unmasked text frame (FIN set, no extensions: what a server sends when permessage-deflate
+  /// is off) to the buffer, without a flush. The WebSocket above writes only whole frames too, so frames from
+  /// both interleave at frame boundaries, which the protocol allows. false after an error or past the bound.
+  bool append_text_frame(std::string_view payload) {
+    if (_st->error) return false;
+    const std::size_t n = payload.size();
+    if (_st->pending.size() + n + 10 > max_pending_bytes) {
+      _st->error = boost::asio::error::no_buffer_space;
+      return false;
+    }
+    auto& out = _st->pending;
+    out.push_back(static_cast<char>(0x81));  // FIN | text
+    if (n < 126) {
+      out.push_back(static_cast<char>(n));
+    } else if (n <= 0xFFFF) {
+      out.push_back(static_cast<char>(126));
+      out.push_back(static_cast<char>(n >> 8));
+      out.push_back(static_cast<char>(n & 0xFF));
+    } else {
+      out.push_back(static_cast<char>(127));
+      for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((static_cast<std::uint64_t>(n) >> shift) & 0xFF));
+    }
+    out.insert(out.end(), payload.begin(), payload.end());
+    return true;
+  }
 
   void cork() noexcept { _st->corked = true; }
   void uncork() noexcept { _st->corked = false; }

@@ -13,6 +13,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <limits>
 #include <list>
 #include <string_view>
 #include <vector>
@@ -64,13 +65,49 @@ namespace {
 
 namespace websocket = boost::beast::websocket;
 
+/// Beast's string_body, except that an announced Content-Length is not reserved up front beyond 1 MiB: a route
+/// with body_mode::streamed reads a body of any declared length piece by piece, and the length a client claims
+/// must not become an allocation. (Routes with whole bodies are held to http_limits::body_bytes anyway.)
+struct request_body {
+  using value_type = std::string;
+
+  class reader {
+   public:
+    template <bool IsRequest, class Fields>
+    reader(bhttp::header<IsRequest, Fields>&, value_type& body) : _body(body) {}
+
+    void init(const boost::optional<std::uint64_t>& length, boost::system::error_code& ec) {
+      if (length) _body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, reserve_cap)));
+      ec = {};
+    }
+
+    template <class ConstBuffers>
+    std::size_t put(const ConstBuffers& buffers, boost::system::error_code& ec) {
+      const std::size_t n = asio::buffer_size(buffers);
+      const std::size_t at = _body.size();
+      _body.resize(at + n);
+      ec = {};
+      return asio::buffer_copy(asio::buffer(_body.data() + at, n), buffers);
+    }
+
+    void finish(boost::system::error_code& ec) { ec = {}; }
+
+   private:
+    static constexpr std::uint64_t reserve_cap = 1 << 20;
+    value_type& _body;
+  };
+};
+
+using request_message = bhttp::request<request_body>;
+using request_parser = bhttp::request_parser<request_body>;
+
 /// A WebSocket over the connection's stream (held by reference: the connection outlives it).
 template <class Stream>
 class websocket_impl final : public websocket_io {
  public:
   websocket_impl(Stream& s, websocket_options o) : _ws(s), _opts(o) {}
 
-  awaitable<bool> accept(const bhttp::request<bhttp::string_body>& upgrade) {
+  awaitable<bool> accept(const request_message& upgrade) {
     beast::get_lowest_layer(_ws).expires_never();  // the WebSocket's own timeouts take over
     websocket::stream_base::timeout t;
     t.handshake_timeout = std::chrono::seconds(10);
@@ -114,6 +151,14 @@ class websocket_impl final : public websocket_io {
     if (!_failed && layer.buffered() >= flush_threshold) co_return co_await flush();
     co_return !_failed;
   }
+
+  bool queue(std::string_view text) override {
+    if (_failed) return false;
+    if (!_ws.next_layer().append_text_frame(text)) _failed = true;
+    return !_failed;
+  }
+
+  bool flush_due() const override { return _ws.next_layer().buffered() >= flush_threshold; }
 
   awaitable<bool> flush() override {
     if (_failed) co_return false;
@@ -160,16 +205,64 @@ class websocket_impl final : public websocket_io {
 template <class Stream>
 class stream_io_impl final : public stream_io {
  public:
-  stream_io_impl(Stream& s, const bhttp::request<bhttp::string_body>& m) : _stream(s), _msg(m) {}
+  stream_io_impl(Stream& s, beast::flat_buffer& buffer, request_parser& parser, bool body_streamed,
+                 std::chrono::milliseconds read_timeout)
+      : _stream(s), _buffer(buffer), _parser(parser), _msg(parser.get()), _body_streamed(body_streamed),
+        _read_timeout(read_timeout) {}
+
+  awaitable<body_piece> read_body() override {
+    body_piece out;
+    if (!_body_streamed || _parser.is_done()) {
+      out.done = true;
+      co_return out;
+    }
+    boost::system::error_code ec;
+    if (!_continued) {
+      _continued = true;
+      if (auto it = _msg.find(bhttp::field::expect); it != _msg.end() && beast::iequals(it->value(), "100-continue")) {
+        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, _msg.version()};
+        beast::get_lowest_layer(_stream).expires_after(_write_timeout);
+        co_await bhttp::async_write(_stream, go_on, net::no_throw(ec));
+        beast::get_lowest_layer(_stream).expires_never();
+        if (ec) {
+          out.failed = true;
+          out.error = ec.message();
+          co_return out;
+        }
+      }
+    }
+    auto& body = _parser.get().body();
+    // A read may parse only chunk framing; read on until body bytes arrive or the body ends, and then on while
+    // more is already in the socket, up to piece_max: a fast sender gets large pieces. (Not what the buffer
+    // holds: that can be a chunk's trailing CRLF the parser keeps until the next chunk header arrives.)
+    const auto more_waiting = [&] {
+      boost::system::error_code aec;
+      return beast::get_lowest_layer(_stream).socket().available(aec) > 0;
+    };
+    while (!_parser.is_done() && (body.empty() || (body.size() < piece_max && more_waiting()))) {
+      beast::get_lowest_layer(_stream).expires_after(_read_timeout);
+      co_await bhttp::async_read_some(_stream, _buffer, _parser, net::no_throw(ec));
+      beast::get_lowest_layer(_stream).expires_never();
+      if (ec) {
+        out.failed = true;
+        out.error = ec == beast::error::timeout ? "the request body stalled past the request timeout" : ec.message();
+        co_return out;
+      }
+    }
+    out.data.swap(body);
+    out.done = _parser.is_done();
+    co_return out;
+  }
 
   awaitable<bool> begin(int status, std::string content_type,
-                        std::vector<std::pair<std::string, std::string>> headers) override {
+                        std::vector<std::pair<std::string, std::string>> headers, bool keep_alive) override {
     bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), _msg.version()};
     res.set(bhttp::field::server, "streamdown");
     res.set(bhttp::field::content_type, content_type);
     for (const auto& [name, value] : headers) res.set(name, value);
     res.chunked(true);
-    res.keep_alive(false);
+    _keep_alive = keep_alive && _msg.keep_alive();
+    res.keep_alive(_keep_alive);
     bhttp::response_serializer<bhttp::empty_body> sr{res};
     beast::get_lowest_layer(_stream).expires_after(_write_timeout);
     boost::system::error_code ec;
@@ -196,7 +289,11 @@ class stream_io_impl final : public stream_io {
     boost::system::error_code ec;
     co_await asio::async_write(_stream, bhttp::make_chunk_last(), net::no_throw(ec));
     beast::get_lowest_layer(_stream).expires_never();
+    if (ec) _failed = true;
+    else _ended = true;
   }
+
+  bool reusable() const override { return _keep_alive && _ended && !_failed && _parser.is_done(); }
 
   void set_write_timeout(std::chrono::milliseconds t) override { _write_timeout = t; }
 
@@ -221,10 +318,18 @@ class stream_io_impl final : public stream_io {
   net::asio::any_io_executor executor() override { return _stream.get_executor(); }
 
  private:
+  static constexpr std::size_t piece_max = 1 << 20;
   Stream& _stream;
-  const bhttp::request<bhttp::string_body>& _msg;
+  beast::flat_buffer& _buffer;
+  request_parser& _parser;
+  const request_message& _msg;
+  bool _body_streamed;
+  std::chrono::milliseconds _read_timeout;
   std::chrono::milliseconds _write_timeout{30000};
   bool _failed = false;
+  bool _continued = false;  // Expect: 100-continue answered (or not asked)
+  bool _keep_alive = false;  // begin() asked for it and the client keeps connections
+  bool _ended = false;       // end() wrote the last chunk
 };
 
 }  // namespace
@@ -268,7 +373,13 @@ struct http_server::impl {
   std::vector<std::pair<std::string, handler_fn>> prefix_routes;
   std::map<std::pair<std::string, std::string>, handler_fn> other_routes;
   std::vector<std::tuple<std::string, std::string, async_handler_fn>> async_prefix_routes;  // method, prefix, fn
-  std::vector<std::tuple<std::string, std::string, stream_handler_fn>> stream_routes;  // method, pattern, fn
+  struct stream_route {
+    std::string method;
+    std::string pattern;
+    stream_handler_fn fn;
+    body_mode body;
+  };
+  std::vector<stream_route> stream_routes;
   std::atomic<int> open{0};
   std::atomic<std::uint64_t> evicted{0};
   // Connections waiting for their next request, oldest first: the ones a new connection may evict.
@@ -290,9 +401,9 @@ struct http_server::impl {
     return {404, "application/json", R"({"error":"not found"})"};
   }
 
-  const stream_handler_fn* find_stream(request& req) const {
-    for (const auto& [method, pattern, fn] : stream_routes)
-      if (req.method == method && match_pattern(pattern, req.path, req.params)) return &fn;
+  const stream_route* find_stream(request& req) const {
+    for (const auto& r : stream_routes)
+      if (req.method == r.method && match_pattern(r.pattern, req.path, req.params)) return &r;
     req.params.clear();
     return nullptr;
   }
@@ -323,6 +434,24 @@ struct http_server::impl {
       co_await p->timer.async_wait(net::no_throw(ec));
     }
     co_return std::move(*p->res);
+  }
+
+  /// Everything of a request but its body.
+  static void fill_request(request& req, const request_message& m, const std::string& peer,
+                           const std::string& tls_subject) {
+    req.method = std::string(m.method_string());
+    req.target = std::string(m.target());
+    auto qpos = req.target.find('?');
+    req.path = req.target.substr(0, qpos);
+    if (qpos != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(qpos + 1));
+    if (auto it = m.find(bhttp::field::authorization); it != m.end()) req.authorization = std::string(it->value());
+    for (const auto& field : m) {
+      std::string name(field.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      req.headers[std::move(name)] = std::string(field.value());
+    }
+    req.peer_host = peer;
+    req.tls_subject = tls_subject;
   }
 
   awaitable<void> serve(tcp::socket socket) {
@@ -363,21 +492,41 @@ struct http_server::impl {
     bool was_evicted = false;
     try {
       for (;;) {
-        bhttp::request_parser<bhttp::string_body> parser;
+        request_parser parser;
         parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
-        parser.body_limit(limits.body_bytes);
+        // Beast checks a Content-Length against the body limit when the header completes, before the route is
+        // known: no limit until then; whole-body routes get body_bytes right after (below).
+        parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // (not boost::none: 1.74 compares it as 0)
         beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
         boost::system::error_code ec;
         waiting[conn_id] = [&stream, &was_evicted] {
           was_evicted = true;
           beast::get_lowest_layer(stream).close();
         };
-        co_await bhttp::async_read(stream, buffer, parser, net::no_throw(ec));
+        co_await bhttp::async_read_header(stream, buffer, parser, net::no_throw(ec));
         waiting.erase(conn_id);
         if (was_evicted) break;
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
             ec == asio::error::connection_reset)
           break;
+        // The route decides how the body is read: a streamed-body route reads it itself, after authentication;
+        // every other request is read whole (within body_bytes and the request timeout) first.
+        request req;
+        const stream_route* route = nullptr;
+        if (!ec) {
+          fill_request(req, parser.get(), peer, tls_subject);
+          route = find_stream(req);
+          if (route && route->body == body_mode::streamed) {
+            // the route reads the body and bounds what it keeps
+          } else if (parser.content_length() && *parser.content_length() > limits.body_bytes) {
+            ec = bhttp::error::body_limit;
+          } else if (!parser.is_done()) {
+            parser.body_limit(limits.body_bytes);  // enforced per chunk for chunked bodies
+            co_await bhttp::async_read(stream, buffer, parser, net::no_throw(ec));
+            if (ec == beast::error::timeout || ec == asio::error::eof || ec == asio::error::connection_reset) break;
+          }
+          if (!ec) req.body = std::move(parser.get().body());
+        }
         bhttp::response<bhttp::string_body> res;
         bool keep_alive = false;
         if (ec) {
@@ -388,21 +537,6 @@ struct http_server::impl {
           res.body() = R"({"error":")" + std::string(res.reason()) + R"("})";
         } else {
           auto& m = parser.get();
-          request req;
-          req.method = std::string(m.method_string());
-          req.target = std::string(m.target());
-          auto qpos = req.target.find('?');
-          req.path = req.target.substr(0, qpos);
-          if (qpos != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(qpos + 1));
-          req.body = std::move(m.body());
-          if (auto it = m.find(bhttp::field::authorization); it != m.end()) req.authorization = std::string(it->value());
-          for (const auto& field : m) {
-            std::string name(field.name_string());
-            for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-            req.headers[std::move(name)] = std::string(field.value());
-          }
-          req.peer_host = peer;
-          req.tls_subject = tls_subject;
           response r;
           std::optional<std::string> principal;
           const bool needs_auth = auth.authenticate && !(auth.is_open && auth.is_open(req.path));
@@ -413,9 +547,11 @@ struct http_server::impl {
           } else {
             if (principal) req.principal = std::move(*principal);
             try {
-              if (const auto* stream_fn = find_stream(req)) {
-                stream_io_impl<Stream> io(stream, m);
-                auto answer = co_await (*stream_fn)(req, io);
+              if (route) {
+                stream_io_impl<Stream> io(stream, buffer, parser, route->body == body_mode::streamed,
+                                          limits.request_timeout);
+                auto answer = co_await route->fn(req, io);
+                if (!answer && io.reusable()) continue;  // a complete chunked answer on a kept connection
                 if (!answer) break;  // the route took the connection over; it ends here
                 r = std::move(*answer);
               } else if (const auto* async_fn = find_async(req)) {
@@ -432,7 +568,7 @@ struct http_server::impl {
           res.set(bhttp::field::content_type, r.content_type);
           for (const auto& [name, value] : r.headers) res.set(name, value);
           if (req.method != "HEAD") res.body() = std::move(r.body);
-          keep_alive = m.keep_alive();
+          keep_alive = m.keep_alive() && parser.is_done();  // an unread body cannot be skipped: close
         }
         res.set(bhttp::field::server, "streamdown");
         res.keep_alive(keep_alive);
@@ -470,6 +606,9 @@ struct http_server::impl {
         close_it();
         evicted.fetch_add(1, std::memory_order_relaxed);
       }
+      // Answers leave in pieces (chunked results, SSE events, a chunked answer's last chunk): without
+      // TCP_NODELAY a small piece waits for the ACK of the previous one, which the client may delay ~40 ms.
+      s.set_option(tcp::no_delay(true), ec);
       open.fetch_add(1);
       asio::co_spawn(ctx, serve(std::move(s)), asio::detached);
     }
@@ -491,8 +630,9 @@ void http_server::route_prefix_async(const std::string& method, const std::strin
   _impl->async_prefix_routes.emplace_back(method, prefix, std::move(fn));
 }
 
-void http_server::route_stream(const std::string& method, const std::string& pattern, stream_handler_fn fn) {
-  _impl->stream_routes.emplace_back(method, pattern, std::move(fn));
+void http_server::route_stream(const std::string& method, const std::string& pattern, stream_handler_fn fn,
+                               body_mode body) {
+  _impl->stream_routes.push_back({method, pattern, std::move(fn), body});
 }
 
 net::asio::any_io_executor http_server::executor() { return _impl->ctx.get_executor(); }

@@ -4,7 +4,9 @@
 //
 // Limits (http_limits), each answered rather than buffered: request header <= 8 KiB (431), body <= 1 MiB (413),
 // a whole request must arrive within request_timeout (10 s; then the connection is closed, which also ends
-// slowloris-style partial requests), at most 256 open connections (new ones are closed).
+// slowloris-style partial requests), at most 256 open connections (new ones are closed). A streaming route
+// registered with body_mode::streamed reads its body itself, of any length, with request_timeout as the longest
+// silence between two pieces.
 // Unknown paths get 404, other methods 405, unparseable requests 400 and a close.
 //
 // Security (optional, set before start()): TLS from a net::tls_context_holder (the broker's
@@ -73,6 +75,11 @@ using async_handler_fn = std::function<void(request, reply_fn reply)>;
 /// lambda (GCC 12 double-destroys by-value coroutine parameters; see net::run_on).
 using stream_handler_fn = std::function<net::awaitable<std::optional<response>>(const request&, stream_io&)>;
 
+/// How a streaming route gets its request body: `whole` (read before the route runs, at most
+/// http_limits::body_bytes, into request::body) or `streamed` (the route reads it with stream_io::read_body, with
+/// no total limit: it bounds what it keeps itself).
+enum class body_mode { whole, streamed };
+
 struct auth_hooks {
   /// Paths served without authentication (probes; /metrics unless configured otherwise).
   std::function<bool(const std::string& path)> is_open;
@@ -110,7 +117,8 @@ class http_server {
 
   /// Pattern route checked before every other: `{}` matches one non-empty path segment, e.g.
   /// `/v1/topics/{}/partitions/{}/records`; the segments arrive in request::params (percent-decoded).
-  void route_stream(const std::string& method, const std::string& pattern, stream_handler_fn fn);
+  void route_stream(const std::string& method, const std::string& pattern, stream_handler_fn fn,
+                    body_mode body = body_mode::whole);
 
   /// The event loop's executor (streaming routes run there).
   net::asio::any_io_executor executor();

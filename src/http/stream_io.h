@@ -1,7 +1,8 @@
 #pragma once
 // stream_io: what a streaming route gets instead of returning one response: the connection itself, to write
 // a response piece by piece (HTTP/1.1 chunked: Server-Sent Events, long answers) or to upgrade to a WebSocket.
-// The same interface serves plain TCP and TLS connections.
+// The same interface serves plain TCP and TLS connections. A route registered with body_mode::streamed also
+// reads its request body here, piece by piece, while it writes its answer.
 //
 // Contract: every call runs on the HTTP server's event loop (the coroutine the route was called on, or one
 // it spawned there). A write that cannot complete within `write_timeout` (a client that stops reading) fails,
@@ -32,6 +33,12 @@ class websocket_io {
   /// Queues one text message; it reaches the socket at the next flush() (or once 64 KiB are queued, when this
   /// call flushes itself). false: the socket is gone or a write timed out.
   virtual net::awaitable<bool> write(std::string_view text) = 0;
+  /// Queues one text message without suspending: its frame goes straight into the write buffer (the hot path
+  /// of a session sending many small messages). false: the socket failed. Call flush() once
+  /// flush_due() says enough has gathered, and before waiting for anything.
+  virtual bool queue(std::string_view text) = 0;
+  /// Whether enough is queued that the session should flush() before queueing more.
+  virtual bool flush_due() const = 0;
   /// Hands every queued message to the socket; false when that failed or timed out. Call it before waiting
   /// for anything, or queued messages stay queued.
   virtual net::awaitable<bool> flush() = 0;
@@ -51,17 +58,38 @@ struct websocket_options {
   std::chrono::milliseconds write_timeout{30000};
 };
 
+/// A piece of a request body read by a streaming route (see stream_io::read_body).
+struct body_piece {
+  std::string data;    // the bytes that arrived (chunk framing removed); may be empty when done
+  bool done = false;   // the body is complete: nothing follows `data`
+  bool failed = false; // the client went away, sent a malformed body or was silent past the request timeout
+  std::string error;   // why, when failed
+};
+
 class stream_io {
  public:
   virtual ~stream_io() = default;
 
-  /// Starts a chunked response. false when the write failed.
+  /// The request body as it arrives, for routes registered with body_mode::streamed (for other routes the whole
+  /// body is already in request::body and this returns done at once). Each call waits until at least one byte
+  /// arrived or the body ended; the pieces follow each other exactly, whether the body is chunked or has a
+  /// Content-Length. Answers `Expect: 100-continue` on the first call. A route that answers before the body is
+  /// done leaves the rest unread: the connection is then closed after the answer.
+  virtual net::awaitable<body_piece> read_body() = 0;
+
+  /// Starts a chunked response. false when the write failed. With `keep_alive` (and a client that keeps
+  /// connections), a response that end() completes after the whole request body was read leaves the connection
+  /// open for the next request; otherwise the connection closes after the response.
   virtual net::awaitable<bool> begin(int status, std::string content_type,
-                                     std::vector<std::pair<std::string, std::string>> headers) = 0;
+                                     std::vector<std::pair<std::string, std::string>> headers,
+                                     bool keep_alive = false) = 0;
   /// Writes one chunk (non-empty). false when the client is gone or did not read within the write timeout.
   virtual net::awaitable<bool> write(std::string_view data) = 0;
   /// Ends the chunked response.
   virtual net::awaitable<void> end() = 0;
+  /// Whether the connection can serve another request after this route returns nullopt: begin() asked to keep
+  /// it alive, end() completed and the request body was read to its end.
+  virtual bool reusable() const = 0;
   virtual void set_write_timeout(std::chrono::milliseconds t) = 0;
 
   /// Whether the request asked to upgrade to a WebSocket.

@@ -123,6 +123,12 @@ item parse_record_text(std::string_view json_text, body_defaults defaults) {
   return record_from(j, defaults);
 }
 
+bool is_line_delimited(std::string_view content_type) {
+  const auto type = media_type(content_type);
+  return iequals(type, "application/x-ndjson") || iequals(type, "application/jsonlines") ||
+         iequals(type, "application/x-jsonlines") || iequals(type, "text/plain");
+}
+
 parsed_body parse_body(std::string_view content_type, std::string_view body, body_defaults defaults) {
   parsed_body out;
   const auto type = media_type(content_type);
@@ -132,8 +138,7 @@ parsed_body parse_body(std::string_view content_type, std::string_view body, bod
     out.items.emplace_back(std::move(r));
     return out;
   }
-  if (iequals(type, "application/x-ndjson") || iequals(type, "application/jsonlines") ||
-      iequals(type, "application/x-jsonlines") || iequals(type, "text/plain")) {
+  if (is_line_delimited(content_type)) {
     std::size_t pos = 0;
     while (pos < body.size()) {
       auto nl = body.find('\n', pos);

@@ -58,6 +58,9 @@ struct parsed_body {
   std::string error;        // non-empty: the body as a whole is unreadable (and items is empty)
 };
 
+/// Whether a Content-Type names one of the line-delimited (NDJSON) body types above.
+bool is_line_delimited(std::string_view content_type);
+
 /// Parses a request body as described above. Never throws.
 parsed_body parse_body(std::string_view content_type, std::string_view body, body_defaults defaults = {});
 

@@ -145,6 +145,20 @@ exit_info relay_process::run_to_exit(const env_list& sets, std::string& stderr_o
   return e;
 }
 
+std::string dechunk(const std::string& chunked) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < chunked.size()) {
+    const auto eol = chunked.find("\r\n", pos);
+    if (eol == std::string::npos) break;
+    const auto size = std::strtoul(chunked.c_str() + pos, nullptr, 16);
+    if (size == 0) break;
+    out.append(chunked, eol + 2, size);
+    pos = eol + 2 + size + 2;
+  }
+  return out;
+}
+
 http_result http_post(std::uint16_t port, const std::string& path, const std::string& body,
                       const std::string& content_type, const std::vector<std::pair<std::string, std::string>>& headers,
                       std::chrono::milliseconds timeout) {
@@ -193,6 +207,7 @@ http_result http_post(std::uint16_t port, const std::string& path, const std::st
     while (!value.empty() && (value.back() == '\r')) value.pop_back();
     out.headers[name] = value;
   }
+  if (out.headers["transfer-encoding"] == "chunked") out.body = dechunk(out.body);
   return out;
 }
 

@@ -57,7 +57,10 @@ struct http_result {
   std::map<std::string, std::string> headers;  // lower-case names
 };
 
-/// One POST on a fresh connection to 127.0.0.1:port.
+/// The payload of an HTTP/1.1 chunked body (what arrived of it; extensions and trailers ignored).
+std::string dechunk(const std::string& chunked);
+
+/// One POST on a fresh connection to 127.0.0.1:port (a chunked answer comes back de-chunked).
 http_result http_post(std::uint16_t port, const std::string& path, const std::string& body,
                       const std::string& content_type, const std::vector<std::pair<std::string, std::string>>& headers = {},
                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
