@@ -199,6 +199,44 @@ TEST_F(Admin, AlterConfigsRejectsUnknownKeyAndBadValue) {
   EXPECT_NE(describe_topic_configs(broker.bootstrap(), "strict")["retention.ms"], "soon");
 }
 
+/// AlterConfigs of one topic key, optionally validate-only; the resource's error.
+rd_kafka_resp_err_t alter_topic_config(const std::string& bootstrap, const std::string& topic, const char* key,
+                                       const char* value, bool validate_only) {
+  admin a(bootstrap);
+  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_ConfigResource_set_config(res, key, value);
+  auto* o = a.options(RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+  char err[256];
+  if (rd_kafka_AdminOptions_set_validate_only(o, validate_only ? 1 : 0, err, sizeof err) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw harness_error(err);
+  rd_kafka_AlterConfigs(a.rk(), &res, 1, o, a.queue());
+  rd_kafka_event_t* ev = a.wait();
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** rs =
+      rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+  const auto result = n == 1 ? rd_kafka_ConfigResource_error(rs[0]) : RD_KAFKA_RESP_ERR__BAD_MSG;
+  rd_kafka_event_destroy(ev);
+  rd_kafka_AdminOptions_destroy(o);
+  rd_kafka_ConfigResource_destroy(res);
+  return result;
+}
+
+TEST_F(Admin, ValidateOnlyAlterConfigsValidatesAndChangesNothing) {
+  create_topic(broker.bootstrap(), "dryrun", 1);
+  const auto before = describe_topic_configs(broker.bootstrap(), "dryrun")["retention.ms"];
+  ASSERT_NE(before, "3600000");
+  EXPECT_EQ(alter_topic_config(broker.bootstrap(), "dryrun", "retention.ms", "3600000", /*validate_only=*/true),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(describe_topic_configs(broker.bootstrap(), "dryrun")["retention.ms"], before) << "validate_only changed it";
+  EXPECT_NE(alter_topic_config(broker.bootstrap(), "dryrun", "retention.ms", "soon", /*validate_only=*/true),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_NE(alter_topic_config(broker.bootstrap(), "dryrun", "no.such.topic.config", "1", /*validate_only=*/true),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(alter_topic_config(broker.bootstrap(), "dryrun", "retention.ms", "3600000", /*validate_only=*/false),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(describe_topic_configs(broker.bootstrap(), "dryrun")["retention.ms"], "3600000");
+}
+
 TEST_F(Admin, DeleteRecordsMovesLogStart) {
   create_topic(broker.bootstrap(), "trim", 1);
   std::vector<message_spec> msgs;

@@ -37,5 +37,8 @@ TEST(KafkaJs, AdminProduceFetchWithoutGroups) { run_script("basic.js", scaled(30
 
 TEST(KafkaJs, ConsumerGroupFromBeginning) { run_script("group.js", scaled(1000, 20000)); }
 
+// DescribeConfigs in the requested order; validateOnly on CreateTopics, CreatePartitions and AlterConfigs.
+TEST(KafkaJs, AdminConfigsOrderAndValidateOnly) { run_script("admin_configs.js", 0); }
+
 }  // namespace
 }  // namespace sd::itest

@@ -1,6 +1,6 @@
 // DescribeConfigs (key 32), v0-3. TOPIC resources list every topic config with its effective value and
 // whether the topic overrides it; BROKER resources (name "" or this node's id) list the broker settings.
-// configuration_keys filters (null: all).
+// configuration_keys filters (null: all) and orders the answer (the requested order).
 // Authorisation (Kafka's): DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), or for BROKER and
 // BROKER_LOGGER resources on the cluster (else CLUSTER_AUTHORIZATION_FAILED), before the resource is looked up.
 #include "broker/authorize.h"
@@ -19,6 +19,24 @@ bool wanted(const std::optional<std::vector<std::string>>& keys, const std::stri
   for (auto& k : *keys)
     if (k == name) return true;
   return false;
+}
+
+/// With configuration_keys, the entries follow the order of the requested keys (clients index the answer by
+/// the request); each key once, unknown keys left out, as Kafka answers. Without them, the broker's order.
+void order_as_requested(std::vector<entry_t>& configs, const std::optional<std::vector<std::string>>& keys) {
+  if (!keys) return;
+  std::vector<entry_t> ordered;
+  ordered.reserve(configs.size());
+  std::vector<bool> taken(configs.size(), false);  // a repeated key does not add its entry twice
+  for (const auto& k : *keys) {
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+      if (taken[i] || configs[i].name != k) continue;
+      taken[i] = true;
+      ordered.push_back(std::move(configs[i]));
+      break;
+    }
+  }
+  configs = std::move(ordered);
 }
 
 }  // namespace
@@ -90,6 +108,7 @@ net::awaitable<net::response_task> describe_configs(request_context& ctx) {
       out.error_code = code(kafka_error::invalid_request);
       out.error_message = "unsupported resource type " + std::to_string(res.resource_type);
     }
+    order_as_requested(out.configs, res.configuration_keys);
   }
   co_return respond(ctx, resp);
 }
