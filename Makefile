@@ -4,8 +4,9 @@ JOBS ?= $(shell nproc)
 DATA_DIR ?= ./data
 KAFKA_ADDR ?= 127.0.0.1:9092
 HTTP_ADDR ?= 127.0.0.1:9644
+PREFIX ?= /usr/local
 
-.PHONY: setup build build-asan run test bench format clean
+.PHONY: setup build build-broker build-asan run test bench install deb format clean
 
 setup:
 	@./scripts/setup
@@ -18,7 +19,12 @@ build-asan: setup
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 
-run: build
+# Only the binary: a first `make run` compiles what it runs, not the tests and benchmarks.
+build-broker: setup
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target streamdown
+
+run: build-broker
 	@mkdir -p $(DATA_DIR)
 	@./scripts/print-usage $(KAFKA_ADDR) $(HTTP_ADDR)
 	@exec ./build/release/streamdown broker --data-dir $(DATA_DIR) --kafka-addr $(KAFKA_ADDR) --http-addr $(HTTP_ADDR)
@@ -30,6 +36,14 @@ test: build build-asan
 
 bench: build
 	@./bench/run-all
+
+# The binary, a sample config and the systemd unit under $(PREFIX) (docs/OPERATIONS.md).
+install: build-broker
+	@cmake --install build/release --prefix $(PREFIX) --strip
+
+# A Debian package: build/streamdown_<version>_<arch>.deb (docs/OPERATIONS.md).
+deb: build-broker
+	@./scripts/package-deb build/release
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i

@@ -34,16 +34,8 @@ expect_refused --compression produce --compression brotli --brokers 127.0.0.1:1
 expect_refused --set produce --set novalue --brokers 127.0.0.1:1
 
 mkdir -p "$dir/data"
-"$sd" broker --data-dir "$dir/data" --kafka-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 >"$dir/broker.out" 2>"$dir/broker.err" &
-broker_pid=$!
-addr=""
-for _ in $(seq 300); do
-  addr=$(grep -m1 -oE 'kafka=[0-9.:]+' "$dir/broker.out" 2>/dev/null | cut -d= -f2 || true)
-  [ -n "$addr" ] && break
-  kill -0 "$broker_pid" 2>/dev/null || fail "broker exited during start-up"
-  sleep 0.1
-done
-[ -n "$addr" ] || fail "broker did not print its listening line"
+source "$(dirname "${BASH_SOURCE[0]}")/../support/start_broker.sh"
+start_broker "$dir" "$sd" --data-dir "$dir/data"
 
 check() {  # check JSON_FILE PYTHON_ASSERTIONS...
   python3 - "$@" <<'PY' || fail "JSON check failed for $1"
