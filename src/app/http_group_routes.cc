@@ -59,6 +59,7 @@ void register_group_routes(http::http_server& http, group::coordinator& coordina
     };
     auto list_groups = [&coordinator] {
       std::vector<summary> out;
+      coordinator.manager().tick();  // as ListGroups: states as of now
       for (auto& l : coordinator.manager().list()) {
         auto d = coordinator.manager().describe(l.group_id);
         out.push_back({std::move(l), d.protocol_name, d.members.size()});
@@ -91,7 +92,10 @@ void register_group_routes(http::http_server& http, group::coordinator& coordina
     const std::string id = percent_decode(std::string_view(req.path).substr(std::string_view("/v1/groups/").size()));
     if (!access.allowed(req, security::resource_type::group, id, security::acl_operation::describe))
       return http_access::forbidden("DESCRIBE", "GROUP", id);
-    auto describe = [&coordinator, id] { return coordinator.manager().describe(id); };
+    auto describe = [&coordinator, id] {
+      coordinator.manager().fire_due(id);  // as DescribeGroups: a session that ended is gone now
+      return coordinator.manager().describe(id);
+    };
     auto d = on_coordinator(coordinator, std::move(describe));
     if (!d) return json_response(503, {{"error", "group coordinator did not answer"}});
     auto collected = lag.collect_blocking(id, true);

@@ -63,6 +63,9 @@ struct broker_config {
   std::int32_t log_index_interval_bytes = 4096;        // log.index.interval.bytes
   std::int64_t log_flush_interval_messages = INT64_MAX;  // log.flush.interval.messages
   std::int64_t log_flush_interval_ms = -1;             // log.flush.interval.ms (-1: only when asked)
+  std::int64_t log_message_timestamp_difference_max_ms = INT64_MAX;  // log.message.timestamp.difference.max.ms
+  std::int64_t log_message_timestamp_before_max_ms = INT64_MAX;      // log.message.timestamp.before.max.ms
+  std::int64_t log_message_timestamp_after_max_ms = INT64_MAX;       // log.message.timestamp.after.max.ms
   // groups
   std::int32_t group_initial_rebalance_delay_ms = 3000;  // group.initial.rebalance.delay.ms
   std::int32_t group_min_session_timeout_ms = 6000;      // group.min.session.timeout.ms

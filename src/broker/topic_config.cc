@@ -1,6 +1,8 @@
 #include "broker/topic_config.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -10,6 +12,7 @@ namespace {
 
 struct topic_key {
   const char* name;
+  topic_config_effect effect;
   // Default as a string, from the broker config.
   std::function<std::string(const broker_config&)> default_value;
   // Validation: empty string when fine.
@@ -46,6 +49,59 @@ std::function<std::string(const std::string&)> one_of(std::vector<std::string> a
   };
 }
 
+std::function<std::string(const std::string&)> boolean() { return one_of({"true", "false"}); }
+
+/// A decimal fraction in [0, 1] (min.cleanable.dirty.ratio).
+std::string ratio(const std::string& s) {
+  char* end = nullptr;
+  const double v = s.empty() ? -1 : std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !(v >= 0.0 && v <= 1.0))
+    return "expected a number in [0, 1], got '" + s + "'";
+  return {};
+}
+
+/// Kafka's message format / inter-broker protocol version strings: 0.8.0 .. 3.9, optionally -IV<n>.
+std::string format_version(const std::string& s) {
+  std::size_t i = 0, dots = 0;
+  bool digit = false;
+  for (; i < s.size() && s[i] != '-'; ++i) {
+    if (s[i] >= '0' && s[i] <= '9') {
+      digit = true;
+    } else if (s[i] == '.' && digit) {
+      ++dots;
+      digit = false;
+    } else {
+      break;
+    }
+  }
+  bool ok = digit && dots >= 1 && dots <= 3;  // 3.0, 2.8.1, and the 0.x four-part form 0.10.0.0
+  if (ok && i < s.size()) {
+    ok = s.compare(i, 3, "-IV") == 0 && s.size() > i + 3;
+    for (std::size_t j = i + 3; ok && j < s.size(); ++j) ok = s[j] >= '0' && s[j] <= '9';
+  }
+  return ok ? std::string() : "expected a Kafka version such as '3.0' or '2.8-IV1', got '" + s + "'";
+}
+
+/// Throttled-replica lists: empty, "*", or comma-separated partition:broker pairs.
+std::string replica_list(const std::string& s) {
+  if (s.empty() || s == "*") return {};
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    auto end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    const std::string item = s.substr(start, end - start);
+    const auto colon = item.find(':');
+    if (colon == std::string::npos || !to_int(item.substr(0, colon)) || !to_int(item.substr(colon + 1)))
+      return "expected '*' or partition:broker pairs separated by commas, got '" + s + "'";
+    start = end + 1;
+  }
+  return {};
+}
+
+std::function<std::string(const broker_config&)> fixed(const char* v) {
+  return [v](const broker_config&) { return std::string(v); };
+}
+
 template <class F>
 std::function<void(storage::log_config&, const std::string&)> set_int(F field) {
   return [field](storage::log_config& c, const std::string& s) { c.*field = *to_int(s); };
@@ -55,28 +111,30 @@ constexpr std::int64_t max_i64 = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t max_i32 = std::numeric_limits<std::int32_t>::max();
 
 const std::vector<topic_key>& keys() {
+  using enum topic_config_effect;
   static const std::vector<topic_key> k = {
-      {"retention.ms", [](const broker_config& b) { return std::to_string(b.log_retention_ms); }, int_range(-1, max_i64),
-       set_int(&storage::log_config::retention_ms)},
-      {"retention.bytes", [](const broker_config& b) { return std::to_string(b.log_retention_bytes); },
+      {"retention.ms", honoured, [](const broker_config& b) { return std::to_string(b.log_retention_ms); },
+       int_range(-1, max_i64), set_int(&storage::log_config::retention_ms)},
+      {"retention.bytes", honoured, [](const broker_config& b) { return std::to_string(b.log_retention_bytes); },
        int_range(-1, max_i64), set_int(&storage::log_config::retention_bytes)},
-      {"segment.bytes", [](const broker_config& b) { return std::to_string(b.log_segment_bytes); },
+      {"segment.bytes", honoured, [](const broker_config& b) { return std::to_string(b.log_segment_bytes); },
        int_range(14, max_i32), set_int(&storage::log_config::segment_bytes)},
-      {"segment.ms", [](const broker_config& b) { return std::to_string(b.log_roll_ms); }, int_range(1, max_i64),
-       set_int(&storage::log_config::segment_ms)},
-      {"segment.index.bytes", [](const broker_config&) { return std::string("10485760"); }, int_range(4, max_i32),
-       nullptr},
-      {"index.interval.bytes", [](const broker_config& b) { return std::to_string(b.log_index_interval_bytes); },
-       int_range(0, max_i32), set_int(&storage::log_config::index_interval_bytes)},
-      {"max.message.bytes", [](const broker_config& b) { return std::to_string(b.message_max_bytes); },
+      {"segment.ms", honoured, [](const broker_config& b) { return std::to_string(b.log_roll_ms); },
+       int_range(1, max_i64), set_int(&storage::log_config::segment_ms)},
+      {"segment.index.bytes", ignored, fixed("10485760"), int_range(4, max_i32), nullptr},
+      {"segment.jitter.ms", ignored, fixed("0"), int_range(0, max_i64), nullptr},
+      {"index.interval.bytes", honoured,
+       [](const broker_config& b) { return std::to_string(b.log_index_interval_bytes); }, int_range(0, max_i32),
+       set_int(&storage::log_config::index_interval_bytes)},
+      {"max.message.bytes", honoured, [](const broker_config& b) { return std::to_string(b.message_max_bytes); },
        int_range(0, max_i32), set_int(&storage::log_config::max_batch_bytes)},
-      {"flush.messages",
+      {"flush.messages", honoured,
        [](const broker_config& b) { return std::to_string(b.log_flush_interval_messages); }, int_range(1, max_i64),
        [](storage::log_config& c, const std::string& s) {
          auto v = *to_int(s);
          c.flush_interval_messages = v == max_i64 ? -1 : v;
        }},
-      {"flush.ms",
+      {"flush.ms", honoured,
        [](const broker_config& b) {
          return std::to_string(b.log_flush_interval_ms < 0 ? max_i64 : b.log_flush_interval_ms);
        },
@@ -86,18 +144,47 @@ const std::vector<topic_key>& keys() {
          c.flush_interval_ms = v == max_i64 ? -1 : v;
        }},
       // streamdown's own: the tail of each partition kept in the page cache (storage/page_cache_window.h).
-      {"streamdown.page.cache.window.bytes",
+      {"streamdown.page.cache.window.bytes", honoured,
        [](const broker_config& b) { return std::to_string(b.log_page_cache_window_bytes); }, int_range(-1, max_i64),
        set_int(&storage::log_config::cache_window_bytes)},
-      {"cleanup.policy", [](const broker_config&) { return std::string("delete"); },
-       one_of({"delete"}, "compaction is not supported yet"), nullptr},
-      {"compression.type", [](const broker_config&) { return std::string("producer"); },
+      {"cleanup.policy", honoured, fixed("delete"), one_of({"delete"}, "compaction is not supported yet"), nullptr},
+      {"compression.type", honoured, fixed("producer"),
        one_of({"producer"}, "batches are stored as the producer compressed them"), nullptr},
-      {"message.timestamp.type", [](const broker_config&) { return std::string("CreateTime"); },
+      {"message.timestamp.type", honoured, fixed("CreateTime"),
        one_of({"CreateTime"}, "LogAppendTime is not supported yet"), nullptr},
-      {"min.insync.replicas", [](const broker_config&) { return std::string("1"); }, int_range(1, 1), nullptr},
-      {"unclean.leader.election.enable", [](const broker_config&) { return std::string("false"); },
-       one_of({"false", "true"}), nullptr},
+      // Produce refuses a batch whose timestamps are further from the broker's clock than these allow
+      // (INVALID_TIMESTAMP); see effective_timestamp_bounds. The first is Kafka's older key, the other two
+      // (KIP-937) bound each side; the tighter of the two that apply wins.
+      {"message.timestamp.difference.max.ms", honoured,
+       [](const broker_config& b) { return std::to_string(b.log_message_timestamp_difference_max_ms); },
+       int_range(0, max_i64), nullptr},
+      {"message.timestamp.before.max.ms", honoured,
+       [](const broker_config& b) { return std::to_string(b.log_message_timestamp_before_max_ms); },
+       int_range(0, max_i64), nullptr},
+      {"message.timestamp.after.max.ms", honoured,
+       [](const broker_config& b) { return std::to_string(b.log_message_timestamp_after_max_ms); },
+       int_range(0, max_i64), nullptr},
+      // Accepted with Kafka's validation and ignored, as Kafka 3 ignores it (the broker writes v2 batches).
+      {"message.format.version", ignored, fixed("3.0-IV1"), format_version, nullptr},
+      {"message.downconversion.enable", ignored, fixed("true"), boolean(), nullptr},
+      // Compaction keys: meaningful once cleanup.policy=compact exists (accepted so tools that set them work).
+      {"delete.retention.ms", ignored, fixed("86400000"), int_range(0, max_i64), nullptr},
+      {"min.compaction.lag.ms", ignored, fixed("0"), int_range(0, max_i64), nullptr},
+      {"max.compaction.lag.ms", ignored, fixed("9223372036854775807"), int_range(1, max_i64), nullptr},
+      {"min.cleanable.dirty.ratio", ignored, fixed("0.5"), ratio, nullptr},
+      // Files of deleted segments go at once; there is no delayed deletion to configure.
+      {"file.delete.delay.ms", ignored, fixed("60000"), int_range(0, max_i64), nullptr},
+      {"preallocate", ignored, fixed("false"), boolean(), nullptr},
+      // Tiered storage does not exist here: local retention is the retention, remote storage stays off.
+      {"local.retention.ms", ignored, fixed("-2"), int_range(-2, max_i64), nullptr},
+      {"local.retention.bytes", ignored, fixed("-2"), int_range(-2, max_i64), nullptr},
+      {"remote.storage.enable", honoured, fixed("false"), one_of({"false"}, "tiered storage is not supported"),
+       nullptr},
+      // Replication: one node holds the only replica.
+      {"min.insync.replicas", single_node, fixed("1"), int_range(1, 1), nullptr},
+      {"unclean.leader.election.enable", single_node, fixed("false"), boolean(), nullptr},
+      {"leader.replication.throttled.replicas", single_node, fixed(""), replica_list, nullptr},
+      {"follower.replication.throttled.replicas", single_node, fixed(""), replica_list, nullptr},
   };
   return k;
 }
@@ -111,6 +198,28 @@ const topic_key* find_key(const std::string& name) {
 }  // namespace
 
 bool is_topic_config_key(const std::string& key) { return find_key(key) != nullptr; }
+
+std::vector<std::pair<std::string, topic_config_effect>> topic_config_keys() {
+  std::vector<std::pair<std::string, topic_config_effect>> out;
+  for (const auto& k : keys()) out.emplace_back(k.name, k.effect);
+  return out;
+}
+
+timestamp_bounds effective_timestamp_bounds(const broker_config& broker, const topic_overrides& overrides) {
+  auto value = [&](const char* key, std::int64_t broker_default) {
+    auto it = overrides.find(key);
+    if (it == overrides.end() || !find_key(key)->check(it->second).empty()) return broker_default;
+    return *to_int(it->second);
+  };
+  const auto difference =
+      value("message.timestamp.difference.max.ms", broker.log_message_timestamp_difference_max_ms);
+  timestamp_bounds b;
+  b.before_max_ms =
+      std::min(difference, value("message.timestamp.before.max.ms", broker.log_message_timestamp_before_max_ms));
+  b.after_max_ms =
+      std::min(difference, value("message.timestamp.after.max.ms", broker.log_message_timestamp_after_max_ms));
+  return b;
+}
 
 std::string validate_topic_config(const std::string& key, const std::string& value) {
   const auto* k = find_key(key);

@@ -3,8 +3,10 @@
 // (taken from the broker's log.* settings) and their validation. Overrides are what CreateTopics and
 // AlterConfigs set; the effective storage::log_config is the broker default with overrides applied.
 
+#include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/broker_config.h"
@@ -22,6 +24,32 @@ struct topic_config_entry {
 };
 
 bool is_topic_config_key(const std::string& key);
+
+/// What a key does on this broker (docs/CONFIGURATION.md lists every key with it).
+enum class topic_config_effect {
+  honoured,     // the broker acts on it (a key with one accepted value does what that value says)
+  ignored,      // accepted with Kafka's validation, changes nothing here (compaction, tiered storage, ...)
+  single_node,  // replication only: one node holds the only replica
+};
+
+/// Every topic config key in the order DescribeConfigs lists them, with its effect.
+std::vector<std::pair<std::string, topic_config_effect>> topic_config_keys();
+
+/// How far a produced batch's timestamps may be from the broker's clock (message.timestamp.difference.max.ms,
+/// .before.max.ms, .after.max.ms; the tightest applies). A batch outside is refused with INVALID_TIMESTAMP.
+struct timestamp_bounds {
+  std::int64_t before_max_ms = INT64_MAX;  // timestamp >= now - before_max_ms
+  std::int64_t after_max_ms = INT64_MAX;   // timestamp <= now + after_max_ms
+  bool unbounded() const { return before_max_ms == INT64_MAX && after_max_ms == INT64_MAX; }
+  /// True when `ts` (ms since the epoch) is allowed at `now_ms`. Negative timestamps (none) are allowed.
+  bool allows(std::int64_t ts, std::int64_t now_ms) const {
+    if (ts < 0) return true;
+    if (now_ms - ts > before_max_ms) return false;
+    if (ts - now_ms > after_max_ms) return false;
+    return true;
+  }
+};
+timestamp_bounds effective_timestamp_bounds(const broker_config& broker, const topic_overrides& overrides);
 
 /// Checks one key and value. Returns an empty string when valid, else what is wrong.
 std::string validate_topic_config(const std::string& key, const std::string& value);

@@ -146,6 +146,7 @@ void group_manager::join(join_request req, join_callback done) {
     return done(join_error(errc::invalid_session_timeout, req.member_id));
   if (req.rebalance_timeout_ms <= 0) req.rebalance_timeout_ms = req.session_timeout_ms;
 
+  fire_due(req.group_id);
   group* existing = find(req.group_id);
   if (!existing && !req.member_id.empty()) return done(join_error(errc::unknown_member_id, req.member_id));
   if (existing && !supports(*existing, req)) return done(join_error(errc::inconsistent_group_protocol, req.member_id));
@@ -383,6 +384,7 @@ void group_manager::complete_join(group& g) {
 
 void group_manager::sync(sync_request req, sync_callback done) {
   if (req.group_id.empty()) return done(sync_error(errc::invalid_group_id));
+  fire_due(req.group_id);
   group* g = find(req.group_id);
   if (!g) return done(sync_error(errc::unknown_member_id));
   if (req.instance_id) {
@@ -432,6 +434,7 @@ void group_manager::sync(sync_request req, sync_callback done) {
 
 std::error_code group_manager::heartbeat(const heartbeat_request& req) {
   if (req.group_id.empty()) return errc::invalid_group_id;
+  fire_due(req.group_id);  // a heartbeat after the session ended does not revive the member
   group* g = find(req.group_id);
   if (!g || g->state == group_state::empty) return errc::unknown_member_id;
   if (req.instance_id) {
@@ -475,6 +478,7 @@ leave_result group_manager::leave(const std::string& group_id, const std::vector
     out.error = errc::invalid_group_id;
     return out;
   }
+  fire_due(group_id);
   group* g = find(group_id);
   if (!g) {
     out.error = errc::unknown_member_id;

@@ -4,8 +4,10 @@
 // GroupCoordinator runs it, plus OffsetCommit/Fetch/Delete, DescribeGroups, ListGroups, DeleteGroups.
 //
 // Threading: not thread-safe. One owner thread (the coordinator shard) calls everything. No timers inside:
-// time comes from the injected clocks and deadlines fire in tick() (the coordinator calls it periodically;
-// unit tests call it with a fake clock).
+// time comes from the injected clocks. Deadlines (each member's session, rebalance and sync timeouts) fire
+// for a group whenever a call touches it (join, sync, heartbeat, leave, commit, delete, and fire_due before
+// describe), so what a client sees expires on time, not up to one tick late; tick() (the coordinator calls it
+// periodically, unit tests with a fake clock) fires them for groups nobody touches.
 //
 // Delayed answers: join() and sync() keep their callback until the rebalance step completes; callbacks are
 // called on the owner thread, from inside a later call (join/sync/leave/heartbeat/tick), exactly once.
@@ -77,8 +79,11 @@ class group_manager {
   /// Returns how many offsets were removed.
   std::size_t remove_topic_offsets(const std::string& topic);
 
-  /// Fires due deadlines: session expiry, rebalance and initial-delay ends, sync timeouts, pending members.
+  /// Fires due deadlines of every group: session expiry, rebalance and initial-delay ends, sync timeouts,
+  /// pending members; drops groups left with nothing; refreshes the gauges.
   void tick();
+  /// Fires due deadlines of one group (callers of the const describe() and list() call it first).
+  void fire_due(const std::string& group_id);
   /// Removes offsets of Empty groups older than offsets.retention; drops groups left with nothing.
   void expire_offsets();
 
@@ -111,6 +116,7 @@ class group_manager {
   void try_complete_join(group& g);
   void complete_join(group& g);
   void remove_member(group& g, const std::string& id, errc why);
+  void fire_deadlines(group& g, time_point t);
   std::optional<std::string> select_protocol(const group& g) const;
   bool supports(const group& g, const join_request& req) const;
   void persist(const group& g);

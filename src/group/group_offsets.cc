@@ -17,6 +17,7 @@ using detail::answer;
 
 void group_manager::commit(commit_request req, commit_callback done) {
   if (req.group_id.empty()) return done(errc::invalid_group_id);
+  fire_due(req.group_id);
   group* g = find(req.group_id);
   if (!g) {
     if (req.generation >= 0) return done(errc::illegal_generation);
@@ -164,6 +165,7 @@ std::vector<group_listing> group_manager::list() const {
 
 std::error_code group_manager::delete_group(const std::string& group_id) {
   if (group_id.empty()) return errc::invalid_group_id;
+  fire_due(group_id);  // a member whose session just ended is gone, not "still there until the next tick"
   group* g = find(group_id);
   if (!g) return errc::group_id_not_found;
   if (g->state != group_state::empty || !g->members.empty()) return errc::non_empty_group;
@@ -214,6 +216,39 @@ void group_manager::drop_if_unused(const std::string& id) {
 
 // ---- time ------------------------------------------------------------------------------------------------
 
+void group_manager::fire_deadlines(group& g, time_point t) {
+  // Members answered MEMBER_ID_REQUIRED that never came back.
+  bool pending_dropped = false;
+  for (auto it = g.pending.begin(); it != g.pending.end();) {
+    if (it->second <= t) {
+      it = g.pending.erase(it);
+      pending_dropped = true;
+    } else {
+      ++it;
+    }
+  }
+  if (pending_dropped) try_complete_join(g);
+  // Expired sessions; a member waiting for its JoinGroup or SyncGroup answer is alive by definition.
+  std::vector<std::string> expired;
+  for (const auto& [mid, m] : g.members)
+    if (!m.on_join && !m.on_sync && m.session_deadline <= t) expired.push_back(mid);
+  for (const auto& mid : expired) remove_member(g, mid, errc::unknown_member_id);
+  if (g.state == group_state::preparing_rebalance && g.rebalance_deadline <= t) {
+    complete_join(g);  // the initial delay ended, or laggards are dropped
+  } else if (g.state == group_state::completing_rebalance && g.sync_deadline <= t) {
+    // Nobody (or not the leader) synced in time: drop who did not sync and rebalance again.
+    std::vector<std::string> lag;
+    for (const auto& [mid, m] : g.members)
+      if (!m.on_sync) lag.push_back(mid);
+    for (const auto& mid : lag) remove_member(g, mid, errc::unknown_member_id);
+    if (g.state == group_state::completing_rebalance) prepare_rebalance(g);
+  }
+}
+
+void group_manager::fire_due(const std::string& group_id) {
+  if (group* g = find(group_id)) fire_deadlines(*g, now());
+}
+
 void group_manager::tick() {
   const auto t = now();
   std::vector<std::string> ids;
@@ -222,32 +257,7 @@ void group_manager::tick() {
   for (const auto& id : ids) {
     group* g = find(id);
     if (!g) continue;
-    // Members answered MEMBER_ID_REQUIRED that never came back.
-    bool pending_dropped = false;
-    for (auto it = g->pending.begin(); it != g->pending.end();) {
-      if (it->second <= t) {
-        it = g->pending.erase(it);
-        pending_dropped = true;
-      } else {
-        ++it;
-      }
-    }
-    if (pending_dropped) try_complete_join(*g);
-    // Expired sessions; a member waiting for its JoinGroup or SyncGroup answer is alive by definition.
-    std::vector<std::string> expired;
-    for (const auto& [mid, m] : g->members)
-      if (!m.on_join && !m.on_sync && m.session_deadline <= t) expired.push_back(mid);
-    for (const auto& mid : expired) remove_member(*g, mid, errc::unknown_member_id);
-    if (g->state == group_state::preparing_rebalance && g->rebalance_deadline <= t) {
-      complete_join(*g);  // the initial delay ended, or laggards are dropped
-    } else if (g->state == group_state::completing_rebalance && g->sync_deadline <= t) {
-      // Nobody (or not the leader) synced in time: drop who did not sync and rebalance again.
-      std::vector<std::string> lag;
-      for (const auto& [mid, m] : g->members)
-        if (!m.on_sync) lag.push_back(mid);
-      for (const auto& mid : lag) remove_member(*g, mid, errc::unknown_member_id);
-      if (g->state == group_state::completing_rebalance) prepare_rebalance(*g);
-    }
+    fire_deadlines(*g, t);
     if (g->state == group_state::empty && g->members.empty() && g->pending.empty() && g->offsets.empty()) {
       std::vector<store_record> records;
       records.push_back(group_record{id, std::nullopt});

@@ -29,7 +29,10 @@ net::awaitable<net::response_task> describe_groups(request_context& ctx) {
   auto* coord = ctx.broker.groups;
   auto call = [coord, ids = std::move(allowed)] {
     std::vector<group::group_description> out;
-    for (const auto& id : ids) out.push_back(coord->manager().describe(id));
+    for (const auto& id : ids) {
+      coord->manager().fire_due(id);  // a session that ended is gone now, not at the next tick
+      out.push_back(coord->manager().describe(id));
+    }
     return out;
   };
   std::vector<group::group_description> got = co_await net::run_on(coord->executor(), std::move(call));

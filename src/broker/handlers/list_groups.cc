@@ -11,7 +11,10 @@ net::awaitable<net::response_task> list_groups(request_context& ctx) {
   protocol::list_groups_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
   auto* coord = ctx.broker.groups;
-  auto call = [coord] { return coord->manager().list(); };
+  auto call = [coord] {
+    coord->manager().tick();  // states as of now: sessions that ended are gone
+    return coord->manager().list();
+  };
   std::vector<group::group_listing> got = co_await net::run_on(coord->executor(), std::move(call));
   protocol::list_groups_response resp;
   const bool all = may(ctx, resource_type::cluster, security::cluster_resource_name, acl_operation::describe);

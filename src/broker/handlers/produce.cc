@@ -38,8 +38,9 @@ struct partition_job {
 
 /// Splits a partition's records into whole batches and checks each. Fills `error` and returns false when
 /// any batch is unusable: the partition then appends nothing.
-bool split_batches(mutable_byte_span records, std::size_t max_batch, std::vector<mutable_byte_span>& out,
-                   kafka_error& error, std::string& why) {
+bool split_batches(mutable_byte_span records, std::size_t max_batch, const timestamp_bounds& times,
+                   std::vector<mutable_byte_span>& out, kafka_error& error, std::string& why) {
+  const std::int64_t now_ms = times.unbounded() ? 0 : wall_ms_now();
   std::size_t pos = 0;
   if (records.empty()) {
     error = kafka_error::corrupt_message;
@@ -87,6 +88,14 @@ bool split_batches(mutable_byte_span records, std::size_t max_batch, std::vector
     if (fr.hdr.transactional()) {
       error = kafka_error::transactional_id_authorization_failed;
       why = "transactions are not supported yet";
+      return false;
+    }
+    // message.timestamp.*.max.ms: the batch's first and largest timestamps bound its records' (clients write
+    // non-negative deltas, so the first is the smallest).
+    if (!times.unbounded() &&
+        (!times.allows(fr.hdr.base_timestamp, now_ms) || !times.allows(fr.hdr.max_timestamp, now_ms))) {
+      error = kafka_error::invalid_timestamp;
+      why = "timestamp outside message.timestamp.before.max.ms/after.max.ms of the broker's clock";
       return false;
     }
     out.push_back(records.subspan(pos, fr.size));
@@ -256,7 +265,8 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
       kafka_error err = kafka_error::none;
       std::string why;
       auto max_batch = static_cast<std::size_t>(effective_log_config(core.config, topic->overrides).max_batch_bytes);
-      if (pd.records.is_null || !split_batches(pd.records.data, max_batch, job.batches, err, why)) {
+      const auto times = effective_timestamp_bounds(core.config, topic->overrides);
+      if (pd.records.is_null || !split_batches(pd.records.data, max_batch, times, job.batches, err, why)) {
         if (pd.records.is_null) {
           err = kafka_error::corrupt_message;
           why = "null record set";

@@ -85,6 +85,48 @@ async function main() {
     admin.createPartitions({ validateOnly: true, topicPartitions: [{ topic, count: 1 }] })
   )
 
+  // Every Kafka topic key is accepted (these were INVALID_CONFIG once); a timestamp bound is honoured.
+  const keyed = 'js-configs-keys'
+  check(
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: keyed,
+          numPartitions: 1,
+          configEntries: [
+            { name: 'delete.retention.ms', value: '3600000' },
+            { name: 'message.timestamp.difference.max.ms', value: '60000' },
+          ],
+        },
+      ],
+    }),
+    'create with delete.retention.ms and message.timestamp.difference.max.ms'
+  )
+  const alterKeyed = (name, v) =>
+    admin.alterConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: keyed, configEntries: [{ name, value: v }] }],
+    })
+  await alterKeyed('message.format.version', '0.10.0.0')  // replaces the set: the timestamp bound goes
+  check((await value(admin, keyed, 'message.format.version')) === '0.10.0.0', 'message.format.version')
+  await rejects('message.format.version=banana', () => alterKeyed('message.format.version', 'banana'))
+  await alterKeyed('message.timestamp.difference.max.ms', '60000')
+  check((await value(admin, keyed, 'message.timestamp.difference.max.ms')) === '60000', 'difference.max.ms')
+
+  const producer = makeKafka('sd-js-admin-configs-p').producer({ retry: { retries: 0 } })
+  await producer.connect()
+  let refused = null
+  try {
+    await producer.send({ topic: keyed, messages: [{ value: 'old', timestamp: String(Date.now() - 3600000) }] })
+  } catch (e) {
+    refused = e
+  }
+  check(refused, 'a timestamp an hour old was accepted under message.timestamp.difference.max.ms=60000')
+  check(/INVALID_TIMESTAMP|timestamp/i.test(String(refused.type || refused.message)), `refused with ${refused}`)
+  const [ok] = await producer.send({ topic: keyed, messages: [{ value: 'now' }] })
+  check(ok.errorCode === 0 && String(ok.baseOffset) === '0', `a current timestamp: ${JSON.stringify(ok)}`)
+  await producer.disconnect()
+
   await admin.disconnect()
 }
 

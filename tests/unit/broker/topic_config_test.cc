@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
 namespace sd::broker {
 namespace {
 
@@ -41,6 +46,96 @@ TEST(TopicConfig, OverridesApplyOverBrokerDefaults) {
     }
   }
   EXPECT_TRUE(saw_override && saw_default);
+}
+
+TEST(TopicConfig, AcceptsEveryKafkaKeyWithKafkasValidation) {
+  // Keys real tools set that once failed with "unknown topic config".
+  EXPECT_TRUE(validate_topic_config("delete.retention.ms", "3600000").empty());
+  EXPECT_TRUE(validate_topic_config("message.timestamp.difference.max.ms", "60000").empty());
+  EXPECT_TRUE(validate_topic_config("message.format.version", "0.10.0.0").empty());
+  EXPECT_TRUE(validate_topic_config("message.format.version", "2.8-IV1").empty());
+  EXPECT_TRUE(validate_topic_config("min.cleanable.dirty.ratio", "0.25").empty());
+  EXPECT_TRUE(validate_topic_config("leader.replication.throttled.replicas", "0:0,1:0").empty());
+  EXPECT_TRUE(validate_topic_config("leader.replication.throttled.replicas", "*").empty());
+  EXPECT_TRUE(validate_topic_config("preallocate", "true").empty());
+  // Kafka's validation still applies.
+  EXPECT_FALSE(validate_topic_config("delete.retention.ms", "-1").empty());
+  EXPECT_FALSE(validate_topic_config("message.format.version", "banana").empty());
+  EXPECT_FALSE(validate_topic_config("message.format.version", "3.").empty());
+  EXPECT_FALSE(validate_topic_config("message.format.version", "3.0-IV").empty());
+  EXPECT_FALSE(validate_topic_config("min.cleanable.dirty.ratio", "1.5").empty());
+  EXPECT_FALSE(validate_topic_config("min.cleanable.dirty.ratio", "0.5x").empty());
+  EXPECT_FALSE(validate_topic_config("leader.replication.throttled.replicas", "0:").empty());
+  EXPECT_FALSE(validate_topic_config("preallocate", "yes").empty());
+  EXPECT_FALSE(validate_topic_config("max.compaction.lag.ms", "0").empty());
+  // What would be accepted and ignored is refused instead.
+  EXPECT_FALSE(validate_topic_config("remote.storage.enable", "true").empty());
+  EXPECT_FALSE(validate_topic_config("compression.type", "lz4").empty());
+}
+
+TEST(TopicConfig, TimestampBoundsTakeTheTighterKey) {
+  broker_config b;
+  EXPECT_TRUE(effective_timestamp_bounds(b, {}).unbounded());
+  auto t = effective_timestamp_bounds(b, {{"message.timestamp.difference.max.ms", "60000"}});
+  EXPECT_EQ(t.before_max_ms, 60000);
+  EXPECT_EQ(t.after_max_ms, 60000);
+  t = effective_timestamp_bounds(b, {{"message.timestamp.difference.max.ms", "60000"},
+                                     {"message.timestamp.after.max.ms", "1000"}});
+  EXPECT_EQ(t.before_max_ms, 60000);
+  EXPECT_EQ(t.after_max_ms, 1000);
+  const std::int64_t now = 1'700'000'000'000;
+  EXPECT_TRUE(t.allows(now - 60000, now));
+  EXPECT_FALSE(t.allows(now - 60001, now));
+  EXPECT_TRUE(t.allows(now + 1000, now));
+  EXPECT_FALSE(t.allows(now + 1001, now));
+  EXPECT_TRUE(t.allows(-1, now));  // no timestamp
+  b.log_message_timestamp_before_max_ms = 5000;  // broker default, tighter than the topic's difference
+  t = effective_timestamp_bounds(b, {{"message.timestamp.difference.max.ms", "60000"}});
+  EXPECT_EQ(t.before_max_ms, 5000);
+}
+
+/// The rows of docs/CONFIGURATION.md's table: key, default, effect.
+struct doc_row {
+  std::string key, default_value, effect;
+};
+
+std::vector<doc_row> documented_rows() {
+  std::ifstream in(SD_SOURCE_DIR "/docs/CONFIGURATION.md");
+  std::vector<doc_row> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("| `", 0) != 0) continue;
+    std::vector<std::string> cells;
+    std::stringstream ss(line.substr(1));
+    std::string cell;
+    while (std::getline(ss, cell, '|')) {
+      auto b = cell.find_first_not_of(' '), e = cell.find_last_not_of(' ');
+      cells.push_back(b == std::string::npos ? std::string() : cell.substr(b, e - b + 1));
+    }
+    if (cells.size() < 4) continue;
+    auto key = cells[0].substr(1, cells[0].size() - 2);  // strip the backquotes
+    rows.push_back({key, cells[1] == "(empty)" ? std::string() : cells[1], cells[3]});
+  }
+  return rows;
+}
+
+TEST(TopicConfig, DocumentedTableMatchesTheKeys) {
+  const auto rows = documented_rows();
+  const auto keys = topic_config_keys();
+  ASSERT_EQ(rows.size(), keys.size()) << "docs/CONFIGURATION.md and topic_config.cc list different keys";
+  broker_config defaults;
+  const auto described = describe_topic_config(defaults, {});
+  ASSERT_EQ(described.size(), keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const char* effect = keys[i].second == topic_config_effect::honoured  ? "honoured"
+                         : keys[i].second == topic_config_effect::ignored ? "ignored"
+                                                                          : "single node";
+    EXPECT_EQ(rows[i].key, keys[i].first) << "row " << i;
+    EXPECT_EQ(rows[i].effect, effect) << keys[i].first;
+    EXPECT_EQ(rows[i].default_value, described[i].value) << keys[i].first;
+    EXPECT_TRUE(validate_topic_config(keys[i].first, described[i].value).empty())
+        << keys[i].first << ": its own default does not validate";
+  }
 }
 
 }  // namespace

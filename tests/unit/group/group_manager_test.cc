@@ -282,6 +282,28 @@ TEST_F(G, OffsetsOfEmptyGroupsExpireAfterRetention) {
   EXPECT_EQ(fetched(), 9);
 }
 
+TEST_F(G, SessionsEndOnTimeWithoutATick) {
+  // No tick() here: the deadline fires when a call touches the group, so a client that acts right at the
+  // session timeout sees the member gone (the coordinator's tick is only for groups nobody touches).
+  std::int32_t gen = 0;
+  auto a = stable_single(&gen);  // session 10 s
+  steady_now += std::chrono::milliseconds(9999);
+  EXPECT_FALSE(heartbeat(a, gen)) << "alive one millisecond before its deadline";
+  steady_now += std::chrono::milliseconds(10000);  // the heartbeat moved the deadline to 10 s from then
+  EXPECT_EQ(code_of(heartbeat(a, gen)), errc::unknown_member_id) << "a late heartbeat revived the member";
+
+  auto b = stable_single(&gen);
+  EXPECT_FALSE(commit(b, gen, 7));
+  steady_now += std::chrono::milliseconds(10000);
+  EXPECT_FALSE(mgr->delete_group("g")) << "DeleteGroups at the session timeout found the group not empty";
+  EXPECT_EQ(fetched(), -1);
+
+  auto c = stable_single(&gen);
+  steady_now += std::chrono::milliseconds(10000);
+  mgr->fire_due("g");
+  EXPECT_EQ(mgr->describe("g").state, group_state::empty) << c;
+}
+
 TEST_F(G, DescribeAndList) {
   std::int32_t gen = 0;
   auto a = stable_single(&gen, "asg");
