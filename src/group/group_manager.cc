@@ -296,6 +296,9 @@ void group_manager::prepare_rebalance(group& g) {
   if (g.state == group_state::completing_rebalance) {
     for (auto& [_, m] : g.members) {
       m.assignment.clear();
+      // Answering a waiting SyncGroup restarts the member's session, as Kafka's coordinator does: the
+      // member has just heard from us and gets a full session to rejoin.
+      if (m.on_sync) m.session_deadline = now() + std::chrono::milliseconds(m.session_timeout_ms);
       answer(m.on_sync, sync_error(errc::rebalance_in_progress));
     }
   }
@@ -428,6 +431,7 @@ void group_manager::sync(sync_request req, sync_callback done) {
     r.assignment = mem.assignment;
     r.protocol_type = g->protocol_type;
     r.protocol_name = g->protocol;
+    mem.session_deadline = now() + std::chrono::milliseconds(mem.session_timeout_ms);  // answered: a new session
     answer(mem.on_sync, std::move(r));
   }
 }
