@@ -18,31 +18,33 @@ constexpr std::size_t idx(api_key k) { return static_cast<std::size_t>(k); }
 std::array<api_entry, 128> build_table() {
   std::array<api_entry, 128> t{};
   // Version ranges: see ../shared notes; advertise only what is decoded, encoded and tested.
-  t[idx(api_key::produce)] = {handlers::produce, 3, 7};
-  t[idx(api_key::fetch)] = {handlers::fetch, 4, 11};
-  t[idx(api_key::list_offsets)] = {handlers::list_offsets, 0, 3};
-  t[idx(api_key::metadata)] = {handlers::metadata, 0, 6};
+  t[idx(api_key::produce)] = {handlers::produce, 3, 11};
+  t[idx(api_key::fetch)] = {handlers::fetch, 4, 16};
+  t[idx(api_key::list_offsets)] = {handlers::list_offsets, 0, 8};
+  t[idx(api_key::metadata)] = {handlers::metadata, 0, 12};
   t[idx(api_key::api_versions)] = {handlers::api_versions, 0, 3};
-  t[idx(api_key::create_topics)] = {handlers::create_topics, 0, 4};
-  t[idx(api_key::delete_topics)] = {handlers::delete_topics, 0, 3};
-  t[idx(api_key::delete_records)] = {handlers::delete_records, 0, 1};
-  t[idx(api_key::init_producer_id)] = {handlers::init_producer_id, 0, 1};
+  t[idx(api_key::create_topics)] = {handlers::create_topics, 0, 7};
+  t[idx(api_key::delete_topics)] = {handlers::delete_topics, 0, 6};
+  t[idx(api_key::delete_records)] = {handlers::delete_records, 0, 2};
+  t[idx(api_key::init_producer_id)] = {handlers::init_producer_id, 0, 4};
   t[idx(api_key::describe_producers)] = {handlers::describe_producers, 0, 0};
-  t[idx(api_key::describe_configs)] = {handlers::describe_configs, 0, 3};
+  t[idx(api_key::describe_cluster)] = {handlers::describe_cluster, 0, 1};
+  t[idx(api_key::describe_log_dirs)] = {handlers::describe_log_dirs, 0, 4};
+  t[idx(api_key::describe_configs)] = {handlers::describe_configs, 0, 4};
   t[idx(api_key::alter_configs)] = {handlers::alter_configs, 0, 1};
-  t[idx(api_key::create_partitions)] = {handlers::create_partitions, 0, 1};
-  t[idx(api_key::incremental_alter_configs)] = {handlers::incremental_alter_configs, 0, 0};
+  t[idx(api_key::create_partitions)] = {handlers::create_partitions, 0, 3};
+  t[idx(api_key::incremental_alter_configs)] = {handlers::incremental_alter_configs, 0, 1};
   // Consumer groups (group/): non-flexible versions only.
-  t[idx(api_key::find_coordinator)] = {handlers::find_coordinator, 0, 2};
-  t[idx(api_key::join_group)] = {handlers::join_group, 0, 5};
-  t[idx(api_key::heartbeat)] = {handlers::heartbeat, 0, 3};
-  t[idx(api_key::leave_group)] = {handlers::leave_group, 0, 3};
-  t[idx(api_key::sync_group)] = {handlers::sync_group, 0, 3};
-  t[idx(api_key::offset_commit)] = {handlers::offset_commit, 0, 7};
-  t[idx(api_key::offset_fetch)] = {handlers::offset_fetch, 1, 5};
-  t[idx(api_key::describe_groups)] = {handlers::describe_groups, 0, 4};
-  t[idx(api_key::list_groups)] = {handlers::list_groups, 0, 2};
-  t[idx(api_key::delete_groups)] = {handlers::delete_groups, 0, 1};
+  t[idx(api_key::find_coordinator)] = {handlers::find_coordinator, 0, 4};
+  t[idx(api_key::join_group)] = {handlers::join_group, 0, 9};
+  t[idx(api_key::heartbeat)] = {handlers::heartbeat, 0, 4};
+  t[idx(api_key::leave_group)] = {handlers::leave_group, 0, 5};
+  t[idx(api_key::sync_group)] = {handlers::sync_group, 0, 5};
+  t[idx(api_key::offset_commit)] = {handlers::offset_commit, 0, 9};
+  t[idx(api_key::offset_fetch)] = {handlers::offset_fetch, 1, 9};
+  t[idx(api_key::describe_groups)] = {handlers::describe_groups, 0, 5};
+  t[idx(api_key::list_groups)] = {handlers::list_groups, 0, 5};
+  t[idx(api_key::delete_groups)] = {handlers::delete_groups, 0, 2};
   t[idx(api_key::offset_delete)] = {handlers::offset_delete, 0, 0};
   // Security (broker/session.h, authorize.h).
   t[idx(api_key::sasl_handshake)] = {handlers::sasl_handshake, 0, 1};
@@ -60,7 +62,8 @@ std::array<api_entry, 128> build_table() {
 net::response_task timed(net::response_task inner, broker_probe* probe, std::size_t api,
                          std::chrono::steady_clock::time_point started) {
   auto msg = co_await std::move(inner);
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count();
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started)
+                .count();
   probe->request_done(api, static_cast<std::uint64_t>(ns));
   co_return msg;
 }
@@ -100,9 +103,11 @@ net::awaitable<net::response_task> dispatcher::dispatch(const net::connection_in
   }
   bool version_ok = hdr.api_version >= entry->min_version && hdr.api_version <= entry->max_version;
   if (!version_ok && hdr.api != api_key::api_versions) {
-    spdlog::warn("closing connection {} from {} (client '{}'): {} version {} is not supported (supported {}-{})",
-                 conn.id, conn.remote, hdr.client_id.value_or(""), protocol::find_api(static_cast<std::int16_t>(hdr.api))->name, hdr.api_version,
-                 entry->min_version, entry->max_version);
+    spdlog::warn(
+        "closing connection {} from {} (client '{}'): {} version {} is not supported (supported {}-{})",
+        conn.id, conn.remote, hdr.client_id.value_or(""),
+        protocol::find_api(static_cast<std::int16_t>(hdr.api))->name, hdr.api_version, entry->min_version,
+        entry->max_version);
     co_return close_connection();
   }
   if (auto* s = conn.session.get()) {

@@ -1,6 +1,7 @@
 #pragma once
 // Kafka protocol error codes the broker answers with, and the one function that maps errors from the other
-// modules (storage, net, group, producer) to them. No other place decides a Kafka error code for a module error.
+// modules (storage, net, group, producer) to them. No other place decides a Kafka error code for a module
+// error.
 
 #include <cstdint>
 #include <system_error>
@@ -68,6 +69,8 @@ enum class kafka_error : std::int16_t {
   group_id_not_found = 69,
   fetch_session_id_not_found = 70,
   invalid_fetch_session_epoch = 71,
+  fenced_leader_epoch = 74,
+  unknown_leader_epoch = 75,
   member_id_required = 79,
   group_max_size_reached = 81,
   fenced_instance_id = 82,

@@ -72,6 +72,8 @@ std::string kafka_error_label(std::int16_t c) {
     case kafka_error::group_id_not_found: return "GROUP_ID_NOT_FOUND";
     case kafka_error::fetch_session_id_not_found: return "FETCH_SESSION_ID_NOT_FOUND";
     case kafka_error::invalid_fetch_session_epoch: return "INVALID_FETCH_SESSION_EPOCH";
+    case kafka_error::fenced_leader_epoch: return "FENCED_LEADER_EPOCH";
+    case kafka_error::unknown_leader_epoch: return "UNKNOWN_LEADER_EPOCH";
     case kafka_error::member_id_required: return "MEMBER_ID_REQUIRED";
     case kafka_error::group_max_size_reached: return "GROUP_MAX_SIZE_REACHED";
     case kafka_error::fenced_instance_id: return "FENCED_INSTANCE_ID";

@@ -17,7 +17,8 @@ topic_table::topic_table(const broker_config& config, net::shard_set& shards, st
       _logs(logs),
       _store(store),
       _metadata(std::move(metadata)),
-      _snapshot(std::make_shared<const topic_map>()) {}
+      _snapshot(std::make_shared<const topic_map>()),
+      _by_id(std::make_shared<const topic_id_map>()) {}
 
 std::size_t topic_table::shard_for(const std::string& topic, std::int32_t partition) const {
   // Consecutive partitions of one topic land on consecutive shards, so a topic spreads over all cores.
@@ -42,10 +43,11 @@ result<partition_ptr> topic_table::open_partition(const std::string& topic, std:
   auto recovered = producer::attach(*log, ps->producers, wall_ms_now());
   if (!recovered) return recovered.error();
   if (recovered->batches_replayed > 0 || recovered->snapshots_discarded > 0) {
-    spdlog::info("{}-{}: producer state: {} producer(s), snapshot {}, {} batch header(s) replayed from offset {}",
-                 topic, p, ps->producers->size(),
-                 recovered->snapshot_used ? std::to_string(recovered->snapshot_used->value()) : "none",
-                 recovered->batches_replayed, recovered->replayed_from.value());
+    spdlog::info(
+        "{}-{}: producer state: {} producer(s), snapshot {}, {} batch header(s) replayed from offset {}",
+        topic, p, ps->producers->size(),
+        recovered->snapshot_used ? std::to_string(recovered->snapshot_used->value()) : "none",
+        recovered->batches_replayed, recovered->replayed_from.value());
   }
   ps->publish();
   return ps;
@@ -72,7 +74,8 @@ status topic_table::load_existing() {
     ts->overrides = persisted.overrides;
     auto cfg = effective_log_config(_config, ts->overrides);
     for (std::int32_t p = 0; p < count; ++p) {
-      // A partition directory missing in the middle (lost by hand) is recreated empty, so the topic stays whole.
+      // A partition directory missing in the middle (lost by hand) is recreated empty, so the topic stays
+      // whole.
       auto ps = open_partition(name, p, cfg);
       if (!ps) return ps.error();
       (*ps)->log->update_config(cfg);
@@ -89,6 +92,19 @@ status topic_table::load_existing() {
   if (metadata_changed) SD_TRY(_store.save(_metadata));
   publish(std::move(next));
   return ok();
+}
+
+void topic_table::publish(std::shared_ptr<const topic_map> next) {
+  auto ids = std::make_shared<topic_id_map>();
+  for (const auto& [name, t] : *next) ids->emplace(t->id, t);
+  std::atomic_store(&_snapshot, std::move(next));
+  std::atomic_store(&_by_id, std::shared_ptr<const topic_id_map>(std::move(ids)));
+}
+
+std::shared_ptr<const topic_state> topic_table::find_topic_by_id(const topic_uuid& id) const {
+  auto ids = std::atomic_load(&_by_id);
+  auto it = ids->find(id);
+  return it == ids->end() ? nullptr : it->second;
 }
 
 std::shared_ptr<const topic_state> topic_table::find_topic(const std::string& name) const {

@@ -34,6 +34,7 @@ struct topic_state {
 };
 
 using topic_map = std::map<std::string, std::shared_ptr<const topic_state>>;
+using topic_id_map = std::map<topic_uuid, std::shared_ptr<const topic_state>>;
 
 /// Partition `index` of `topic`, or null when the topic is null or has no such partition.
 inline partition_ptr partition_at(const topic_state* topic, std::int32_t index) {
@@ -58,6 +59,9 @@ class topic_table {
 
   std::shared_ptr<const topic_map> snapshot() const { return std::atomic_load(&_snapshot); }
   std::shared_ptr<const topic_state> find_topic(const std::string& name) const;
+  /// The topic with this id (Fetch v13+, Metadata v12, DeleteTopics v6), or null. The id index is published
+  /// right after the name map, so a topic just created may be found by name a moment before by id.
+  std::shared_ptr<const topic_state> find_topic_by_id(const topic_uuid& id) const;
   partition_ptr find(const std::string& topic, std::int32_t partition) const;
 
   std::size_t shard_for(const std::string& topic, std::int32_t partition) const;
@@ -85,10 +89,11 @@ class topic_table {
   std::vector<partition_ptr> partitions_on_shard(std::size_t shard) const;
 
  private:
-  admin_result check_new_topic(const std::string& name, std::int32_t partitions, const topic_overrides& overrides,
-                               const topic_map& current) const;
-  result<partition_ptr> open_partition(const std::string& topic, std::int32_t p, const storage::log_config& cfg);
-  void publish(std::shared_ptr<const topic_map> next) { std::atomic_store(&_snapshot, std::move(next)); }
+  admin_result check_new_topic(const std::string& name, std::int32_t partitions,
+                               const topic_overrides& overrides, const topic_map& current) const;
+  result<partition_ptr> open_partition(const std::string& topic, std::int32_t p,
+                                       const storage::log_config& cfg);
+  void publish(std::shared_ptr<const topic_map> next);
 
   producer::producer_probe _producer_probe;  // first: outlives the partitions' tables built below
   const broker_config& _config;
@@ -98,6 +103,7 @@ class topic_table {
   std::mutex _admin_mu;
   broker_metadata _metadata;  // guarded by _admin_mu after construction
   std::shared_ptr<const topic_map> _snapshot;
+  std::shared_ptr<const topic_id_map> _by_id;
 };
 
 }  // namespace sd::broker

@@ -397,6 +397,9 @@ void group_manager::sync(sync_request req, sync_callback done) {
   auto mit = g->members.find(req.member_id);
   if (mit == g->members.end()) return done(sync_error(errc::unknown_member_id));
   if (req.generation != g->generation) return done(sync_error(errc::illegal_generation));
+  if ((req.protocol_type && *req.protocol_type != g->protocol_type) ||
+      (req.protocol_name && g->protocol && *req.protocol_name != *g->protocol))
+    return done(sync_error(errc::inconsistent_group_protocol));
   member& m = mit->second;
   switch (g->state) {
     case group_state::empty:

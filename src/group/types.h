@@ -64,6 +64,9 @@ struct sync_request {
   std::optional<std::string> instance_id;
   std::int32_t generation = -1;
   std::vector<std::pair<std::string, sd::bytes>> assignments;  // leader only: member id -> assignment
+  // SyncGroup v5+: when present, each must equal the group's, else INCONSISTENT_GROUP_PROTOCOL.
+  std::optional<std::string> protocol_type;
+  std::optional<std::string> protocol_name;
 };
 
 struct sync_result {

@@ -210,6 +210,30 @@ result<std::optional<offset>> partition_log::offset_for_timestamp(std::int64_t t
   return std::optional<offset>{};
 }
 
+result<std::optional<partition_log::max_timestamp_batch>> partition_log::find_max_timestamp() {
+  // Each segment knows its largest MaxTimestamp; the search then finds the first batch reaching it. Only when
+  // that batch lies below the start offset (records deleted inside the first segment) are the headers read.
+  std::int64_t best = -1;
+  bool any = false;
+  for (auto& sp : _segments) {
+    if (sp->empty() || sp->next_offset <= _start) continue;
+    any = true;
+    best = std::max(best, sp->max_timestamp);
+  }
+  if (!any) return std::optional<max_timestamp_batch>{};
+  auto at = offset_for_timestamp(best);
+  if (!at) return at.error();
+  if (*at) return std::optional<max_timestamp_batch>(max_timestamp_batch{best, **at});
+  std::optional<max_timestamp_batch> found;
+  auto scanned = scan_headers(_start, [&found](const batch::header& h) {
+    if (!found || h.max_timestamp > found->timestamp)
+      found = max_timestamp_batch{h.max_timestamp, offset(h.base_offset)};
+  });
+  if (!scanned) return scanned.error();
+  if (found && found->batch_base < _start) found->batch_base = _start;
+  return found;
+}
+
 status partition_log::scan_headers(offset from, const std::function<void(const batch::header&)>& fn) {
   if (from < _start) from = _start;
   if (from >= _next) return ok();

@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "base/bytes.h"
-#include "base/record_batch_header.h"
 #include "base/ids.h"
+#include "base/record_batch_header.h"
 #include "base/result.h"
 #include "io/filesystem.h"
 #include "storage/log_config.h"
@@ -104,6 +104,13 @@ class partition_log {
   result<read_result> read(offset from, std::size_t max_bytes, read_options options = {});
   /// Base offset of the first batch whose MaxTimestamp >= ts (never below start_offset()); nullopt if none.
   result<std::optional<offset>> offset_for_timestamp(std::int64_t ts);
+  /// The largest MaxTimestamp of the batches at or past start_offset() and the base offset of the first batch
+  /// carrying it (ListOffsets MAX_TIMESTAMP); nullopt when the log holds no records.
+  struct max_timestamp_batch {
+    std::int64_t timestamp;
+    offset batch_base;
+  };
+  result<std::optional<max_timestamp_batch>> find_max_timestamp();
   /// Raises the log start offset to `before` (durably) and deletes segments entirely below it.
   /// offset_out_of_range when before > next_offset(); lower values are a no-op.
   status delete_records_before(offset before);

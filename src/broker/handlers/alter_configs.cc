@@ -1,14 +1,15 @@
-// AlterConfigs (key 33), v0-1, and IncrementalAlterConfigs (key 44), v0. Topic resources only: the broker's
-// settings are static (config file and --set), so BROKER resources get INVALID_CONFIG with a message saying so.
-// AlterConfigs replaces the topic's whole override set; the incremental form applies SET and DELETE per key
-// (APPEND and SUBTRACT apply to list-valued configs, which no topic config here is).
+// AlterConfigs (key 33), v0-1, and IncrementalAlterConfigs (key 44), v0-1 (flexible from v1). Topic resources
+// only: the broker's settings are static (config file and --set), so BROKER resources get INVALID_CONFIG with
+// a message saying so. AlterConfigs replaces the topic's whole override set; the incremental form applies SET
+// and DELETE per key (APPEND and SUBTRACT apply to list-valued configs, which no topic config here is).
 // Authorisation (Kafka's), before anything else about the resource: ALTER_CONFIGS on the topic (else
-// TOPIC_AUTHORIZATION_FAILED), or for BROKER (and, incrementally, BROKER_LOGGER) resources on the cluster (else
-// CLUSTER_AUTHORIZATION_FAILED).
+// TOPIC_AUTHORIZATION_FAILED), or for BROKER (and, incrementally, BROKER_LOGGER) resources on the cluster
+// (else CLUSTER_AUTHORIZATION_FAILED).
+#include "protocol/generated/alter_configs.h"
+
 #include "broker/authorize.h"
 #include "broker/handlers/config_resources.h"
 #include "broker/handlers/handlers.h"
-#include "protocol/generated/alter_configs.h"
 #include "protocol/generated/incremental_alter_configs.h"
 
 namespace sd::broker::handlers {

@@ -1,9 +1,10 @@
-// CreatePartitions (key 37), v0-1: grow a topic to `count` partitions. Manual assignments may only name
-// this node. Partitions never shrink (INVALID_PARTITIONS). Authorisation: ALTER on each topic, else
-// TOPIC_AUTHORIZATION_FAILED (before anything else about the topic is checked).
+// CreatePartitions (key 37), v0-3 (flexible from v2): grow a topic to `count` partitions. Manual assignments
+// may only name this node. Partitions never shrink (INVALID_PARTITIONS). Authorisation: ALTER on each topic,
+// else TOPIC_AUTHORIZATION_FAILED (before anything else about the topic is checked).
+#include "protocol/generated/create_partitions.h"
+
 #include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
-#include "protocol/generated/create_partitions.h"
 
 namespace sd::broker::handlers {
 

@@ -1,18 +1,27 @@
-// CreateTopics (key 19), v0-4. Validates everything before creating anything per topic: name, partition
-// count (-1: num.partitions), replication factor (-1: default; above 1 refused with
+// CreateTopics (key 19), v0-7 (flexible from v5; v5+ answers the partition count, replication factor and
+// every config of the topic, also for validate_only; v7 the topic id, stable across restarts and new for a
+// topic re-created under an old name). Validates everything before creating anything per topic: name,
+// partition count (-1: num.partitions), replication factor (-1: default; above 1 refused with
 // INVALID_REPLICATION_FACTOR unless streamdown.replication.factor.accept.above.one), manual assignments (only
 // this node), and every config override. validate_only (v1+) checks without creating.
 // Authorisation (Kafka's): CREATE on the cluster allows every topic; otherwise each topic needs CREATE on
 // itself, else TOPIC_AUTHORIZATION_FAILED (after the duplicate check, before any validation).
+#include "protocol/generated/create_topics.h"
+
 #include <spdlog/spdlog.h>
 
 #include <set>
 
 #include "broker/authorize.h"
+#include "broker/handlers/config_resources.h"
 #include "broker/handlers/handlers.h"
-#include "protocol/generated/create_topics.h"
 
 namespace sd::broker::handlers {
+namespace {
+
+constexpr std::int16_t first_version_with_configs = 5;
+
+}  // namespace
 
 net::awaitable<net::response_task> create_topics(request_context& ctx) {
   protocol::create_topics_request req;
@@ -78,9 +87,21 @@ net::awaitable<net::response_task> create_topics(request_context& ctx) {
       fail(res.error, res.message);
       continue;
     }
-    if (auto created = core.topics.find_topic(t.name)) r.topic_id = created->id;
+    if (!req.validate_only)
+      if (auto created = core.topics.find_topic(t.name)) r.topic_id = created->id;
     r.num_partitions = partitions;
     r.replication_factor = 1;
+    if (ctx.version >= first_version_with_configs) {
+      r.configs.emplace();
+      for (auto& e : describe_topic_config(core.config, overrides)) {
+        auto& c = r.configs->emplace_back();
+        c.name = e.name;
+        c.value = e.value;
+        c.read_only = e.read_only;
+        c.config_source = static_cast<std::int8_t>(e.is_default ? config_source::default_config
+                                                                : config_source::dynamic_topic_config);
+      }
+    }
   }
   co_return respond(ctx, resp);
 }

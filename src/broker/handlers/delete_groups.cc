@@ -1,9 +1,10 @@
-// DeleteGroups (key 42), v0-1: removes Empty groups and their offsets (NON_EMPTY_GROUP 68 with members,
-// GROUP_ID_NOT_FOUND 69 for unknown groups). Authorisation: DELETE on each group, else that group is
-// GROUP_AUTHORIZATION_FAILED and is not touched.
+// DeleteGroups (key 42), v0-2 (flexible from v2): removes Empty groups and their offsets (NON_EMPTY_GROUP 68
+// with members, GROUP_ID_NOT_FOUND 69 for unknown groups). Authorisation: DELETE on each group, else that
+// group is GROUP_AUTHORIZATION_FAILED and is not touched.
+#include "protocol/generated/delete_groups.h"
+
 #include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
-#include "protocol/generated/delete_groups.h"
 
 namespace sd::broker::handlers {
 

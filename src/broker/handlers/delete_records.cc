@@ -1,10 +1,11 @@
-// DeleteRecords (key 21), v0-1: raise a partition's log start offset. Offset -1 means the high watermark.
-// An offset past the high watermark is OFFSET_OUT_OF_RANGE. Answers the new low watermark.
+// DeleteRecords (key 21), v0-2 (flexible from v2): raise a partition's log start offset. Offset -1 means the
+// high watermark. An offset past the high watermark is OFFSET_OUT_OF_RANGE. Answers the new low watermark.
 // Authorisation: DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions (existence not
 // revealed).
+#include "protocol/generated/delete_records.h"
+
 #include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
-#include "protocol/generated/delete_records.h"
 
 namespace sd::broker::handlers {
 

@@ -1,12 +1,14 @@
-// DescribeConfigs (key 32), v0-3. TOPIC resources list every topic config with its effective value and
-// whether the topic overrides it; BROKER resources (name "" or this node's id) list the broker settings.
-// configuration_keys filters (null: all) and orders the answer (the requested order).
+// DescribeConfigs (key 32), v0-4 (flexible from v4). TOPIC resources list every topic config with its
+// effective value and whether the topic overrides it; BROKER resources (name "" or this node's id) list the
+// broker settings. configuration_keys filters (null: all) and orders the answer (the requested order).
 // Authorisation (Kafka's): DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), or for BROKER and
-// BROKER_LOGGER resources on the cluster (else CLUSTER_AUTHORIZATION_FAILED), before the resource is looked up.
+// BROKER_LOGGER resources on the cluster (else CLUSTER_AUTHORIZATION_FAILED), before the resource is looked
+// up.
+#include "protocol/generated/describe_configs.h"
+
 #include "broker/authorize.h"
 #include "broker/handlers/config_resources.h"
 #include "broker/handlers/handlers.h"
-#include "protocol/generated/describe_configs.h"
 
 namespace sd::broker::handlers {
 namespace {

@@ -1,10 +1,12 @@
-// DescribeGroups (key 15), v0-4: state, protocol type and name, members with client id/host, metadata for
-// the selected protocol and (when Stable) assignment. An unknown group is described as Dead with no error.
-// Authorisation: DESCRIBE on each group, else that group is answered GROUP_AUTHORIZATION_FAILED with an empty
-// state, protocol and member list (Kafka's groupError), without asking the coordinator about it.
+// DescribeGroups (key 15), v0-5 (flexible from v5): state, protocol type and name, members with client
+// id/host, metadata for the selected protocol and (when Stable) assignment. An unknown group is described as
+// Dead with no error. Authorisation: DESCRIBE on each group, else that group is answered
+// GROUP_AUTHORIZATION_FAILED with an empty state, protocol and member list (Kafka's groupError), without
+// asking the coordinator about it.
+#include "protocol/generated/describe_groups.h"
+
 #include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
-#include "protocol/generated/describe_groups.h"
 
 namespace sd::broker::handlers {
 

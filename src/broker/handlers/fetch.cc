@@ -1,4 +1,8 @@
-// Fetch (key 1), v4-11, sessionless (session id 0). Runs entirely in phase two, since it may wait.
+// Fetch (key 1), v4-16, sessionless (session id 0; clients then send full fetches). Flexible from v12. From
+// v13 topics are named by id: an id no topic has is answered UNKNOWN_TOPIC_ID (at once, like every partition
+// error), so a consumer of a deleted and re-created topic notices instead of reading the new topic's data
+// as the old one's. v15 replaces the replica id by a replica state and v16 adds leader endpoints; neither
+// matters on one node (consumer fetches only). Runs entirely in phase two, since it may wait.
 // Each round reads every requested partition on its owner shard: whole batches from the one holding
 // fetch_offset, up to partition_max_bytes and the request's max_bytes, except that the first batch of the
 // response is returned whole even when larger (KIP-74), so a consumer can always make progress. Record data
@@ -6,8 +10,11 @@
 // Long poll: while fewer than min_bytes are ready and max_wait_ms has not passed, wait for an append to
 // any requested partition. LastStableOffset = high watermark (no transactions), no aborted transactions.
 // Authorisation: READ on each topic, checked in phase one (the session belongs to the connection's executor);
-// a denied topic's partitions are answered TOPIC_AUTHORIZATION_FAILED with no records, whether or not the topic
-// exists, and are not waited on. When every requested partition is denied the answer is immediate, as Kafka's.
+// a denied topic's partitions are answered TOPIC_AUTHORIZATION_FAILED with no records, whether or not the
+// topic exists, and are not waited on. When every requested partition is denied the answer is immediate, as
+// Kafka's.
+#include "protocol/generated/fetch.h"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -15,7 +22,6 @@
 #include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
 #include "net/event.h"
-#include "protocol/generated/fetch.h"
 #include "storage/read_result.h"
 
 namespace sd::broker::handlers {
@@ -23,6 +29,8 @@ namespace {
 
 using fetch_resp_t = protocol::fetch_response;
 using fetch_part_t = fetch_resp_t::fetchable_topic_response::partition_data;
+
+constexpr std::int16_t first_version_with_topic_ids = 13;
 
 struct fetch_target {
   std::size_t topic_index;
@@ -82,9 +90,13 @@ read_amount read_partition(partition_state& p, const fetch_target& t, std::size_
   return {r->total_bytes, r->records};
 }
 
-/// `denied[i]`: the principal may not READ req.topics[i] (empty: no topic denied).
-net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std::vector<bool> denied,
-                             std::int32_t correlation_id, std::int16_t version) {
+/// What phase one decided about each requested topic.
+enum class topic_verdict : std::uint8_t { readable, denied, unknown_id };
+
+/// `verdicts[i]` says whether req.topics[i] may be read; v13+ topics carry their name, resolved in phase one.
+net::response_task run_fetch(broker_core& core, protocol::fetch_request req,
+                             std::vector<topic_verdict> verdicts, std::int32_t correlation_id,
+                             std::int16_t version) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
   const std::size_t max_bytes = static_cast<std::size_t>(std::max(0, req.max_bytes));
@@ -99,7 +111,20 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
     auto& ft = req.topics[ti];
     auto& tr = skeleton.responses.emplace_back();
     tr.topic = ft.topic;
-    if (!denied.empty() && denied[ti]) {
+    tr.topic_id = ft.topic_id;
+    if (verdicts[ti] == topic_verdict::unknown_id) {
+      for (auto& fp : ft.partitions) {
+        auto& pr = tr.partitions.emplace_back();
+        pr.partition_index = fp.partition;
+        pr.error_code = code(kafka_error::unknown_topic_id);
+        pr.high_watermark = -1;
+        pr.aborted_transactions = std::vector<fetch_part_t::aborted_transaction>{};
+        targets.push_back({skeleton.responses.size() - 1, tr.partitions.size() - 1, nullptr, fp.fetch_offset,
+                           fp.partition_max_bytes});
+      }
+      continue;
+    }
+    if (verdicts[ti] == topic_verdict::denied) {
       for (auto& fp : ft.partitions) {
         auto& pr = tr.partitions.emplace_back();
         pr.partition_index = fp.partition;
@@ -110,7 +135,9 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
       }
       continue;
     }
-    auto topic = core.topics.find_topic(ft.topic);
+    // By id from v13: a topic re-created under the same name since phase one is not this one.
+    auto topic = version >= first_version_with_topic_ids ? core.topics.find_topic_by_id(ft.topic_id)
+                                                         : core.topics.find_topic(ft.topic);
     for (auto& fp : ft.partitions) {
       auto& pr = tr.partitions.emplace_back();
       pr.partition_index = fp.partition;
@@ -186,14 +213,24 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
 net::awaitable<net::response_task> fetch(request_context& ctx) {
   protocol::fetch_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
-  // READ per topic, here in phase one: the session is only touched on the connection's executor.
-  std::vector<bool> denied;
+  // Names from ids (v13+), then READ per topic, here in phase one: the session is only touched on the
+  // connection's executor. An unknown id is not an authorisation question (Kafka answers it first).
+  std::vector<topic_verdict> verdicts(req.topics.size(), topic_verdict::readable);
   for (std::size_t i = 0; i < req.topics.size(); ++i) {
-    if (authorized(ctx, resource_type::topic, req.topics[i].topic, acl_operation::read)) continue;
-    if (denied.empty()) denied.resize(req.topics.size());
-    denied[i] = true;
+    auto& ft = req.topics[i];
+    if (ctx.version >= first_version_with_topic_ids) {
+      auto t = ctx.broker.topics.find_topic_by_id(ft.topic_id);
+      if (!t) {
+        verdicts[i] = topic_verdict::unknown_id;
+        continue;
+      }
+      ft.topic = t->name;
+    }
+    if (!authorized(ctx, resource_type::topic, ft.topic, acl_operation::read))
+      verdicts[i] = topic_verdict::denied;
   }
-  co_return run_fetch(ctx.broker, std::move(req), std::move(denied), ctx.header.correlation_id, ctx.version);
+  co_return run_fetch(ctx.broker, std::move(req), std::move(verdicts), ctx.header.correlation_id,
+                      ctx.version);
 }
 
 }  // namespace sd::broker::handlers

@@ -22,6 +22,8 @@ SD_DECLARE_HANDLER(incremental_alter_configs);
 SD_DECLARE_HANDLER(delete_records);
 SD_DECLARE_HANDLER(init_producer_id);
 SD_DECLARE_HANDLER(describe_producers);
+SD_DECLARE_HANDLER(describe_cluster);
+SD_DECLARE_HANDLER(describe_log_dirs);
 // consumer groups (group_common.h)
 SD_DECLARE_HANDLER(find_coordinator);
 SD_DECLARE_HANDLER(join_group);

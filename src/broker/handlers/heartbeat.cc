@@ -1,9 +1,10 @@
-// Heartbeat (key 12), v0-3: refreshes the member's session. 25 on an Empty/unknown group or member, 22 for
-// another generation, 27 while the group prepares a rebalance (the member must rejoin).
+// Heartbeat (key 12), v0-4 (flexible from v4): refreshes the member's session. 25 on an Empty/unknown group
+// or member, 22 for another generation, 27 while the group prepares a rebalance (the member must rejoin).
 // Authorisation: READ on the group, else GROUP_AUTHORIZATION_FAILED before the coordinator is asked.
+#include "protocol/generated/heartbeat.h"
+
 #include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
-#include "protocol/generated/heartbeat.h"
 
 namespace sd::broker::handlers {
 

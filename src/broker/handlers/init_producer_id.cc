@@ -1,13 +1,16 @@
-// InitProducerId (key 22), v0-1, for idempotent producers (null transactional id): a fresh producer id,
-// unique across restarts, with epoch 0. A transactional id gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
-// transactions are not supported yet, and that code makes clients fail clearly rather than retry.
-// Authorisation (Kafka's, KIP-679): a transactional id needs WRITE on it; without one, IDEMPOTENT_WRITE on the
-// cluster or WRITE on at least one topic, else CLUSTER_AUTHORIZATION_FAILED.
+// InitProducerId (key 22), v0-4 (flexible from v2), for idempotent producers (null transactional id): a fresh
+// producer id, unique across restarts, with epoch 0. v3+ may carry the producer's current id and epoch
+// (KIP-360, asking for a bump after an error): without a transactional id Kafka answers that with a fresh id
+// too, and so does this; an id without an epoch or the reverse is INVALID_REQUEST. A transactional id gets
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED: transactions are not supported yet, and that code makes clients fail
+// clearly rather than retry. Authorisation (Kafka's, KIP-679): a transactional id needs WRITE on it; without
+// one, IDEMPOTENT_WRITE on the cluster or WRITE on at least one topic, else CLUSTER_AUTHORIZATION_FAILED.
+#include "protocol/generated/init_producer_id.h"
+
 #include <spdlog/spdlog.h>
 
 #include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
-#include "protocol/generated/init_producer_id.h"
 
 namespace sd::broker::handlers {
 
@@ -21,6 +24,7 @@ net::awaitable<net::response_task> init_producer_id(request_context& ctx) {
     resp.producer_epoch = -1;
     return respond(ctx, resp);
   };
+  if ((req.producer_id == -1) != (req.producer_epoch == -1)) co_return fail(kafka_error::invalid_request);
   if (req.transactional_id) {
     // Denied or not, the answer is the same until transactions exist; the check counts and logs a denial.
     authorized(ctx, resource_type::transactional_id, *req.transactional_id, acl_operation::write);

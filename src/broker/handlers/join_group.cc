@@ -1,10 +1,15 @@
-// JoinGroup (key 11), v0-5. Phase one hands the request to the coordinator shard; phase two waits for the
-// rebalance to complete (or for an immediate error such as MEMBER_ID_REQUIRED from v4) and answers.
-// Only the leader's response lists the members. v0 has no rebalance timeout: the session timeout is used.
+// JoinGroup (key 11), v0-9 (flexible from v6; v7+ answers the protocol type, v8 carries a reason, logged at
+// debug level; v9 answers skip_assignment, always false: the leader always computes the assignment).
+// Phase one hands the request to the coordinator shard; phase two waits for the rebalance to complete (or for
+// an immediate error such as MEMBER_ID_REQUIRED from v4) and answers. Only the leader's response lists the
+// members. v0 has no rebalance timeout: the session timeout is used.
 // Authorisation: READ on the group, else GROUP_AUTHORIZATION_FAILED before the coordinator is asked.
+#include "protocol/generated/join_group.h"
+
+#include <spdlog/spdlog.h>
+
 #include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
-#include "protocol/generated/join_group.h"
 
 namespace sd::broker::handlers {
 
@@ -17,6 +22,7 @@ net::awaitable<net::response_task> join_group(request_context& ctx) {
     resp.protocol_name = "";
     co_return respond(ctx, resp);
   }
+  if (req.reason) spdlog::debug("group {}: member {} joins: {}", req.group_id, req.member_id, *req.reason);
   group::join_request jr;
   jr.group_id = std::move(req.group_id);
   jr.member_id = std::move(req.member_id);

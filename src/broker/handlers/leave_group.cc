@@ -1,10 +1,14 @@
-// LeaveGroup (key 13), v0-3. v0-2 name one member; v3 a batch of members (dynamic by member id, static by
-// group.instance.id), each with its own error. The group rebalances without them.
+// LeaveGroup (key 13), v0-5 (flexible from v4). v0-2 name one member; v3+ a batch of members (dynamic by
+// member id, static by group.instance.id), each with its own error; v5 adds a reason, logged. The group
+// rebalances without them.
 // Authorisation: READ on the group, else GROUP_AUTHORIZATION_FAILED (top level, no members) before the
 // coordinator is asked.
+#include "protocol/generated/leave_group.h"
+
+#include <spdlog/spdlog.h>
+
 #include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
-#include "protocol/generated/leave_group.h"
 
 namespace sd::broker::handlers {
 
@@ -18,7 +22,10 @@ net::awaitable<net::response_task> leave_group(request_context& ctx) {
   }
   std::vector<group::member_identity> who;
   if (ctx.version >= 3) {
-    for (auto& m : req.members) who.push_back({std::move(m.member_id), std::move(m.group_instance_id)});
+    for (auto& m : req.members) {
+      if (m.reason) spdlog::info("group {}: member {} leaves: {}", req.group_id, m.member_id, *m.reason);
+      who.push_back({std::move(m.member_id), std::move(m.group_instance_id)});
+    }
   } else {
     who.push_back({std::move(req.member_id), std::nullopt});
   }

@@ -1,12 +1,17 @@
-// ListOffsets (key 2), v0-3. Timestamp -2: log start offset; -1: high watermark (latest); otherwise the
-// offset and timestamp of the first record with timestamp >= the target, as Kafka answers: storage finds the
-// first batch whose MaxTimestamp reaches the target (index lookup), then that one batch is decoded
-// (decompressed if needed) to find the record. -1 when no record is that late. v0 answers in old_style_offsets.
+// ListOffsets (key 2), v0-8 (flexible from v6). Timestamp -2: log start offset; -1: high watermark (latest,
+// also for read_committed: with no transactions the last stable offset is the high watermark); -3 (v7,
+// MAX_TIMESTAMP): the record with the largest timestamp; -4 (v8, EARLIEST_LOCAL): the log start offset, as
+// every segment is local; otherwise the offset and timestamp of the first record with timestamp >= the
+// target, as Kafka answers: storage finds the first batch whose MaxTimestamp reaches the target (index
+// lookup), then that one batch is decoded (decompressed if needed) to find the record. -1 when no record is
+// that late. v0 answers in old_style_offsets. v4+ checks the client's leader epoch against ours (always 0): a
+// larger one is UNKNOWN_LEADER_EPOCH (the client knows a newer leader than this node; it refreshes metadata).
 // Authorisation: DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions (existence not
 // revealed).
+#include "protocol/generated/list_offsets.h"
+
 #include "broker/authorize.h"
 #include "broker/handlers/handlers.h"
-#include "protocol/generated/list_offsets.h"
 #include "protocol/record_batch.h"
 #include "storage/read_result.h"
 
@@ -18,6 +23,9 @@ using list_offsets_part_t = list_offsets_resp_t::list_offsets_topic_response::li
 
 constexpr std::int64_t latest = -1;
 constexpr std::int64_t earliest = -2;
+constexpr std::int64_t max_timestamp = -3;
+constexpr std::int64_t earliest_local = -4;
+constexpr std::int32_t leader_epoch = 0;  // this node has always led every partition
 
 /// The first record at or after `from` with timestamp >= ts, within the batch that starts the read at
 /// `from`. Falls back to the batch's base offset when the batch cannot be decoded (it passed its CRC on
@@ -70,24 +78,37 @@ net::awaitable<net::response_task> list_offsets(request_context& ctx) {
         tr.partitions.push_back(std::move(out));
         continue;
       }
+      if (rp.current_leader_epoch > leader_epoch) {
+        out.error_code = code(kafka_error::unknown_leader_epoch);
+        tr.partitions.push_back(std::move(out));
+        continue;
+      }
       const std::int64_t ts = rp.timestamp;
+      out.leader_epoch = leader_epoch;
       list_offsets_part_t gone = out;
       gone.error_code = code(kafka_error::unknown_topic_or_partition);
       auto lookup = [ts, out](partition_state& ps) mutable {
-            if (ts == latest) {
-              out.offset = ps.log->next_offset().value();
-            } else if (ts == earliest) {
-              out.offset = ps.log->start_offset().value();
-            } else {
-              auto found = ps.log->offset_for_timestamp(ts);
-              if (!found) {
-                out.error_code = code(to_kafka_error(found.error()));
-              } else if (*found) {
-                find_record(*ps.log, **found, ts, out);
-              }
-            }
-            return out;
-          };
+        if (ts == latest) {
+          out.offset = ps.log->next_offset().value();
+        } else if (ts == earliest || ts == earliest_local) {
+          out.offset = ps.log->start_offset().value();
+        } else if (ts == max_timestamp) {
+          auto found = ps.log->find_max_timestamp();
+          if (!found) {
+            out.error_code = code(to_kafka_error(found.error()));
+          } else if (*found) {
+            find_record(*ps.log, (*found)->batch_base, (*found)->timestamp, out);
+          }
+        } else {
+          auto found = ps.log->offset_for_timestamp(ts);
+          if (!found) {
+            out.error_code = code(to_kafka_error(found.error()));
+          } else if (*found) {
+            find_record(*ps.log, **found, ts, out);
+          }
+        }
+        return out;
+      };
       out = co_await core.on_partition(p, std::move(lookup), std::move(gone));
       if (ctx.version == 0 && out.error_code == 0 && out.offset >= 0) {
         out.old_style_offsets = {out.offset};

@@ -1,13 +1,16 @@
-// OffsetCommit (key 8), v0-7. Partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION and metadata over
-// 4096 bytes OFFSET_METADATA_TOO_LARGE; the rest is checked against the group (generation -1 with an empty
-// member on an Empty group is a simple commit; stale generation 22; during CompletingRebalance 27; unknown
-// member 25) and answered in phase two once the offsets log has synced it (acks=all durability).
-// Authorisation (Kafka's): READ on the group, else every partition GROUP_AUTHORIZATION_FAILED and nothing is
-// committed; then READ on each topic, else its partitions TOPIC_AUTHORIZATION_FAILED (before the existence
-// check) while the authorised partitions are still committed.
+// OffsetCommit (key 8), v0-9 (flexible from v8; v9 names the generation "generation or member epoch", read
+// as the generation since every group here is a classic group). Partitions of unknown topics get
+// UNKNOWN_TOPIC_OR_PARTITION and metadata over 4096 bytes OFFSET_METADATA_TOO_LARGE; the rest is checked
+// against the group (generation -1 with an empty member on an Empty group is a simple commit; stale
+// generation 22; during CompletingRebalance 27; unknown member 25) and answered in phase two once the offsets
+// log has synced it (acks=all durability). Authorisation (Kafka's): READ on the group, else every partition
+// GROUP_AUTHORIZATION_FAILED and nothing is committed; then READ on each topic, else its partitions
+// TOPIC_AUTHORIZATION_FAILED (before the existence check) while the authorised partitions are still
+// committed.
+#include "protocol/generated/offset_commit.h"
+
 #include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
-#include "protocol/generated/offset_commit.h"
 
 namespace sd::broker::handlers {
 namespace {

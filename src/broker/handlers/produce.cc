@@ -1,14 +1,18 @@
-// Produce (key 0), v3-7 (RecordBatch v2 only). Phase one, in request order: validate every batch of a
-// partition (framing, magic, CRC, size) before appending any of it, then append on the partition's shard
-// (BaseOffset is rewritten in place in the request buffer, nothing else is touched). Phase two: acks=0 sends
-// nothing; acks=1 answers at once (written to the page cache); acks=-1 answers after the group-commit
-// fdatasync covers the partition's last appended offset. Idempotent producers: each batch is checked against
-// the partition's producer state (producer/producer_state.h) in the same step as its append; a duplicate is
-// answered with its original base offset (and, for acks=-1, after that offset is durable) without appending.
-// Authorisation (Kafka's): a transactional id needs WRITE on it (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED for
-// every partition); each topic needs WRITE (else TOPIC_AUTHORIZATION_FAILED for its partitions, which append
-// nothing; the rest of the request proceeds), checked before the topic's existence so a denied client cannot
-// probe which topics exist. Produce never creates topics.
+// Produce (key 0), v3-11 (RecordBatch v2 only; flexible from v9; from v8 a refused partition carries an error
+// message saying why; v10-11 add leader hints that only matter for NOT_LEADER answers, never given here).
+// Phase one, in request order: validate every batch of a partition (framing, magic, CRC, size) before
+// appending any of it, then append on the partition's shard (BaseOffset is rewritten in place in the request
+// buffer, nothing else is touched). Phase two: acks=0 sends nothing; acks=1 answers at once (written to the
+// page cache); acks=-1 answers after the group-commit fdatasync covers the partition's last appended offset.
+// Idempotent producers: each batch is checked against the partition's producer state
+// (producer/producer_state.h) in the same step as its append; a duplicate is answered with its original base
+// offset (and, for acks=-1, after that offset is durable) without appending. Authorisation (Kafka's): a
+// transactional id needs WRITE on it (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition); each
+// topic needs WRITE (else TOPIC_AUTHORIZATION_FAILED for its partitions, which append nothing; the rest of
+// the request proceeds), checked before the topic's existence so a denied client cannot probe which topics
+// exist. Produce never creates topics.
+#include "protocol/generated/produce.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -20,7 +24,6 @@
 #include "broker/handlers/handlers.h"
 #include "net/event.h"
 #include "producer/producer_state.h"
-#include "protocol/generated/produce.h"
 
 namespace sd::broker::handlers {
 namespace {
@@ -272,6 +275,7 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
           why = "null record set";
         }
         pr.error_code = code(err);
+        pr.error_message = why;
         spdlog::debug("produce to {}-{} from {} refused: {}", td.name, pd.index, ctx.conn.remote, why);
         continue;
       }

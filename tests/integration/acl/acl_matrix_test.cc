@@ -159,8 +159,8 @@ struct matrix_case {
   /// The request, as alice.
   std::function<outcome(case_env&)> send;
   /// Transactions are not supported: a request with a transactional id is answered
-  /// TRANSACTIONAL_ID_AUTHORIZATION_FAILED even when allowed (produce.cc, init_producer_id.cc). With the grant,
-  /// the case then checks only that no denial of the row's (resource, operation) is counted.
+  /// TRANSACTIONAL_ID_AUTHORIZATION_FAILED even when allowed (produce.cc, init_producer_id.cc). With the
+  /// grant, the case then checks only that no denial of the row's (resource, operation) is counted.
   bool refused_when_allowed = false;
 };
 
@@ -458,7 +458,8 @@ outcome send_offset_delete(case_env& e, bool group_level) {
 }
 
 outcome send_describe_user_scram_credentials(case_env& e) {
-  auto r = e.alice.call<p::describe_user_scram_credentials_response>(p::describe_user_scram_credentials_request{}, 0);
+  auto r = e.alice.call<p::describe_user_scram_credentials_response>(
+      p::describe_user_scram_credentials_request{}, 0);
   return codes(r, {r.error_code});
 }
 
@@ -482,6 +483,14 @@ outcome send_describe_producers(case_env& e) {
   return codes(r, partition_codes(r.topics, [](const auto& tr) { return tr.partitions; }));
 }
 
+outcome send_describe_log_dirs(case_env& e) {
+  p::describe_log_dirs_request req;
+  auto& t = req.topics.emplace();
+  t.emplace_back().topic = e.topic;
+  auto r = e.alice.call<p::describe_log_dirs_response>(req, 4);
+  return codes(r, {r.error_code});
+}
+
 std::map<case_key, matrix_case> case_table() {
   auto topic = [](case_env& e) { e.topic_exists(); };
   auto topic_with_records = [](case_env& e) {
@@ -491,12 +500,11 @@ std::map<case_key, matrix_case> case_table() {
   auto group = [](case_env& e) { e.group_exists(); };
   std::function<void(case_env&)> nothing;
   std::map<case_key, matrix_case> t;
-  t[{"Produce", "TransactionalId", "WRITE"}] = {
-      [](case_env& e) {
-        e.topic_exists();
-        e.grant(rt::topic, op::write);
-      },
-      [](case_env& e) { return send_produce(e, true); }, true};
+  t[{"Produce", "TransactionalId", "WRITE"}] = {[](case_env& e) {
+                                                  e.topic_exists();
+                                                  e.grant(rt::topic, op::write);
+                                                },
+                                                [](case_env& e) { return send_produce(e, true); }, true};
   t[{"Produce", "Topic", "WRITE"}] = {topic, [](case_env& e) { return send_produce(e, false); }};
   t[{"Fetch", "Topic", "READ"}] = {topic_with_records, send_fetch};
   t[{"ListOffsets", "Topic", "DESCRIBE"}] = {topic, send_list_offsets};
@@ -550,12 +558,14 @@ std::map<case_key, matrix_case> case_table() {
   t[{"DescribeAcls", "Cluster", "DESCRIBE"}] = {nothing, send_describe_acls};
   t[{"CreateAcls", "Cluster", "ALTER"}] = {nothing, send_create_acls};
   t[{"DeleteAcls", "Cluster", "ALTER"}] = {nothing, send_delete_acls};
-  t[{"DescribeConfigs", "Topic", "DESCRIBE_CONFIGS"}] = {topic,
-                                                         [](case_env& e) { return send_describe_configs(e, false); }};
-  t[{"DescribeConfigs", "Cluster", "DESCRIBE_CONFIGS"}] = {nothing,
-                                                           [](case_env& e) { return send_describe_configs(e, true); }};
-  t[{"AlterConfigs", "Topic", "ALTER_CONFIGS"}] = {topic, [](case_env& e) { return send_alter_configs(e, false); }};
-  t[{"AlterConfigs", "Cluster", "ALTER_CONFIGS"}] = {nothing, [](case_env& e) { return send_alter_configs(e, true); }};
+  t[{"DescribeConfigs", "Topic", "DESCRIBE_CONFIGS"}] = {
+      topic, [](case_env& e) { return send_describe_configs(e, false); }};
+  t[{"DescribeConfigs", "Cluster", "DESCRIBE_CONFIGS"}] = {
+      nothing, [](case_env& e) { return send_describe_configs(e, true); }};
+  t[{"AlterConfigs", "Topic", "ALTER_CONFIGS"}] = {topic,
+                                                   [](case_env& e) { return send_alter_configs(e, false); }};
+  t[{"AlterConfigs", "Cluster", "ALTER_CONFIGS"}] = {nothing,
+                                                     [](case_env& e) { return send_alter_configs(e, true); }};
   t[{"CreatePartitions", "Topic", "ALTER"}] = {topic, send_create_partitions};
   t[{"DeleteGroups", "Group", "DELETE"}] = {group, send_delete_groups};
   t[{"IncrementalAlterConfigs", "Topic", "ALTER_CONFIGS"}] = {
@@ -575,6 +585,7 @@ std::map<case_key, matrix_case> case_table() {
   t[{"DescribeUserScramCredentials", "Cluster", "DESCRIBE"}] = {nothing, send_describe_user_scram_credentials};
   t[{"AlterUserScramCredentials", "Cluster", "ALTER"}] = {nothing, send_alter_user_scram_credentials};
   t[{"DescribeProducers", "Topic", "READ"}] = {topic_with_records, send_describe_producers};
+  t[{"DescribeLogDirs", "Cluster", "DESCRIBE"}] = {topic, send_describe_log_dirs};
   return t;
 }
 
@@ -691,7 +702,9 @@ TEST_F(itest_acl, MatrixEveryDocumentedCheck) {
   }
   EXPECT_EQ(ran, static_cast<int>(in_doc.size()));
   std::cout << "[ matrix   ] " << ran << " documented checks in "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                     started)
+                   .count()
             << " ms" << std::endl;
 }
 
@@ -742,7 +755,8 @@ TEST_F(itest_acl, SuperUserPassesWithoutAcls) {
   EXPECT_EQ(commit_offset(*admin, fresh("super-group"), t, 1), 0);
   auto topics = metadata_topics(*admin);
   EXPECT_NE(std::find(topics.begin(), topics.end(), t), topics.end());
-  auto users = admin->call<p::describe_user_scram_credentials_response>(p::describe_user_scram_credentials_request{}, 0);
+  auto users = admin->call<p::describe_user_scram_credentials_response>(
+      p::describe_user_scram_credentials_request{}, 0);
   EXPECT_EQ(users.error_code, 0);
   EXPECT_EQ(users.results.size(), 3u);  // admin, alice, bob
   // The same requests as alice, who has no ACL, are refused.
@@ -918,9 +932,9 @@ struct error_events : RdKafka::EventCb {
   std::vector<std::string> texts;
 };
 
-/// A legacy (group-less) librdkafka consumer of partition 0 of one topic through a queue. The destructor stops
-/// the partition, drains the queue and destroys the handle on another thread, waiting at most 10 s (librdkafka's
-/// destroy has no deadline; a hang is reported as a failure instead of hanging the test).
+/// A legacy (group-less) librdkafka consumer of partition 0 of one topic through a queue. The destructor
+/// stops the partition, drains the queue and destroys the handle on another thread, waiting at most 10 s
+/// (librdkafka's destroy has no deadline; a hang is reported as a failure instead of hanging the test).
 class partition_consumer {
  public:
   partition_consumer(const conf_map& values, const std::string& topic) : _events(std::make_shared<error_events>()) {

@@ -36,15 +36,21 @@ struct named {
   const char* name;
   std::int8_t value;
 };
-constexpr named resource_names[] = {
-    {"TOPIC", rt::topic}, {"GROUP", rt::group}, {"CLUSTER", rt::cluster}, {"TRANSACTIONAL_ID", rt::transactional_id}};
-constexpr named operation_names[] = {
-    {"ALL", op::all},           {"READ", op::read},
-    {"WRITE", op::write},       {"CREATE", op::create},
-    {"DELETE", op::remove},     {"ALTER", op::alter},
-    {"DESCRIBE", op::describe}, {"CLUSTER_ACTION", op::cluster_action},
-    {"DESCRIBE_CONFIGS", op::describe_configs}, {"ALTER_CONFIGS", op::alter_configs},
-    {"IDEMPOTENT_WRITE", op::idempotent_write}};
+constexpr named resource_names[] = {{"TOPIC", rt::topic},
+                                    {"GROUP", rt::group},
+                                    {"CLUSTER", rt::cluster},
+                                    {"TRANSACTIONAL_ID", rt::transactional_id}};
+constexpr named operation_names[] = {{"ALL", op::all},
+                                     {"READ", op::read},
+                                     {"WRITE", op::write},
+                                     {"CREATE", op::create},
+                                     {"DELETE", op::remove},
+                                     {"ALTER", op::alter},
+                                     {"DESCRIBE", op::describe},
+                                     {"CLUSTER_ACTION", op::cluster_action},
+                                     {"DESCRIBE_CONFIGS", op::describe_configs},
+                                     {"ALTER_CONFIGS", op::alter_configs},
+                                     {"IDEMPOTENT_WRITE", op::idempotent_write}};
 
 /// "TransactionalId" -> "TRANSACTIONAL_ID", "describe-configs" -> "DESCRIBE_CONFIGS".
 std::string upper_snake(const std::string& s) {
@@ -102,45 +108,6 @@ std::string operation_label(std::int8_t operation) {
   for (const auto& o : operation_names)
     if (o.value == operation) return o.name;
   return "op" + std::to_string(operation);
-}
-
-// ---- kafka_conn ----
-
-kafka_conn::kafka_conn(std::uint16_t port, const std::string& user, const std::string& password,
-                       std::chrono::milliseconds timeout)
-    : _c(std::make_unique<raw_client>(port, timeout)), _timeout(timeout) {
-  if (user.empty()) return;
-  protocol::sasl_handshake_request hs;
-  hs.mechanism = "PLAIN";
-  auto hr = call<protocol::sasl_handshake_response>(hs, 1);
-  if (hr.error_code != 0) throw harness_error("SaslHandshake PLAIN: error " + std::to_string(hr.error_code));
-  protocol::sasl_authenticate_request a;
-  const std::string token = std::string(1, '\0') + user + std::string(1, '\0') + password;
-  a.auth_bytes.assign(token.begin(), token.end());
-  auto ar = call<protocol::sasl_authenticate_response>(a, 1);
-  if (ar.error_code != 0)
-    throw harness_error("SaslAuthenticate as " + user + ": error " + std::to_string(ar.error_code) + " " +
-                        ar.error_message.value_or(""));
-}
-
-byte_span kafka_conn::exchange(const bytes& frame, protocol::api_key api, std::int16_t version,
-                               std::int32_t correlation, const char* what) {
-  if (!_c->send_all(frame, _timeout)) throw harness_error(std::string(what) + ": the broker closed the connection");
-  auto r = _c->receive_frame(_timeout);
-  if (r.st != raw_client::status::frame)
-    throw harness_error(std::string(what) + " v" + std::to_string(version) + ": no answer (" + to_string(r.st) + ")");
-  _last = std::move(r.payload);
-  byte_reader in(_last);
-  if (in.read_i32() != correlation) throw harness_error(std::string(what) + ": wrong correlation id");
-  if (protocol::response_header_version(api, version) >= 1) {
-    auto n = in.read_uvarint();
-    for (std::uint32_t i = 0; i < n && in.ok(); ++i) {
-      in.read_uvarint();
-      in.skip(in.read_uvarint());
-    }
-  }
-  if (!in.ok()) throw harness_error(std::string(what) + ": bad response header");
-  return byte_span(_last).subspan(_last.size() - in.remaining());
 }
 
 // ---- ACLs, topics, records ----
@@ -245,7 +212,8 @@ std::int16_t produce(kafka_conn& c, const std::string& topic, int count,
   std::vector<wire::test_record> records;
   for (int i = 0; i < count; ++i) records.push_back({"k" + std::to_string(i), "value-" + std::to_string(i)});
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   bytes batch = wire::record_batch(records, now_ms);
   protocol::produce_request req;
   req.transactional_id = transactional_id;
@@ -470,8 +438,9 @@ curl_result curl_get(const std::string& url, const std::string& cacert,
   if (curl.empty()) throw harness_error("curl is not on $PATH");
   temp_dir dir("sd-acl-curl");
   command cmd;
-  cmd.argv = {curl, "-s", "-S", "--max-time", "10", "-D", dir.file("headers"), "-o", dir.file("body"),
-              "-w", "%{http_code}"};
+  cmd.argv = {
+      curl, "-s",          "-S", "--max-time", "10", "-D", dir.file("headers"), "-o", dir.file("body"),
+      "-w", "%{http_code}"};
   if (!cacert.empty()) {
     cmd.argv.push_back("--cacert");
     cmd.argv.push_back(cacert);

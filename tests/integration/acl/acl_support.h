@@ -17,6 +17,7 @@
 #include "base/bytes.h"
 #include "protocol/header.h"
 #include "support/broker_process.h"
+#include "support/codec_conn.h"
 #include "support/process.h"
 #include "support/raw_client.h"
 #include "support/test_env.h"
@@ -57,39 +58,8 @@ std::optional<std::int16_t> error_code_of(const std::string& name);
 std::string resource_label(std::int8_t rtype);
 std::string operation_label(std::int8_t op);
 
-/// One blocking Kafka connection to 127.0.0.1:port. With a user, SaslHandshake v1 (PLAIN) and SaslAuthenticate
-/// v1 ("\0user\0password") first; throws harness_error when the broker refuses them.
-class kafka_conn {
- public:
-  kafka_conn(std::uint16_t port, const std::string& user, const std::string& password,
-             std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  kafka_conn(const kafka_conn&) = delete;
-  kafka_conn& operator=(const kafka_conn&) = delete;
-
-  /// Sends `req` at `version` and decodes the answer. Views in the answer (records) point into the last
-  /// frame received, valid until the next call.
-  template <class Resp, class Req>
-  Resp call(const Req& req, std::int16_t version) {
-    protocol::request_header h;
-    h.correlation_id = ++_correlation;
-    h.client_id = "sd-itest-acl";
-    auto encoded = protocol::encode_request(h, version, req).flatten();
-    if (!encoded) throw harness_error(std::string("cannot encode ") + Req::schema_name);
-    auto body = exchange(*encoded, Req::api, version, h.correlation_id, Req::schema_name);
-    Resp resp;
-    if (!protocol::decode_body(body, version, resp))
-      throw harness_error(std::string(Resp::schema_name) + " v" + std::to_string(version) + " does not decode");
-    return resp;
-  }
-
- private:
-  byte_span exchange(const bytes& frame, protocol::api_key api, std::int16_t version, std::int32_t correlation,
-                     const char* what);
-  std::unique_ptr<raw_client> _c;
-  std::chrono::milliseconds _timeout;
-  std::int32_t _correlation = 0;
-  bytes _last;
-};
+/// The project codec over a raw socket (support/codec_conn.h).
+using kafka_conn = sd::itest::codec_conn;
 
 /// Every error code of a decoded response (its for_each_error_code), in order.
 template <class Resp>

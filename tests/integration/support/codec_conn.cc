@@ -1,0 +1,47 @@
+#include "support/codec_conn.h"
+
+#include "protocol/generated/sasl_authenticate.h"
+#include "protocol/generated/sasl_handshake.h"
+
+namespace sd::itest {
+
+codec_conn::codec_conn(std::uint16_t port, const std::string& user, const std::string& password,
+                       std::chrono::milliseconds timeout)
+    : _c(std::make_unique<raw_client>(port, timeout)), _timeout(timeout) {
+  if (user.empty()) return;
+  protocol::sasl_handshake_request hs;
+  hs.mechanism = "PLAIN";
+  auto hr = call<protocol::sasl_handshake_response>(hs, 1);
+  if (hr.error_code != 0) throw harness_error("SaslHandshake PLAIN: error " + std::to_string(hr.error_code));
+  protocol::sasl_authenticate_request a;
+  const std::string token = std::string(1, '\0') + user + std::string(1, '\0') + password;
+  a.auth_bytes.assign(token.begin(), token.end());
+  auto ar = call<protocol::sasl_authenticate_response>(a, 1);
+  if (ar.error_code != 0)
+    throw harness_error("SaslAuthenticate as " + user + ": error " + std::to_string(ar.error_code) + " " +
+                        ar.error_message.value_or(""));
+}
+
+byte_span codec_conn::exchange(const bytes& frame, protocol::api_key api, std::int16_t version,
+                               std::int32_t correlation, const char* what) {
+  if (!_c->send_all(frame, _timeout))
+    throw harness_error(std::string(what) + ": the broker closed the connection");
+  auto r = _c->receive_frame(_timeout);
+  if (r.st != raw_client::status::frame)
+    throw harness_error(std::string(what) + " v" + std::to_string(version) + ": no answer (" +
+                        to_string(r.st) + ")");
+  _last = std::move(r.payload);
+  byte_reader in(_last);
+  if (in.read_i32() != correlation) throw harness_error(std::string(what) + ": wrong correlation id");
+  if (protocol::response_header_version(api, version) >= 1) {
+    auto n = in.read_uvarint();
+    for (std::uint32_t i = 0; i < n && in.ok(); ++i) {
+      in.read_uvarint();
+      in.skip(in.read_uvarint());
+    }
+  }
+  if (!in.ok()) throw harness_error(std::string(what) + ": bad response header");
+  return byte_span(_last).subspan(_last.size() - in.remaining());
+}
+
+}  // namespace sd::itest
