@@ -89,6 +89,16 @@ std::string check_mechanisms(const std::string& s) {
   return {};
 }
 
+std::string check_compression_type(const std::string& s) {
+  for (auto c : {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"})
+    if (s == c) return {};
+  return "one of producer, uncompressed, gzip, snappy, lz4, zstd; got '" + s + "'";
+}
+
+std::string check_timestamp_type(const std::string& s) {
+  return s == "CreateTime" || s == "LogAppendTime" ? std::string{} : "CreateTime or LogAppendTime, got '" + s + "'";
+}
+
 std::string check_optional_host_port(const std::string& s) { return s.empty() ? std::string{} : check_host_port(s); }
 
 std::string check_log_level(const std::string& s) {
@@ -208,6 +218,18 @@ const std::vector<key_def>& key_table() {
               &broker_config::log_page_cache_window_bytes, -1, i64max),
       int_key("log.flush.interval.ms", "fsync at least this often (-1: only when acks=all asks)",
               &broker_config::log_flush_interval_ms, -1, i64max),
+      string_key("compression.type",
+                 "default of the topic key: the codec batches are stored in (producer: as the producer sent them)",
+                 &broker_config::compression_type, check_compression_type),
+      int_key("compression.gzip.level", "default of the topic key: gzip level when the broker compresses (-1: 6)",
+              &broker_config::compression_gzip_level, -1, 9),
+      int_key("compression.lz4.level", "default of the topic key: lz4 level when the broker compresses",
+              &broker_config::compression_lz4_level, 1, 17),
+      int_key("compression.zstd.level", "default of the topic key: zstd level when the broker compresses",
+              &broker_config::compression_zstd_level, -131072, 22),
+      string_key("log.message.timestamp.type",
+                 "default of the topic key: CreateTime keeps the producer's timestamps, LogAppendTime stamps on append",
+                 &broker_config::log_message_timestamp_type, check_timestamp_type),
       int_key("log.message.timestamp.difference.max.ms",
               "default of the topic key: largest distance of a produced timestamp from the broker's clock",
               &broker_config::log_message_timestamp_difference_max_ms, 0, i64max),

@@ -63,6 +63,11 @@ struct broker_config {
   std::int32_t log_index_interval_bytes = 4096;        // log.index.interval.bytes
   std::int64_t log_flush_interval_messages = INT64_MAX;  // log.flush.interval.messages
   std::int64_t log_flush_interval_ms = -1;             // log.flush.interval.ms (-1: only when asked)
+  std::string compression_type = "producer";                         // compression.type
+  std::int64_t compression_gzip_level = -1;                          // compression.gzip.level
+  std::int64_t compression_lz4_level = 9;                            // compression.lz4.level
+  std::int64_t compression_zstd_level = 3;                           // compression.zstd.level
+  std::string log_message_timestamp_type = "CreateTime";             // log.message.timestamp.type
   std::int64_t log_message_timestamp_difference_max_ms = INT64_MAX;  // log.message.timestamp.difference.max.ms
   std::int64_t log_message_timestamp_before_max_ms = INT64_MAX;      // log.message.timestamp.before.max.ms
   std::int64_t log_message_timestamp_after_max_ms = INT64_MAX;       // log.message.timestamp.after.max.ms

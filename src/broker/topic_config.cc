@@ -51,6 +51,13 @@ std::function<std::string(const std::string&)> one_of(std::vector<std::string> a
 
 std::function<std::string(const std::string&)> boolean() { return one_of({"true", "false"}); }
 
+/// -1 (the codec's default, 6) or 1..9, as Kafka's gzip level validator.
+std::string gzip_level(const std::string& s) {
+  auto v = to_int(s);
+  if (!v || !(*v == -1 || (*v >= 1 && *v <= 9))) return "expected -1 or an integer in [1, 9], got '" + s + "'";
+  return {};
+}
+
 /// A decimal fraction in [0, 1] (min.cleanable.dirty.ratio).
 std::string ratio(const std::string& s) {
   char* end = nullptr;
@@ -148,10 +155,19 @@ const std::vector<topic_key>& keys() {
        [](const broker_config& b) { return std::to_string(b.log_page_cache_window_bytes); }, int_range(-1, max_i64),
        set_int(&storage::log_config::cache_window_bytes)},
       {"cleanup.policy", honoured, fixed("delete"), one_of({"delete"}, "compaction is not supported yet"), nullptr},
-      {"compression.type", honoured, fixed("producer"),
-       one_of({"producer"}, "batches are stored as the producer compressed them"), nullptr},
-      {"message.timestamp.type", honoured, fixed("CreateTime"),
-       one_of({"CreateTime"}, "LogAppendTime is not supported yet"), nullptr},
+      // Produce recompresses batches whose codec differs (effective_produce_policy); producer keeps them as sent.
+      {"compression.type", honoured, [](const broker_config& b) { return b.compression_type; },
+       one_of({"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}), nullptr},
+      {"compression.gzip.level", honoured,
+       [](const broker_config& b) { return std::to_string(b.compression_gzip_level); }, gzip_level, nullptr},
+      {"compression.lz4.level", honoured, [](const broker_config& b) { return std::to_string(b.compression_lz4_level); },
+       int_range(1, 17), nullptr},
+      {"compression.zstd.level", honoured,
+       [](const broker_config& b) { return std::to_string(b.compression_zstd_level); }, int_range(-131072, 22),
+       nullptr},
+      // LogAppendTime: Produce stamps each batch with the broker's clock (effective_produce_policy).
+      {"message.timestamp.type", honoured, [](const broker_config& b) { return b.log_message_timestamp_type; },
+       one_of({"CreateTime", "LogAppendTime"}), nullptr},
       // Produce refuses a batch whose timestamps are further from the broker's clock than these allow
       // (INVALID_TIMESTAMP); see effective_timestamp_bounds. The first is Kafka's older key, the other two
       // (KIP-937) bound each side; the tighter of the two that apply wins.
@@ -219,6 +235,36 @@ timestamp_bounds effective_timestamp_bounds(const broker_config& broker, const t
   b.after_max_ms =
       std::min(difference, value("message.timestamp.after.max.ms", broker.log_message_timestamp_after_max_ms));
   return b;
+}
+
+produce_policy effective_produce_policy(const broker_config& broker, const topic_overrides& overrides) {
+  auto value = [&](const char* key, std::string broker_default) {
+    auto it = overrides.find(key);
+    if (it == overrides.end() || !find_key(key)->check(it->second).empty()) return broker_default;
+    return it->second;
+  };
+  auto level = [&](const char* key, std::int64_t broker_default) {
+    return static_cast<int>(*to_int(value(key, std::to_string(broker_default))));
+  };
+  produce_policy p;
+  const std::string codec = value("compression.type", broker.compression_type);
+  if (codec == "uncompressed") {
+    p.codec = batch::compression::none;
+  } else if (codec == "gzip") {
+    p.codec = batch::compression::gzip;
+    p.level = level("compression.gzip.level", broker.compression_gzip_level);
+    if (p.level == -1) p.level = 0;  // the codec's default
+  } else if (codec == "snappy") {
+    p.codec = batch::compression::snappy;
+  } else if (codec == "lz4") {
+    p.codec = batch::compression::lz4;
+    p.level = level("compression.lz4.level", broker.compression_lz4_level);
+  } else if (codec == "zstd") {
+    p.codec = batch::compression::zstd;
+    p.level = level("compression.zstd.level", broker.compression_zstd_level);
+  }
+  p.log_append_time = value("message.timestamp.type", broker.log_message_timestamp_type) == "LogAppendTime";
+  return p;
 }
 
 std::string validate_topic_config(const std::string& key, const std::string& value) {

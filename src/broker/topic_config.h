@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "base/record_batch_header.h"
 #include "broker/broker_config.h"
 #include "storage/log_config.h"
 
@@ -50,6 +52,19 @@ struct timestamp_bounds {
   }
 };
 timestamp_bounds effective_timestamp_bounds(const broker_config& broker, const topic_overrides& overrides);
+
+/// What Produce does to a topic's batches before appending them (compression.type, compression.*.level,
+/// message.timestamp.type). With `codec`, a batch in another codec is decoded and rebuilt in this one (same
+/// records, timestamps, producer id, epoch and sequence, so idempotence and offsets stay right); with
+/// `log_append_time`, each batch is marked LogAppendTime and its MaxTimestamp set to the broker's clock
+/// (records keep their own deltas; readers take MaxTimestamp for every record, as Kafka's do).
+struct produce_policy {
+  std::optional<batch::compression> codec;  // nullopt: compression.type=producer
+  int level = 0;                            // 0: the codec's default
+  bool log_append_time = false;
+  bool changes_batches() const { return codec.has_value() || log_append_time; }
+};
+produce_policy effective_produce_policy(const broker_config& broker, const topic_overrides& overrides);
 
 /// Checks one key and value. Returns an empty string when valid, else what is wrong.
 std::string validate_topic_config(const std::string& key, const std::string& value);

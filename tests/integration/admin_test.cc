@@ -274,5 +274,105 @@ TEST_F(Admin, DeleteTopicRemovesItAndItsData) {
   EXPECT_EQ(high_watermarks(broker.bootstrap(), "doomed", 1)[0], 0);
 }
 
+// librdkafka's ListConsumerGroups shows each group's state (ListGroups v4+; "Unknown" before) and filters by
+// it; ListConsumerGroupOffsets without partitions lists every offset the group committed (OffsetFetch with
+// null topics).
+TEST_F(Admin, ListConsumerGroupsStatesAndAllCommittedOffsets) {
+  create_topic(broker.bootstrap(), "lg", 2);
+  std::vector<message_spec> ten;
+  for (int i = 0; i < 10; ++i) ten.push_back({std::nullopt, "r" + std::to_string(i), i % 2});
+  ASSERT_TRUE(produce_and_wait(broker.bootstrap(), "lg", ten).failed.empty());
+  auto group_conf = [&](const std::string& group) {
+    auto values = client_defaults(broker.bootstrap());
+    values["group.id"] = group;
+    values["enable.auto.commit"] = "false";
+    return make_conf(values);
+  };
+  std::string err;
+  {
+    // "empty-g": offsets committed by a consumer that assigned partitions itself, then left: Empty.
+    std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(group_conf("empty-g").get(), err));
+    ASSERT_TRUE(c) << err;
+    std::vector<RdKafka::TopicPartition*> offsets = {RdKafka::TopicPartition::create("lg", 0, 3),
+                                                     RdKafka::TopicPartition::create("lg", 1, 1)};
+    EXPECT_EQ(c->assign(offsets), RdKafka::ERR_NO_ERROR);
+    EXPECT_EQ(c->commitSync(offsets), RdKafka::ERR_NO_ERROR);
+    RdKafka::TopicPartition::destroy(offsets);
+    c->close();
+  }
+  // "stable-g": a subscribed consumer that has its assignment: Stable while it runs.
+  std::unique_ptr<RdKafka::KafkaConsumer> live(RdKafka::KafkaConsumer::create(group_conf("stable-g").get(), err));
+  ASSERT_TRUE(live) << err;
+  ASSERT_EQ(live->subscribe({"lg"}), RdKafka::ERR_NO_ERROR);
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  std::vector<RdKafka::TopicPartition*> assigned;
+  while (assigned.empty() && std::chrono::steady_clock::now() < deadline) {
+    delete live->consume(200);
+    live->assignment(assigned);
+  }
+  ASSERT_FALSE(assigned.empty()) << "the consumer never got its assignment";
+  RdKafka::TopicPartition::destroy(assigned);
+
+  auto list = [&](std::vector<rd_kafka_consumer_group_state_t> states) {
+    admin a(broker.bootstrap());
+    auto* o = a.options(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+    if (!states.empty()) {
+      rd_kafka_error_t* e = rd_kafka_AdminOptions_set_match_consumer_group_states(o, states.data(), states.size());
+      EXPECT_EQ(e, nullptr);
+      if (e) rd_kafka_error_destroy(e);
+    }
+    rd_kafka_ListConsumerGroups(a.rk(), o, a.queue());
+    rd_kafka_event_t* ev = a.wait();
+    const auto* res = rd_kafka_event_ListConsumerGroups_result(ev);
+    size_t n = 0, ne = 0;
+    const rd_kafka_ConsumerGroupListing_t** groups = rd_kafka_ListConsumerGroups_result_valid(res, &n);
+    rd_kafka_ListConsumerGroups_result_errors(res, &ne);
+    EXPECT_EQ(ne, 0u);
+    std::map<std::string, std::string> out;
+    for (size_t i = 0; i < n; ++i)
+      out[rd_kafka_ConsumerGroupListing_group_id(groups[i])] =
+          rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(groups[i]));
+    rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(o);
+    return out;
+  };
+  auto all = list({});
+  EXPECT_EQ(all["empty-g"], "Empty");
+  EXPECT_EQ(all["stable-g"], "Stable");
+  auto stable = list({RD_KAFKA_CONSUMER_GROUP_STATE_STABLE});
+  EXPECT_EQ(stable.size(), 1u);
+  EXPECT_EQ(stable.count("stable-g"), 1u);
+  auto empty = list({RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY});
+  EXPECT_EQ(empty.size(), 1u);
+  EXPECT_EQ(empty.count("empty-g"), 1u);
+
+  // Every committed offset of empty-g, without naming partitions.
+  {
+    admin a(broker.bootstrap());
+    rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new("empty-g", nullptr);
+    auto* o = a.options(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+    rd_kafka_ListConsumerGroupOffsets(a.rk(), &req, 1, o, a.queue());
+    rd_kafka_event_t* ev = a.wait();
+    size_t n = 0;
+    const rd_kafka_group_result_t** gr =
+        rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+    ASSERT_EQ(n, 1u);
+    EXPECT_EQ(rd_kafka_group_result_error(gr[0]), nullptr);
+    const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(gr[0]);
+    ASSERT_NE(parts, nullptr);
+    std::map<int, std::int64_t> got;
+    for (int i = 0; i < parts->cnt; ++i) {
+      EXPECT_STREQ(parts->elems[i].topic, "lg");
+      EXPECT_EQ(parts->elems[i].err, RD_KAFKA_RESP_ERR_NO_ERROR);
+      got[parts->elems[i].partition] = parts->elems[i].offset;
+    }
+    EXPECT_EQ(got, (std::map<int, std::int64_t>{{0, 3}, {1, 1}}));
+    rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_ListConsumerGroupOffsets_destroy(req);
+  }
+  live->close();
+}
+
 }  // namespace
 }  // namespace sd::itest

@@ -42,22 +42,9 @@ class CurrentVersions : public ::testing::Test {
 
   /// CreateTopics v7; returns the topic's id (asserting success).
   uuid create(const std::string& name, int partitions, std::map<std::string, std::string> configs = {}) {
-    p::create_topics_request req;
-    req.timeout_ms = 10000;
-    auto& t = req.topics.emplace_back();
-    t.name = name;
-    t.num_partitions = partitions;
-    t.replication_factor = 1;
-    for (auto& [k, v] : configs) {
-      auto& c = t.configs.emplace_back();
-      c.name = k;
-      c.value = v;
-    }
-    auto r = conn->call<p::create_topics_response>(req, 7);
-    EXPECT_EQ(r.topics.size(), 1u);
-    if (r.topics.empty()) return {};
-    EXPECT_EQ(r.topics[0].error_code, 0) << r.topics[0].error_message.value_or("");
-    return r.topics[0].topic_id;
+    auto r = create_topic_v7(*conn, name, partitions, configs);
+    EXPECT_EQ(r.error_code, 0) << r.error_message.value_or("");
+    return r.topic_id;
   }
 
   /// Produce v11 of records with these timestamps to partition 0; the partition's answer.
@@ -73,18 +60,7 @@ class CurrentVersions : public ::testing::Test {
     }
     auto batch = p::build_batch(recs);
     EXPECT_TRUE(batch);
-    p::produce_request req;
-    req.acks = -1;
-    req.timeout_ms = 10000;
-    auto& td = req.topic_data.emplace_back();
-    td.name = topic;
-    auto& pd = td.partition_data.emplace_back();
-    pd.index = 0;
-    pd.records.data = sd::mutable_byte_span(batch->data(), batch->size());
-    auto r = conn->call<p::produce_response>(req, 11);
-    EXPECT_EQ(r.responses.size(), 1u);
-    EXPECT_EQ(r.responses.at(0).partition_responses.size(), 1u);
-    return r.responses.at(0).partition_responses.at(0);
+    return produce_batch(*conn, topic, 0, *batch, -1, 11);
   }
 
   /// Fetch v16 of partition 0 by topic id from `offset` (no wait).

@@ -40,5 +40,8 @@ TEST(KafkaJs, ConsumerGroupFromBeginning) { run_script("group.js", scaled(1000, 
 // DescribeConfigs in the requested order; validateOnly on CreateTopics, CreatePartitions and AlterConfigs.
 TEST(KafkaJs, AdminConfigsOrderAndValidateOnly) { run_script("admin_configs.js", 0); }
 
+// Topics the broker recompresses (gzip <-> uncompressed) and a LogAppendTime topic, read by a kafkajs consumer.
+TEST(KafkaJs, BrokerCodecsAndLogAppendTime) { run_script("codecs.js", 0); }
+
 }  // namespace
 }  // namespace sd::itest

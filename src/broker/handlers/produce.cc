@@ -1,8 +1,9 @@
 // Produce (key 0), v3-11 (RecordBatch v2 only; flexible from v9; from v8 a refused partition carries an error
 // message saying why; v10-11 add leader hints that only matter for NOT_LEADER answers, never given here).
 // Phase one, in request order: validate every batch of a partition (framing, magic, CRC, size) before
-// appending any of it, then append on the partition's shard (BaseOffset is rewritten in place in the request
-// buffer, nothing else is touched). Phase two: acks=0 sends nothing; acks=1 answers at once (written to the
+// appending any of it, apply the topic's produce policy (a batch in another codec than compression.type is
+// rebuilt in it; LogAppendTime topics get the broker's clock as MaxTimestamp, in place), then append on the
+// partition's shard (BaseOffset is rewritten in place). Phase two: acks=0 sends nothing; acks=1 answers at once (written to the
 // page cache); acks=-1 answers after the group-commit fdatasync covers the partition's last appended offset.
 // Idempotent producers: each batch is checked against the partition's producer state
 // (producer/producer_state.h) in the same step as its append; a duplicate is answered with its original base
@@ -12,6 +13,7 @@
 // the request proceeds), checked before the topic's existence so a denied client cannot probe which topics
 // exist. Produce never creates topics.
 #include "protocol/generated/produce.h"
+#include "protocol/record_batch.h"
 
 #include <spdlog/spdlog.h>
 
@@ -35,7 +37,8 @@ struct partition_job {
   std::size_t topic_index = 0;   // index into the response's topics
   std::size_t part_index = 0;    // index into that topic's partitions
   partition_ptr partition;
-  std::vector<mutable_byte_span> batches;  // validated, in order; views into the request frame
+  std::vector<mutable_byte_span> batches;  // validated, in order; views into the request frame or `rebuilt`
+  std::vector<sd::bytes> rebuilt;          // batches recompressed for the topic's compression.type
   std::int64_t flush_to = -1;              // acks=-1: wait until offsets < flush_to are durable
 };
 
@@ -103,6 +106,54 @@ bool split_batches(mutable_byte_span records, std::size_t max_batch, const times
     }
     out.push_back(records.subspan(pos, fr.size));
     pos += fr.size;
+  }
+  return true;
+}
+
+/// Applies the topic's produce policy to validated batches: recompression into the topic's codec (a batch
+/// already in it is kept as sent) and LogAppendTime stamping (attribute bit and MaxTimestamp, CRC resealed,
+/// in place). Fills `error` and returns false when a batch cannot be decoded or outgrows max.message.bytes
+/// once recompressed; the partition then appends nothing.
+bool apply_produce_policy(const produce_policy& policy, std::size_t max_batch, std::int64_t now_ms,
+                          partition_job& job, kafka_error& error, std::string& why) {
+  for (auto& span : job.batches) {
+    batch::header hdr = batch::parse_header(span.data());
+    if (policy.codec && hdr.codec() != *policy.codec) {
+      auto decoded = protocol::read_batch(span, protocol::default_max_batch_bytes);
+      if (!decoded) {
+        error = kafka_error::corrupt_message;
+        why = "cannot decode the batch to recompress it: " + decoded.error().message();
+        return false;
+      }
+      protocol::batch_options opts;
+      opts.codec = *policy.codec;
+      opts.compression_level = policy.level;
+      opts.producer_id = hdr.producer_id;
+      opts.producer_epoch = hdr.producer_epoch;
+      opts.base_sequence = hdr.base_sequence;
+      opts.transactional = hdr.transactional();
+      opts.leader_epoch = hdr.leader_epoch;
+      protocol::batch_builder builder(opts);
+      for (const auto& r : decoded->records) builder.add(r.to_record());
+      auto built = builder.build();
+      if (!built) {
+        error = kafka_error::corrupt_message;
+        why = "cannot recompress the batch: " + built.error().message();
+        return false;
+      }
+      if (built->size() > max_batch) {
+        error = kafka_error::message_too_large;
+        why = "batch recompressed for the topic is larger than max.message.bytes (" + std::to_string(max_batch) + ")";
+        return false;
+      }
+      job.rebuilt.push_back(std::move(*built));
+      span = mutable_byte_span(job.rebuilt.back().data(), job.rebuilt.back().size());
+    }
+    if (policy.log_append_time) {
+      store_be(span.data() + batch::field::attributes, static_cast<std::int16_t>(hdr.attributes | 0x8));
+      store_be(span.data() + batch::field::max_timestamp, now_ms);
+      batch::seal_crc(span);
+    }
   }
   return true;
 }
@@ -229,6 +280,7 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
 
   produce_resp_t resp;
   std::vector<partition_job> jobs;
+  const std::int64_t append_time = wall_ms_now();  // LogAppendTime topics stamp every batch with it
   for (auto& td : req.topic_data) {
     auto& tr = resp.responses.emplace_back();
     tr.name = td.name;
@@ -268,8 +320,13 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
       kafka_error err = kafka_error::none;
       std::string why;
       auto max_batch = static_cast<std::size_t>(effective_log_config(core.config, topic->overrides).max_batch_bytes);
-      const auto times = effective_timestamp_bounds(core.config, topic->overrides);
-      if (pd.records.is_null || !split_batches(pd.records.data, max_batch, times, job.batches, err, why)) {
+      const auto policy = effective_produce_policy(core.config, topic->overrides);
+      // Timestamps are only checked when they are the producer's (CreateTime), as Kafka.
+      const auto times = policy.log_append_time ? timestamp_bounds{}
+                                                : effective_timestamp_bounds(core.config, topic->overrides);
+      job.rebuilt.reserve(policy.codec ? 4 : 0);
+      if (pd.records.is_null || !split_batches(pd.records.data, max_batch, times, job.batches, err, why) ||
+          (policy.changes_batches() && !apply_produce_policy(policy, max_batch, append_time, job, err, why))) {
         if (pd.records.is_null) {
           err = kafka_error::corrupt_message;
           why = "null record set";
@@ -279,6 +336,7 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
         spdlog::debug("produce to {}-{} from {} refused: {}", td.name, pd.index, ctx.conn.remote, why);
         continue;
       }
+      if (policy.log_append_time) pr.log_append_time_ms = append_time;
       jobs.push_back(std::move(job));
     }
   }

@@ -44,4 +44,39 @@ byte_span codec_conn::exchange(const bytes& frame, protocol::api_key api, std::i
   return byte_span(_last).subspan(_last.size() - in.remaining());
 }
 
+protocol::create_topics_response::creatable_topic_result create_topic_v7(
+    codec_conn& c, const std::string& name, int partitions, const std::map<std::string, std::string>& configs) {
+  protocol::create_topics_request req;
+  req.timeout_ms = 10000;
+  auto& t = req.topics.emplace_back();
+  t.name = name;
+  t.num_partitions = partitions;
+  t.replication_factor = 1;
+  for (const auto& [k, v] : configs) {
+    auto& cfg = t.configs.emplace_back();
+    cfg.name = k;
+    cfg.value = v;
+  }
+  auto r = c.call<protocol::create_topics_response>(req, 7);
+  if (r.topics.size() != 1) throw harness_error("CreateTopics answered " + std::to_string(r.topics.size()) + " topics");
+  return std::move(r.topics[0]);
+}
+
+protocol::produce_response::topic_produce_response::partition_produce_response produce_batch(
+    codec_conn& c, const std::string& topic, std::int32_t partition, sd::bytes& batch, std::int16_t acks,
+    std::int16_t version) {
+  protocol::produce_request req;
+  req.acks = acks;
+  req.timeout_ms = 10000;
+  auto& td = req.topic_data.emplace_back();
+  td.name = topic;
+  auto& pd = td.partition_data.emplace_back();
+  pd.index = partition;
+  pd.records.data = sd::mutable_byte_span(batch.data(), batch.size());
+  auto r = c.call<protocol::produce_response>(req, version);
+  if (r.responses.size() != 1 || r.responses[0].partition_responses.size() != 1)
+    throw harness_error("Produce answered another shape than one topic with one partition");
+  return std::move(r.responses[0].partition_responses[0]);
+}
+
 }  // namespace sd::itest

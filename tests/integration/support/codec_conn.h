@@ -6,10 +6,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <string>
 
 #include "base/byte_reader.h"
 #include "base/bytes.h"
+#include "protocol/generated/create_topics.h"
+#include "protocol/generated/produce.h"
 #include "protocol/header.h"
 #include "support/process.h"
 #include "support/raw_client.h"
@@ -51,5 +54,15 @@ class codec_conn {
   std::int32_t _correlation = 0;
   bytes _last;
 };
+
+/// CreateTopics v7 of one topic (replication 1) with these configs; the topic's answer (the caller checks it).
+protocol::create_topics_response::creatable_topic_result create_topic_v7(
+    codec_conn& c, const std::string& name, int partitions, const std::map<std::string, std::string>& configs = {});
+
+/// Produce of one record batch (`batch`: whole RecordBatch bytes, kept alive by the caller) to topic/partition
+/// at `version`; the partition's answer.
+protocol::produce_response::topic_produce_response::partition_produce_response produce_batch(
+    codec_conn& c, const std::string& topic, std::int32_t partition, sd::bytes& batch, std::int16_t acks,
+    std::int16_t version);
 
 }  // namespace sd::itest

@@ -70,7 +70,41 @@ TEST(TopicConfig, AcceptsEveryKafkaKeyWithKafkasValidation) {
   EXPECT_FALSE(validate_topic_config("max.compaction.lag.ms", "0").empty());
   // What would be accepted and ignored is refused instead.
   EXPECT_FALSE(validate_topic_config("remote.storage.enable", "true").empty());
-  EXPECT_FALSE(validate_topic_config("compression.type", "lz4").empty());
+  EXPECT_FALSE(validate_topic_config("cleanup.policy", "compact").empty());
+  // Every codec, and the levels with Kafka's ranges.
+  for (auto c : {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"})
+    EXPECT_TRUE(validate_topic_config("compression.type", c).empty()) << c;
+  EXPECT_FALSE(validate_topic_config("compression.type", "brotli").empty());
+  EXPECT_TRUE(validate_topic_config("compression.gzip.level", "-1").empty());
+  EXPECT_FALSE(validate_topic_config("compression.gzip.level", "0").empty());
+  EXPECT_FALSE(validate_topic_config("compression.lz4.level", "18").empty());
+  EXPECT_TRUE(validate_topic_config("compression.zstd.level", "-5").empty());
+  EXPECT_TRUE(validate_topic_config("message.timestamp.type", "LogAppendTime").empty());
+  EXPECT_FALSE(validate_topic_config("message.timestamp.type", "logappendtime").empty());
+}
+
+TEST(TopicConfig, ProducePolicyFollowsTheTopicThenTheBroker) {
+  broker_config b;
+  auto none = effective_produce_policy(b, {});
+  EXPECT_FALSE(none.changes_batches()) << "producer and CreateTime by default";
+  auto z = effective_produce_policy(b, {{"compression.type", "zstd"}, {"compression.zstd.level", "7"}});
+  ASSERT_TRUE(z.codec);
+  EXPECT_EQ(*z.codec, batch::compression::zstd);
+  EXPECT_EQ(z.level, 7);
+  auto g = effective_produce_policy(b, {{"compression.type", "gzip"}});
+  EXPECT_EQ(g.level, 0) << "-1 means the codec's default";
+  auto u = effective_produce_policy(b, {{"compression.type", "uncompressed"}});
+  ASSERT_TRUE(u.codec);
+  EXPECT_EQ(*u.codec, batch::compression::none);
+  b.compression_type = "lz4";
+  b.log_message_timestamp_type = "LogAppendTime";
+  auto from_broker = effective_produce_policy(b, {});
+  ASSERT_TRUE(from_broker.codec);
+  EXPECT_EQ(*from_broker.codec, batch::compression::lz4);
+  EXPECT_EQ(from_broker.level, 9);
+  EXPECT_TRUE(from_broker.log_append_time);
+  auto kept = effective_produce_policy(b, {{"compression.type", "producer"}, {"message.timestamp.type", "CreateTime"}});
+  EXPECT_FALSE(kept.changes_batches()) << "the topic's keys win over the broker's";
 }
 
 TEST(TopicConfig, TimestampBoundsTakeTheTighterKey) {
