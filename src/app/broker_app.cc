@@ -401,7 +401,6 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   stream_cfg.ws_max_message_bytes = static_cast<std::size_t>(config.http_ws_max_message_bytes);
   stream_cfg.max_body_bytes = http_limits.body_bytes;
   stream_cfg.auto_create_topics = config.auto_create_topics;
-  stream_cfg.default_partitions = config.num_partitions;
   gateway::gateway data_plane(
       *core, budget, stream_cfg,
       [&access](const http::request& req, security::resource_type t, std::string_view n, security::acl_operation op) {

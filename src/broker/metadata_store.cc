@@ -97,6 +97,15 @@ result<broker_metadata> metadata_store::load() {
       md.topics[name] = std::move(pt);
     }
   }
+  if (auto it = j.find("dynamic_broker_config"); it != j.end() && it->is_object()) {
+    auto read_layer = [&](const char* name, std::map<std::string, std::string>& out) {
+      if (auto l = it->find(name); l != it->end() && l->is_object())
+        for (auto& [k, v] : l->items())
+          if (v.is_string()) out[k] = v.get<std::string>();
+    };
+    read_layer("cluster_default", md.dynamic_config.cluster_default);
+    read_layer("per_broker", md.dynamic_config.per_broker);
+  }
   if (md.cluster_id.empty()) md.cluster_id = base64url_no_pad(random_uuid());
   return md;
 }
@@ -111,6 +120,8 @@ status metadata_store::save(const broker_metadata& md) {
     topics[name]["id"] = hex(t.id);
     topics[name]["overrides"] = t.overrides;
   }
+  j["dynamic_broker_config"]["cluster_default"] = md.dynamic_config.cluster_default;
+  j["dynamic_broker_config"]["per_broker"] = md.dynamic_config.per_broker;
   std::string text = j.dump(2) + "\n";
   std::string tmp = _path + ".tmp";
   auto f = _fs.open(tmp, io::open_mode::create_truncate);

@@ -1,7 +1,7 @@
 #pragma once
 // metadata_store: the broker's own small durable state, one JSON file `<data_dir>/streamdown-meta.json`
 // rewritten atomically (temp file, fdatasync, rename, directory fsync) on every change. Holds the cluster id,
-// each topic's id and config overrides, and the next unallocated producer-id block. Partition logs themselves
+// each topic's id and config overrides, the next unallocated producer-id block and the dynamic broker configs. Partition logs themselves
 // are found by storage at start-up; this file only adds what the logs cannot tell.
 //
 // Thread-safety: callers serialise writes (topic_table holds its admin mutex while calling save()).
@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "broker/dynamic_broker_config.h"
 #include "broker/topic_config.h"
 #include "io/filesystem.h"
 
@@ -28,6 +29,7 @@ struct broker_metadata {
   std::string cluster_id;
   std::int64_t next_producer_id_block = 0;  // first producer id not yet handed out in any block
   std::map<std::string, persisted_topic> topics;
+  dynamic_broker_values dynamic_config;  // AlterConfigs on the BROKER resource
 };
 
 class metadata_store {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <string_view>
 
 namespace sd::broker {
 namespace {
@@ -292,11 +293,37 @@ storage::log_config effective_log_config(const broker_config& broker, const topi
   return c;
 }
 
+/// The broker key a topic key's default comes from (Kafka's synonyms), or null.
+static const char* broker_key_of(std::string_view topic_key) {
+  static const std::map<std::string_view, const char*> m = {
+      {"retention.ms", "log.retention.ms"},
+      {"retention.bytes", "log.retention.bytes"},
+      {"segment.bytes", "log.segment.bytes"},
+      {"segment.ms", "log.roll.ms"},
+      {"index.interval.bytes", "log.index.interval.bytes"},
+      {"max.message.bytes", "message.max.bytes"},
+      {"flush.messages", "log.flush.interval.messages"},
+      {"flush.ms", "log.flush.interval.ms"},
+      {"streamdown.page.cache.window.bytes", "streamdown.log.page.cache.window.bytes"},
+      {"compression.type", "compression.type"},
+      {"compression.gzip.level", "compression.gzip.level"},
+      {"compression.lz4.level", "compression.lz4.level"},
+      {"compression.zstd.level", "compression.zstd.level"},
+      {"message.timestamp.type", "log.message.timestamp.type"},
+      {"message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms"},
+      {"message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms"},
+      {"message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms"},
+  };
+  auto it = m.find(topic_key);
+  return it == m.end() ? nullptr : it->second;
+}
+
 std::vector<topic_config_entry> describe_topic_config(const broker_config& broker, const topic_overrides& overrides) {
   std::vector<topic_config_entry> out;
   for (const auto& k : keys()) {
     topic_config_entry e;
     e.name = k.name;
+    if (const char* b = broker_key_of(k.name)) e.broker_key = b;
     if (auto it = overrides.find(k.name); it != overrides.end()) {
       e.value = it->second;
       e.is_default = false;

@@ -23,6 +23,7 @@ struct topic_config_entry {
   std::string value;
   bool is_default = true;  // not overridden on the topic
   bool read_only = false;
+  std::string broker_key;  // the broker key its default comes from (a synonym), or empty
 };
 
 bool is_topic_config_key(const std::string& key);

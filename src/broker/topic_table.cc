@@ -12,13 +12,74 @@ namespace sd::broker {
 
 topic_table::topic_table(const broker_config& config, net::shard_set& shards, storage::log_manager& logs,
                          metadata_store& store, broker_metadata metadata)
-    : _config(config),
+    : _static(config),
       _shards(shards),
       _logs(logs),
       _store(store),
       _metadata(std::move(metadata)),
       _snapshot(std::make_shared<const topic_map>()),
-      _by_id(std::make_shared<const topic_id_map>()) {}
+      _by_id(std::make_shared<const topic_id_map>()) {
+  std::string error;
+  auto layered = layered_broker_config(_static, _metadata.dynamic_config, error);
+  if (layered) {
+    _effective = std::make_shared<const broker_config>(std::move(*layered));
+  } else {
+    // A value this version no longer accepts: start with the static settings and say which key.
+    spdlog::warn("dynamic broker configs not applied: {}", error);
+    _effective = std::make_shared<const broker_config>(_static);
+  }
+}
+
+dynamic_broker_values topic_table::dynamic_values() const {
+  std::lock_guard lk(_admin_mu);
+  return _metadata.dynamic_config;
+}
+
+net::awaitable<admin_result> topic_table::alter_broker_config(bool cluster_default,
+                                                               const std::map<std::string, std::string>& set,
+                                                               const std::vector<std::string>& remove,
+                                                               bool replace_all, bool validate_only) {
+  std::shared_ptr<const broker_config> next;
+  {
+    std::lock_guard lk(_admin_mu);
+    for (const auto& [k, v] : set)
+      if (!is_dynamic_broker_key(k))
+        co_return admin_result{kafka_error::invalid_request,
+                               "config key '" + k + "' cannot be changed at run time (set it in the config file "
+                               "and restart)"};
+    for (const auto& k : remove)
+      if (!is_dynamic_broker_key(k))
+        co_return admin_result{kafka_error::invalid_request, "config key '" + k + "' cannot be changed at run time"};
+    auto values = _metadata.dynamic_config;
+    auto& layer = cluster_default ? values.cluster_default : values.per_broker;
+    if (replace_all) layer.clear();
+    for (const auto& k : remove) layer.erase(k);
+    for (const auto& [k, v] : set) layer[k] = v;
+    std::string error;
+    auto layered = layered_broker_config(_static, values, error);
+    if (!layered) co_return admin_result{kafka_error::invalid_config, error};
+    if (validate_only) co_return admin_result{};
+    auto saved = _metadata;
+    _metadata.dynamic_config = values;
+    if (auto st = _store.save(_metadata); !st) {
+      _metadata = std::move(saved);
+      co_return admin_result{kafka_error::kafka_storage_error, "could not persist config: " + st.error().message()};
+    }
+    next = std::make_shared<const broker_config>(std::move(*layered));
+    std::atomic_store(&_effective, next);
+  }
+  // Topic defaults may have changed: every partition gets its effective config again (overrides still win).
+  for (const auto& [name, t] : *snapshot()) {
+    auto cfg = effective_log_config(*next, t->overrides);
+    for (const auto& p : t->partitions) {
+      auto apply = [p, cfg] {
+        if (!p->deleted) p->log->update_config(cfg);
+      };
+      co_await net::run_on(_shards.executor(p->shard), std::move(apply));
+    }
+  }
+  co_return admin_result{};
+}
 
 std::size_t topic_table::shard_for(const std::string& topic, std::int32_t partition) const {
   // Consecutive partitions of one topic land on consecutive shards, so a topic spreads over all cores.
@@ -38,7 +99,7 @@ result<partition_ptr> topic_table::open_partition(const std::string& topic, std:
   ps->id = p;
   ps->shard = shard_for(topic, p);
   ps->log = log;
-  ps->producers = std::make_shared<producer::producer_state_table>(_config.producer_id_expiration_ms,
+  ps->producers = std::make_shared<producer::producer_state_table>(_static.producer_id_expiration_ms,
                                                                   &_producer_probe);
   auto recovered = producer::attach(*log, ps->producers, wall_ms_now());
   if (!recovered) return recovered.error();
@@ -72,7 +133,7 @@ status topic_table::load_existing() {
     }
     ts->id = persisted.id;
     ts->overrides = persisted.overrides;
-    auto cfg = effective_log_config(_config, ts->overrides);
+    auto cfg = effective_log_config(*config(), ts->overrides);
     for (std::int32_t p = 0; p < count; ++p) {
       // A partition directory missing in the middle (lost by hand) is recreated empty, so the topic stays
       // whole.
@@ -140,7 +201,7 @@ admin_result topic_table::create_topic(const std::string& name, std::int32_t par
   ts->name = name;
   ts->id = metadata_store::random_uuid();
   ts->overrides = overrides;
-  auto cfg = effective_log_config(_config, overrides);
+  auto cfg = effective_log_config(*config(), overrides);
   // Persist first: a crash after this leaves a topic with missing partitions, which start-up recreates;
   // the reverse order could leave partition directories the metadata does not describe (harmless too).
   _metadata.topics[name] = {ts->id, overrides};
@@ -209,7 +270,7 @@ admin_result topic_table::create_partitions(const std::string& name, std::int32_
   if (total > 100000) return {kafka_error::invalid_partitions, "number of partitions must be at most 100000"};
   if (validate_only) return {};
   auto ts = std::make_shared<topic_state>(*it->second);
-  auto cfg = effective_log_config(_config, ts->overrides);
+  auto cfg = effective_log_config(*config(), ts->overrides);
   for (std::int32_t p = have; p < total; ++p) {
     auto ps = open_partition(name, p, cfg);
     if (!ps) return {kafka_error::kafka_storage_error, "could not create partition: " + ps.error().message()};
@@ -250,7 +311,7 @@ net::awaitable<admin_result> topic_table::alter_config(const std::string& name, 
     publish(std::move(next));
     updated = ts;
   }
-  auto cfg = effective_log_config(_config, updated->overrides);
+  auto cfg = effective_log_config(*config(), updated->overrides);
   for (const auto& p : updated->partitions) {
     auto apply = [p, cfg] {
       if (!p->deleted) p->log->update_config(cfg);

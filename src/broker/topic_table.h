@@ -78,6 +78,19 @@ class topic_table {
                                              const std::vector<std::string>& remove, bool replace_all,
                                              bool validate_only);
 
+  /// The effective broker config: static settings with the dynamic layers applied (dynamic_broker_config.h).
+  /// Read it for every key that may change at run time; one atomic load per call.
+  std::shared_ptr<const broker_config> config() const { return std::atomic_load(&_effective); }
+  /// The static settings (config file and --set) and the dynamic layers, for DescribeConfigs.
+  const broker_config& static_config() const { return _static; }
+  dynamic_broker_values dynamic_values() const;
+  /// AlterConfigs/IncrementalAlterConfigs on the BROKER resource: the cluster-wide default layer (resource
+  /// name "") or this broker's. Validates every key (dynamic, valid value, the whole config consistent) before
+  /// changing anything; then persists, publishes, and pushes new topic defaults to every partition.
+  net::awaitable<admin_result> alter_broker_config(bool cluster_default, const std::map<std::string, std::string>& set,
+                                                    const std::vector<std::string>& remove, bool replace_all,
+                                                    bool validate_only);
+
   /// The producer module's metrics; every partition's producer_state_table records into it.
   const producer::producer_probe& producer_probe() const { return _producer_probe; }
 
@@ -96,11 +109,12 @@ class topic_table {
   void publish(std::shared_ptr<const topic_map> next);
 
   producer::producer_probe _producer_probe;  // first: outlives the partitions' tables built below
-  const broker_config& _config;
+  const broker_config& _static;
+  std::shared_ptr<const broker_config> _effective;  // atomic_load/atomic_store; never null
   net::shard_set& _shards;
   storage::log_manager& _logs;
   metadata_store& _store;
-  std::mutex _admin_mu;
+  mutable std::mutex _admin_mu;
   broker_metadata _metadata;  // guarded by _admin_mu after construction
   std::shared_ptr<const topic_map> _snapshot;
   std::shared_ptr<const topic_id_map> _by_id;

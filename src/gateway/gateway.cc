@@ -66,7 +66,7 @@ std::shared_ptr<const broker::topic_state> topic_for_write(gateway::impl& g, con
     error = forbidden("CREATE", "TOPIC", name);
     return nullptr;
   }
-  auto r = g.core.topics.create_topic(name, g.config.default_partitions, {}, false);
+  auto r = g.core.topics.create_topic(name, g.core.topics.config()->num_partitions, {}, false);
   if (!r.ok() && r.error != broker::kafka_error::topic_already_exists)
     spdlog::warn("auto-create of topic '{}' over HTTP failed: {}", name, r.message);
   t = g.core.topics.find_topic(name);

@@ -38,7 +38,6 @@ struct gateway_config {
   std::size_t ws_max_message_bytes = 1 << 20;
   std::size_t max_body_bytes = 1 << 20;  // a whole request body; also the longest NDJSON line of a streamed one
   bool auto_create_topics = true;
-  std::int32_t default_partitions = 1;
 };
 
 /// The ACL decision for one request (app's http_access::allowed: counts and logs denials).

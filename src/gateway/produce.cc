@@ -43,7 +43,7 @@ net::awaitable<std::vector<record_result>> produce_items(gateway::impl& g, const
   std::vector<record_result> results(items.size());
   const auto n = static_cast<std::int32_t>(topic.partitions.size());
   const auto max_batch =
-      static_cast<std::size_t>(broker::effective_log_config(g.core.config, topic.overrides).max_batch_bytes);
+      static_cast<std::size_t>(broker::effective_log_config(*g.core.topics.config(), topic.overrides).max_batch_bytes);
   const std::int32_t keyless = n > 0 ? static_cast<std::int32_t>(g.keyless_rotation++ % static_cast<std::uint32_t>(n)) : 0;
   const std::int64_t now = wall_ms_now();
 

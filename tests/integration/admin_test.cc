@@ -1,6 +1,7 @@
 // The topic-admin APIs through librdkafka's Admin API (the C API; the C++ API has none): CreatePartitions,
 // DescribeConfigs, AlterConfigs, DeleteRecords, DeleteTopics, each checked by its effect as clients see it.
-// (IncrementalAlterConfigs is newer than Debian's librdkafka 2.0.2; kafkajs covers the other admin calls.)
+// (IncrementalAlterConfigs is newer than Debian's librdkafka 2.0.2; kafkajs covers the other admin calls.) Dynamic
+// broker configs, ListConsumerGroups states and ListConsumerGroupOffsets of every partition too.
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
@@ -8,7 +9,9 @@
 #include <map>
 #include <optional>
 
+#include "protocol/generated/alter_configs.h"
 #include "support/broker_process.h"
+#include "support/codec_conn.h"
 #include "support/kafka_client.h"
 #include "support/payload.h"
 
@@ -63,13 +66,22 @@ std::pair<std::int64_t, std::int64_t> watermarks(const std::string& bootstrap, c
   return {low, high};
 }
 
-std::map<std::string, std::string> describe_topic_configs(const std::string& bootstrap, const std::string& topic) {
+struct described {
+  std::string value;
+  rd_kafka_ConfigSource_t source = RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG;
+  bool read_only = true;
+  std::vector<std::pair<std::string, rd_kafka_ConfigSource_t>> synonyms;  // value, source
+};
+
+/// DescribeConfigs of one resource (librdkafka's admin API): every entry by name.
+std::map<std::string, described> describe_configs(const std::string& bootstrap, rd_kafka_ResourceType_t type,
+                                                  const std::string& name) {
   admin a(bootstrap);
-  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(type, name.c_str());
   auto* o = a.options(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
   rd_kafka_DescribeConfigs(a.rk(), &res, 1, o, a.queue());
   rd_kafka_event_t* ev = a.wait();
-  std::map<std::string, std::string> out;
+  std::map<std::string, described> out;
   std::string failure;
   size_t n = 0;
   const rd_kafka_ConfigResource_t** rs =
@@ -83,13 +95,28 @@ std::map<std::string, std::string> describe_topic_configs(const std::string& boo
     const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(rs[0], &cn);
     for (size_t i = 0; i < cn; ++i) {
       const char* v = rd_kafka_ConfigEntry_value(entries[i]);
-      out[rd_kafka_ConfigEntry_name(entries[i])] = v ? v : "<null>";
+      auto& d = out[rd_kafka_ConfigEntry_name(entries[i])];
+      d.value = v ? v : "<null>";
+      d.source = rd_kafka_ConfigEntry_source(entries[i]);
+      d.read_only = rd_kafka_ConfigEntry_is_read_only(entries[i]) != 0;
+      size_t sn = 0;
+      const rd_kafka_ConfigEntry_t** syn = rd_kafka_ConfigEntry_synonyms(entries[i], &sn);
+      for (size_t k = 0; k < sn; ++k) {
+        const char* sv = rd_kafka_ConfigEntry_value(syn[k]);
+        d.synonyms.emplace_back(sv ? sv : "<null>", rd_kafka_ConfigEntry_source(syn[k]));
+      }
     }
   }
   rd_kafka_event_destroy(ev);
   rd_kafka_AdminOptions_destroy(o);
   rd_kafka_ConfigResource_destroy(res);
   if (!failure.empty()) throw harness_error(failure);
+  return out;
+}
+
+std::map<std::string, std::string> describe_topic_configs(const std::string& bootstrap, const std::string& topic) {
+  std::map<std::string, std::string> out;
+  for (auto& [k, d] : describe_configs(bootstrap, RD_KAFKA_RESOURCE_TOPIC, topic)) out[k] = d.value;
   return out;
 }
 
@@ -151,13 +178,16 @@ TEST_F(Admin, CreatePartitionsCannotShrink) {
   EXPECT_EQ(partition_count(broker.bootstrap(), "noshrink"), 3);
 }
 
-/// AlterConfigs of one topic key (librdkafka's admin API), optionally validate-only: the resource's error, or
-/// nullopt when the answer does not hold exactly one resource.
-std::optional<rd_kafka_resp_err_t> alter_topic_config(const std::string& bootstrap, const std::string& topic,
-                                                      const char* key, const char* value, bool validate_only) {
+/// AlterConfigs of one resource (librdkafka's admin API; it replaces the resource's whole set with these keys),
+/// optionally validate-only: the resource's error, or nullopt when the answer does not hold exactly one
+/// resource.
+std::optional<rd_kafka_resp_err_t> alter_configs(const std::string& bootstrap, rd_kafka_ResourceType_t type,
+                                                 const std::string& name,
+                                                 const std::map<std::string, std::string>& values,
+                                                 bool validate_only) {
   admin a(bootstrap);
-  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
-  rd_kafka_ConfigResource_set_config(res, key, value);
+  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(type, name.c_str());
+  for (const auto& [k, v] : values) rd_kafka_ConfigResource_set_config(res, k.c_str(), v.c_str());
   auto* o = a.options(RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
   char err[256];
   if (rd_kafka_AdminOptions_set_validate_only(o, validate_only ? 1 : 0, err, sizeof err) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -173,6 +203,11 @@ std::optional<rd_kafka_resp_err_t> alter_topic_config(const std::string& bootstr
   rd_kafka_AdminOptions_destroy(o);
   rd_kafka_ConfigResource_destroy(res);
   return result;
+}
+
+std::optional<rd_kafka_resp_err_t> alter_topic_config(const std::string& bootstrap, const std::string& topic,
+                                                      const char* key, const char* value, bool validate_only) {
+  return alter_configs(bootstrap, RD_KAFKA_RESOURCE_TOPIC, topic, {{key, value}}, validate_only);
 }
 
 TEST_F(Admin, DescribeAndAlterTopicConfigs) {
@@ -372,6 +407,91 @@ TEST_F(Admin, ListConsumerGroupsStatesAndAllCommittedOffsets) {
     rd_kafka_ListConsumerGroupOffsets_destroy(req);
   }
   live->close();
+}
+
+// Dynamic broker configs (AlterConfigs on the BROKER resource, librdkafka's admin API): this broker's layer
+// ("0") and the cluster-wide default layer (""), their sources and synonyms in DescribeConfigs, topics
+// inheriting the new defaults (and acting on them: a lowered message.max.bytes refuses a larger batch),
+// num.partitions for new topics, keys that cannot change at run time refused, validate-only, and the layers
+// surviving a restart.
+TEST_F(Admin, DynamicBrokerConfigsLayerPersistAndTakeEffect) {
+  const auto bs = broker.bootstrap();
+  create_topic(bs, "inherits", 1);
+  auto before = describe_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0");
+  ASSERT_TRUE(before.count("log.retention.ms"));
+  EXPECT_FALSE(before["log.retention.ms"].read_only) << "a dynamic key is writable";
+  EXPECT_TRUE(before["node.id"].read_only);
+  EXPECT_EQ(before["log.retention.ms"].source, RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG);
+
+  // A key that cannot change at run time, and a bad value: refused, nothing changes.
+  EXPECT_NE(alter_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0", {{"node.id", "7"}}, false),
+            std::optional(RD_KAFKA_RESP_ERR_NO_ERROR));
+  EXPECT_NE(alter_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0", {{"log.retention.ms", "soon"}}, false),
+            std::optional(RD_KAFKA_RESP_ERR_NO_ERROR));
+  // Validate-only: accepted, nothing changes.
+  EXPECT_EQ(alter_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0", {{"log.retention.ms", "3600000"}}, true),
+            std::optional(RD_KAFKA_RESP_ERR_NO_ERROR));
+  EXPECT_EQ(describe_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0")["log.retention.ms"].value, before["log.retention.ms"].value);
+
+  // The cluster default layer (librdkafka cannot name the resource "": AlterConfigs v1 over the project's
+  // codec), then this broker's layer above it.
+  {
+    codec_conn c(broker.kafka_port());
+    protocol::alter_configs_request req;
+    auto& res = req.resources.emplace_back();
+    res.resource_type = RD_KAFKA_RESOURCE_BROKER;
+    res.resource_name = "";
+    for (auto [k, v] : {std::pair{"log.retention.ms", "7200000"}, std::pair{"num.partitions", "3"}}) {
+      auto& e = res.configs.emplace_back();
+      e.name = k;
+      e.value = v;
+    }
+    auto r = c.call<protocol::alter_configs_response>(req, 1);
+    ASSERT_EQ(r.responses.size(), 1u);
+    ASSERT_EQ(r.responses[0].error_code, 0) << r.responses[0].error_message.value_or("");
+  }
+  auto d1 = describe_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0");
+  EXPECT_EQ(d1["log.retention.ms"].value, "7200000");
+  EXPECT_EQ(d1["log.retention.ms"].source, RD_KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG);
+  ASSERT_EQ(alter_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0", {{"log.retention.ms", "3600000"}, {"message.max.bytes", "2000"}}, false),
+            std::optional(RD_KAFKA_RESP_ERR_NO_ERROR));
+  auto d2 = describe_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0");
+  EXPECT_EQ(d2["log.retention.ms"].value, "3600000");
+  EXPECT_EQ(d2["log.retention.ms"].source, RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG);
+  const std::vector<std::pair<std::string, rd_kafka_ConfigSource_t>> layers = {
+      {"3600000", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG},
+      {"7200000", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG},
+      {"604800000", RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG}};
+  EXPECT_EQ(d2["log.retention.ms"].synonyms, layers) << "every layer, highest first";
+
+  // A topic without an override inherits the broker's value, and says where it comes from.
+  auto t = describe_configs(bs, RD_KAFKA_RESOURCE_TOPIC, "inherits");
+  EXPECT_EQ(t["retention.ms"].value, "3600000");
+  EXPECT_EQ(t["retention.ms"].source, RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG);
+  EXPECT_EQ(t["max.message.bytes"].value, "2000");
+  // ... and acts on it: a batch over the new message.max.bytes is refused.
+  std::string big(4000, 'b');
+  auto refused = produce_and_wait(bs, "inherits", {{std::nullopt, big, 0}}, {{"message.send.max.retries", "0"}});
+  ASSERT_EQ(refused.failed.size(), 1u);
+  EXPECT_EQ(refused.failed[0].err, RdKafka::ERR_MSG_SIZE_TOO_LARGE) << refused.first_error();
+  // num.partitions applies to topics created afterwards (auto-created by Metadata here).
+  produce_and_wait(bs, "auto-three", {{std::nullopt, "x", 0}});
+  EXPECT_EQ(partition_count(bs, "auto-three"), 3);
+
+  broker.restart();  // the layers are durable
+  auto d3 = describe_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0");
+  EXPECT_EQ(d3["log.retention.ms"].value, "3600000");
+  EXPECT_EQ(d3["log.retention.ms"].synonyms, layers);
+  EXPECT_EQ(d3["message.max.bytes"].value, "2000");
+  EXPECT_EQ(describe_topic_configs(bs, "inherits")["retention.ms"], "3600000");
+
+  // AlterConfigs replaces a layer: an empty set for "0" leaves the cluster default in force.
+  ASSERT_EQ(alter_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0", {}, false), std::optional(RD_KAFKA_RESP_ERR_NO_ERROR));
+  auto d4 = describe_configs(bs, RD_KAFKA_RESOURCE_BROKER, "0");
+  EXPECT_EQ(d4["log.retention.ms"].value, "7200000");
+  EXPECT_EQ(d4["message.max.bytes"].source, RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG);
+  auto fine = produce_and_wait(bs, "inherits", {{std::nullopt, big, 0}});
+  EXPECT_TRUE(fine.failed.empty()) << fine.first_error();
 }
 
 }  // namespace

@@ -497,6 +497,41 @@ TEST_F(CurrentVersions, AdminApisAtTheirNewestVersions) {
     ASSERT_EQ(got.results[0].configs.size(), 1u);
     EXPECT_EQ(got.results[0].configs[0].value.value_or(""), "3600000");
   }
+  // IncrementalAlterConfigs v1 on the BROKER resource: SET and DELETE on this broker's layer; another broker's
+  // id, a key that cannot change at run time and APPEND on a non-list key are refused.
+  {
+    auto broker_alter = [&](const std::string& name, const std::string& key, std::int8_t op,
+                            std::optional<std::string> v) {
+      p::incremental_alter_configs_request req;
+      auto& res = req.resources.emplace_back();
+      res.resource_type = 4;  // BROKER
+      res.resource_name = name;
+      auto& c = res.configs.emplace_back();
+      c.name = key;
+      c.config_operation = op;
+      c.value = std::move(v);
+      return conn->call<p::incremental_alter_configs_response>(req, 1).responses.at(0).error_code;
+    };
+    auto retention = [&] {
+      p::describe_configs_request d;
+      auto& dr = d.resources.emplace_back();
+      dr.resource_type = 4;
+      dr.resource_name = "0";
+      dr.configuration_keys = std::vector<std::string>{"log.retention.ms"};
+      d.include_synonyms = true;
+      return conn->call<p::describe_configs_response>(d, 4).results.at(0).configs.at(0);
+    };
+    EXPECT_EQ(broker_alter("0", "log.retention.ms", 0, "1234567"), 0);
+    auto set = retention();
+    EXPECT_EQ(set.value.value_or(""), "1234567");
+    EXPECT_EQ(set.config_source, 2) << "DYNAMIC_BROKER_CONFIG";
+    EXPECT_EQ(set.synonyms.size(), 2u);
+    EXPECT_EQ(broker_alter("0", "log.retention.ms", 1, std::nullopt), 0);
+    EXPECT_EQ(retention().config_source, 5) << "DELETE: back to the default";
+    EXPECT_EQ(broker_alter("5", "log.retention.ms", 0, "1"), invalid_request) << "another broker";
+    EXPECT_EQ(broker_alter("0", "node.id", 0, "3"), invalid_request) << "not dynamic";
+    EXPECT_NE(broker_alter("0", "log.retention.ms", 2, "1"), 0) << "APPEND on a non-list key";
+  }
   // InitProducerId v4: a fresh id; with the current id and epoch (KIP-360) another fresh id; an id without an
   // epoch is refused.
   {

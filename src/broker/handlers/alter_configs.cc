@@ -1,7 +1,9 @@
-// AlterConfigs (key 33), v0-1, and IncrementalAlterConfigs (key 44), v0-1 (flexible from v1). Topic resources
-// only: the broker's settings are static (config file and --set), so BROKER resources get INVALID_CONFIG with
-// a message saying so. AlterConfigs replaces the topic's whole override set; the incremental form applies SET
-// and DELETE per key (APPEND and SUBTRACT apply to list-valued configs, which no topic config here is).
+// AlterConfigs (key 33), v0-1, and IncrementalAlterConfigs (key 44), v0-1 (flexible from v1). TOPIC resources
+// change the topic's overrides; BROKER resources change the dynamic broker configs (dynamic_broker_config.h):
+// name "" the cluster-wide default layer, name "<node.id>" this broker's layer; a key that cannot change at
+// run time is INVALID_REQUEST, a bad value INVALID_CONFIG, and nothing of the resource changes then.
+// AlterConfigs replaces the resource's whole set; the incremental form applies SET and DELETE per key (APPEND
+// and SUBTRACT apply to list-valued configs, which no config here is).
 // Authorisation (Kafka's), before anything else about the resource: ALTER_CONFIGS on the topic (else
 // TOPIC_AUTHORIZATION_FAILED), or for BROKER (and, incrementally, BROKER_LOGGER) resources on the cluster
 // (else CLUSTER_AUTHORIZATION_FAILED).
@@ -32,16 +34,26 @@ admin_result authorize_alter(const request_context& ctx, std::int8_t type, const
   return {};
 }
 
-admin_result check_resource(std::int8_t type) {
+admin_result check_resource(const request_context& ctx, std::int8_t type, const std::string& name) {
   switch (static_cast<config_resource_type>(type)) {
     case config_resource_type::topic:
       return {};
     case config_resource_type::broker:
-      return {kafka_error::invalid_config,
-              "broker settings are static: change the config file or --set and restart the broker"};
+      if (name.empty() || name == std::to_string(ctx.broker.config.node_id)) return {};
+      return {kafka_error::invalid_request, "unknown broker '" + name + "'"};
     default:
       return {kafka_error::invalid_request, "unsupported resource type " + std::to_string(type)};
   }
+}
+
+/// Applies a validated request to the topic or broker resource.
+net::awaitable<admin_result> alter(request_context& ctx, std::int8_t type, const std::string& name,
+                                   const topic_overrides& set, const std::vector<std::string>& remove,
+                                   bool replace_all, bool validate_only) {
+  if (static_cast<config_resource_type>(type) == config_resource_type::broker)
+    co_return co_await ctx.broker.topics.alter_broker_config(/*cluster_default=*/name.empty(), set, remove,
+                                                             replace_all, validate_only);
+  co_return co_await ctx.broker.topics.alter_config(name, set, remove, replace_all, validate_only);
 }
 
 }  // namespace
@@ -56,12 +68,13 @@ net::awaitable<net::response_task> alter_configs(request_context& ctx) {
     out.resource_name = res.resource_name;
     // AlterConfigs refuses BROKER_LOGGER outright in Kafka (no authorisation asked).
     auto r = authorize_alter(ctx, res.resource_type, res.resource_name, /*broker_logger_is_cluster=*/false);
-    if (r.ok()) r = check_resource(res.resource_type);
+    if (r.ok()) r = check_resource(ctx, res.resource_type, res.resource_name);
     if (r.ok()) {
       topic_overrides set;
       for (auto& c : res.configs)
         if (c.value) set[c.name] = *c.value;
-      r = co_await ctx.broker.topics.alter_config(res.resource_name, set, {}, /*replace_all=*/true, req.validate_only);
+      r = co_await alter(ctx, res.resource_type, res.resource_name, set, {}, /*replace_all=*/true,
+                         req.validate_only);
     }
     out.error_code = code(r.error);
     if (!r.ok()) out.error_message = r.message;
@@ -78,7 +91,7 @@ net::awaitable<net::response_task> incremental_alter_configs(request_context& ct
     out.resource_type = res.resource_type;
     out.resource_name = res.resource_name;
     auto r = authorize_alter(ctx, res.resource_type, res.resource_name, /*broker_logger_is_cluster=*/true);
-    if (r.ok()) r = check_resource(res.resource_type);
+    if (r.ok()) r = check_resource(ctx, res.resource_type, res.resource_name);
     topic_overrides set;
     std::vector<std::string> remove;
     for (auto& c : res.configs) {
@@ -100,8 +113,8 @@ net::awaitable<net::response_task> incremental_alter_configs(request_context& ct
       }
     }
     if (r.ok())
-      r = co_await ctx.broker.topics.alter_config(res.resource_name, set, remove, /*replace_all=*/false,
-                                                  req.validate_only);
+      r = co_await alter(ctx, res.resource_type, res.resource_name, set, remove, /*replace_all=*/false,
+                         req.validate_only);
     out.error_code = code(r.error);
     if (!r.ok()) out.error_message = r.message;
   }

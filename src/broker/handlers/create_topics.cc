@@ -66,7 +66,7 @@ net::awaitable<net::response_task> create_topics(request_context& ctx) {
       }
       partitions = static_cast<std::int32_t>(t.assignments.size());
     }
-    if (partitions == -1) partitions = core.config.num_partitions;
+    if (partitions == -1) partitions = core.topics.config()->num_partitions;
     std::int16_t rf = t.replication_factor == -1 ? core.config.default_replication_factor : t.replication_factor;
     if (t.assignments.empty() && rf > 1) {
       if (!core.config.accept_replication_factor_above_one) {
@@ -93,7 +93,7 @@ net::awaitable<net::response_task> create_topics(request_context& ctx) {
     r.replication_factor = 1;
     if (ctx.version >= first_version_with_configs) {
       r.configs.emplace();
-      for (auto& e : describe_topic_config(core.config, overrides)) {
+      for (auto& e : describe_topic_config(*core.topics.config(), overrides)) {
         auto& c = r.configs->emplace_back();
         c.name = e.name;
         c.value = e.value;

@@ -1,12 +1,17 @@
 // DescribeConfigs (key 32), v0-4 (flexible from v4). TOPIC resources list every topic config with its
-// effective value and whether the topic overrides it; BROKER resources (name "" or this node's id) list the
-// broker settings. configuration_keys filters (null: all) and orders the answer (the requested order).
+// effective value and where it comes from (the topic's override, else the broker key it inherits, in that
+// key's layer); BROKER resources (name "" or this node's id) list the broker settings with their layer:
+// DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG, STATIC_BROKER_CONFIG or DEFAULT_CONFIG; only dynamic
+// keys are writable (read_only false). include_synonyms (v1+) lists every layer's value, highest first;
+// include_documentation (v3+) the broker keys' documentation. configuration_keys filters (null: all) and
+// orders the answer (the requested order).
 // Authorisation (Kafka's): DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), or for BROKER and
 // BROKER_LOGGER resources on the cluster (else CLUSTER_AUTHORIZATION_FAILED), before the resource is looked
 // up.
 #include "protocol/generated/describe_configs.h"
 
 #include "broker/authorize.h"
+#include "broker/dynamic_broker_config.h"
 #include "broker/handlers/config_resources.h"
 #include "broker/handlers/handlers.h"
 
@@ -41,6 +46,27 @@ void order_as_requested(std::vector<entry_t>& configs, const std::optional<std::
   configs = std::move(ordered);
 }
 
+config_source source_of(broker_config_source s) {
+  switch (s) {
+    case broker_config_source::dynamic_broker: return config_source::dynamic_broker_config;
+    case broker_config_source::dynamic_default: return config_source::dynamic_default_broker_config;
+    case broker_config_source::static_config: return config_source::static_broker_config;
+    case broker_config_source::default_config: break;
+  }
+  return config_source::default_config;
+}
+
+using synonym_t = entry_t::describe_configs_synonym;
+
+void add_synonyms(std::vector<synonym_t>& out, const std::vector<broker_config_synonym>& layers) {
+  for (const auto& l : layers) {
+    auto& s = out.emplace_back();
+    s.name = l.name;
+    s.value = l.value;
+    s.source = static_cast<std::int8_t>(source_of(l.source));
+  }
+}
+
 }  // namespace
 
 net::awaitable<net::response_task> describe_configs(request_context& ctx) {
@@ -48,6 +74,10 @@ net::awaitable<net::response_task> describe_configs(request_context& ctx) {
   if (!decode_request(ctx, req)) co_return close_connection();
   auto& core = ctx.broker;
   protocol::describe_configs_response resp;
+  // One view of the layers for the whole request.
+  const auto broker_cfg = core.topics.config();
+  const broker_config& static_cfg = core.topics.static_config();
+  const dynamic_broker_values dynamic = core.topics.dynamic_values();
   for (auto& res : req.resources) {
     auto& out = resp.results.emplace_back();
     out.resource_type = res.resource_type;
@@ -72,15 +102,26 @@ net::awaitable<net::response_task> describe_configs(request_context& ctx) {
         out.error_message = "topic '" + res.resource_name + "' does not exist";
         continue;
       }
-      for (auto& e : describe_topic_config(core.config, topic->overrides)) {
+      for (auto& e : describe_topic_config(*broker_cfg, topic->overrides)) {
         if (!wanted(res.configuration_keys, e.name)) continue;
         entry_t c;
         c.name = e.name;
         c.value = e.value;
         c.read_only = e.read_only;
-        c.is_default = e.is_default;
-        c.config_source = static_cast<std::int8_t>(e.is_default ? config_source::default_config
-                                                                : config_source::dynamic_topic_config);
+        std::vector<broker_config_synonym> inherited;
+        if (!e.broker_key.empty()) inherited = broker_config_synonyms(static_cfg, dynamic, e.broker_key);
+        if (!e.is_default) {
+          c.config_source = static_cast<std::int8_t>(config_source::dynamic_topic_config);
+        } else if (!inherited.empty()) {
+          c.config_source = static_cast<std::int8_t>(source_of(inherited.front().source));
+        } else {
+          c.config_source = static_cast<std::int8_t>(config_source::default_config);
+        }
+        c.is_default = c.config_source == static_cast<std::int8_t>(config_source::default_config);
+        if (req.include_synonyms) {
+          if (!e.is_default) c.synonyms.push_back({e.name, e.value, static_cast<std::int8_t>(config_source::dynamic_topic_config)});
+          add_synonyms(c.synonyms, inherited);
+        }
         out.configs.push_back(std::move(c));
       }
     } else if (type == config_resource_type::broker) {
@@ -89,7 +130,7 @@ net::awaitable<net::response_task> describe_configs(request_context& ctx) {
         out.error_message = "unknown broker '" + res.resource_name + "'";
         continue;
       }
-      for (auto& e : core.config.entries()) {
+      for (auto& e : broker_cfg->entries()) {
         if (!wanted(res.configuration_keys, e.name)) continue;
         entry_t c;
         c.name = e.name;
@@ -99,10 +140,11 @@ net::awaitable<net::response_task> describe_configs(request_context& ctx) {
         } else {
           c.value = e.value;
         }
-        c.read_only = true;
-        c.is_default = e.is_default;
-        c.config_source = static_cast<std::int8_t>(e.is_default ? config_source::default_config
-                                                                : config_source::static_broker_config);
+        c.read_only = !is_dynamic_broker_key(e.name);
+        auto layers = broker_config_synonyms(static_cfg, dynamic, e.name);
+        c.config_source = static_cast<std::int8_t>(source_of(layers.front().source));
+        c.is_default = layers.front().source == broker_config_source::default_config;
+        if (req.include_synonyms && !e.sensitive) add_synonyms(c.synonyms, layers);
         if (req.include_documentation) c.documentation = e.doc;
         out.configs.push_back(std::move(c));
       }

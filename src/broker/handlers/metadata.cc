@@ -114,7 +114,7 @@ net::awaitable<net::response_task> metadata(request_context& ctx) {
         continue;
       }
       if (storage::is_valid_topic_name(name)) {
-        auto r = core.topics.create_topic(name, core.config.num_partitions, {}, false);
+        auto r = core.topics.create_topic(name, core.topics.config()->num_partitions, {}, false);
         if (!r.ok() && r.error != kafka_error::topic_already_exists)
           spdlog::warn("auto-create of topic '{}' failed: {}", name, r.message);
         t = core.topics.find_topic(name);

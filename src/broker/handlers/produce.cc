@@ -281,6 +281,7 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
   produce_resp_t resp;
   std::vector<partition_job> jobs;
   const std::int64_t append_time = wall_ms_now();  // LogAppendTime topics stamp every batch with it
+  const auto broker_cfg = core.topics.config();     // dynamic broker defaults, as of this request
   for (auto& td : req.topic_data) {
     auto& tr = resp.responses.emplace_back();
     tr.name = td.name;
@@ -319,11 +320,11 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
       job.partition = std::move(target);
       kafka_error err = kafka_error::none;
       std::string why;
-      auto max_batch = static_cast<std::size_t>(effective_log_config(core.config, topic->overrides).max_batch_bytes);
-      const auto policy = effective_produce_policy(core.config, topic->overrides);
+      auto max_batch = static_cast<std::size_t>(effective_log_config(*broker_cfg, topic->overrides).max_batch_bytes);
+      const auto policy = effective_produce_policy(*broker_cfg, topic->overrides);
       // Timestamps are only checked when they are the producer's (CreateTime), as Kafka.
       const auto times = policy.log_append_time ? timestamp_bounds{}
-                                                : effective_timestamp_bounds(core.config, topic->overrides);
+                                                : effective_timestamp_bounds(*broker_cfg, topic->overrides);
       job.rebuilt.reserve(policy.codec ? 4 : 0);
       if (pd.records.is_null || !split_batches(pd.records.data, max_batch, times, job.batches, err, why) ||
           (policy.changes_batches() && !apply_produce_policy(policy, max_batch, append_time, job, err, why))) {

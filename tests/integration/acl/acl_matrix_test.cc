@@ -404,6 +404,7 @@ outcome send_alter_configs(case_env& e, bool broker_resource) {
   auto& c = res.configs.emplace_back();
   c.name = broker_resource ? "log.retention.ms" : "retention.ms";
   c.value = "3600000";
+  req.validate_only = broker_resource;  // the shared broker's settings stay as they are
   auto r = e.alice.call<p::alter_configs_response>(req, 1);
   std::vector<std::int16_t> level;
   for (const auto& x : r.responses) level.push_back(x.error_code);
@@ -419,6 +420,7 @@ outcome send_incremental_alter_configs(case_env& e, bool broker_resource) {
   c.name = broker_resource ? "log.retention.ms" : "retention.ms";
   c.config_operation = 0;  // SET
   c.value = "7200000";
+  req.validate_only = broker_resource;  // the shared broker's settings stay as they are
   auto r = e.alice.call<p::incremental_alter_configs_response>(req, 0);
   std::vector<std::int16_t> level;
   for (const auto& x : r.responses) level.push_back(x.error_code);

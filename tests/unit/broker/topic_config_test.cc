@@ -130,7 +130,7 @@ TEST(TopicConfig, TimestampBoundsTakeTheTighterKey) {
 
 /// The rows of docs/CONFIGURATION.md's table: key, default, effect.
 struct doc_row {
-  std::string key, default_value, effect;
+  std::string key, default_value, broker_key, effect;
 };
 
 std::vector<doc_row> documented_rows() {
@@ -148,7 +148,8 @@ std::vector<doc_row> documented_rows() {
     }
     if (cells.size() < 4) continue;
     auto key = cells[0].substr(1, cells[0].size() - 2);  // strip the backquotes
-    rows.push_back({key, cells[1] == "(empty)" ? std::string() : cells[1], cells[3]});
+    auto broker_key = cells[2].size() >= 2 ? cells[2].substr(1, cells[2].size() - 2) : std::string();
+    rows.push_back({key, cells[1] == "(empty)" ? std::string() : cells[1], broker_key, cells[3]});
   }
   return rows;
 }
@@ -167,6 +168,7 @@ TEST(TopicConfig, DocumentedTableMatchesTheKeys) {
     EXPECT_EQ(rows[i].key, keys[i].first) << "row " << i;
     EXPECT_EQ(rows[i].effect, effect) << keys[i].first;
     EXPECT_EQ(rows[i].default_value, described[i].value) << keys[i].first;
+    EXPECT_EQ(rows[i].broker_key, described[i].broker_key) << keys[i].first << ": the broker default key";
     EXPECT_TRUE(validate_topic_config(keys[i].first, described[i].value).empty())
         << keys[i].first << ": its own default does not validate";
   }
