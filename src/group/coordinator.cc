@@ -33,8 +33,8 @@ status coordinator::close() {
   return _log->close();
 }
 
-void coordinator::on_timer() {
-  _manager->tick();
+time_point coordinator::on_timer() {
+  const time_point next = _manager->tick();
   auto wall = wall_ms_now();
   if (wall - _last_retention_check_ms >= _cfg.retention_check_interval_ms) {
     _last_retention_check_ms = wall;
@@ -44,6 +44,7 @@ void coordinator::on_timer() {
     if (auto st = _log->compact(_manager->snapshot()); !st)
       spdlog::error("offsets log compaction failed: {}", st.error().message());
   }
+  return next;
 }
 
 void coordinator::start() {
@@ -52,12 +53,16 @@ void coordinator::start() {
       _ex,
       [this]() -> net::awaitable<void> {
         net::asio::steady_timer timer(_ex);
+        time_point next = time_point::max();
         for (;;) {
-          timer.expires_after(std::chrono::milliseconds(_cfg.tick_interval_ms));
+          // Wake at the earliest deadline, and at least every tick_interval_ms (deadlines set meanwhile are
+          // at least a session, rebalance or initial-delay timeout away, and the gauges and offset
+          // retention run on this loop too).
+          timer.expires_at(std::min(next, clock::now() + std::chrono::milliseconds(_cfg.tick_interval_ms)));
           boost::system::error_code ec;
           co_await timer.async_wait(net::no_throw(ec));
           if (ec || _closed) co_return;
-          on_timer();
+          next = on_timer();
         }
       },
       net::asio::detached);

@@ -43,7 +43,7 @@ class coordinator {
   status close();
 
   /// Runs one round of the timer work now (on the executor). Exposed for tests.
-  void on_timer();
+  time_point on_timer();
 
  private:
   coordinator(const coordinator_config& cfg, net::asio::any_io_executor ex) : _cfg(cfg), _ex(std::move(ex)) {}

@@ -6,8 +6,9 @@
 // Threading: not thread-safe. One owner thread (the coordinator shard) calls everything. No timers inside:
 // time comes from the injected clocks. Deadlines (each member's session, rebalance and sync timeouts) fire
 // for a group whenever a call touches it (join, sync, heartbeat, leave, commit, delete, and fire_due before
-// describe), so what a client sees expires on time, not up to one tick late; tick() (the coordinator calls it
-// periodically, unit tests with a fake clock) fires them for groups nobody touches.
+// describe), so what a client sees expires on time; tick() fires them for groups nobody touches and returns
+// the next deadline, and the coordinator wakes exactly then (and at least every tick_interval_ms), so a member
+// whose process died is removed at its session timeout, not a tick later.
 //
 // Delayed answers: join() and sync() keep their callback until the rebalance step completes; callbacks are
 // called on the owner thread, from inside a later call (join/sync/leave/heartbeat/tick), exactly once.
@@ -80,8 +81,10 @@ class group_manager {
   std::size_t remove_topic_offsets(const std::string& topic);
 
   /// Fires due deadlines of every group: session expiry, rebalance and initial-delay ends, sync timeouts,
-  /// pending members; drops groups left with nothing; refreshes the gauges.
-  void tick();
+  /// pending members; drops groups left with nothing; refreshes the gauges. Returns the earliest deadline
+  /// still ahead (time_point::max() when none): the coordinator sleeps until then, so a deadline nobody's
+  /// call fires is fired at its time, not a tick later.
+  time_point tick();
   /// Fires due deadlines of one group (callers of the const describe() and list() call it first).
   void fire_due(const std::string& group_id);
   /// Removes offsets of Empty groups older than offsets.retention; drops groups left with nothing.
@@ -117,6 +120,8 @@ class group_manager {
   void complete_join(group& g);
   void remove_member(group& g, const std::string& id, errc why);
   void fire_deadlines(group& g, time_point t);
+  /// The earliest deadline of `g` after `t` that fire_deadlines would act on (time_point::max() when none).
+  static time_point next_deadline(const group& g, time_point t);
   std::optional<std::string> select_protocol(const group& g) const;
   bool supports(const group& g, const join_request& req) const;
   void persist(const group& g);

@@ -249,8 +249,22 @@ void group_manager::fire_due(const std::string& group_id) {
   if (group* g = find(group_id)) fire_deadlines(*g, now());
 }
 
-void group_manager::tick() {
+time_point group_manager::next_deadline(const group& g, time_point t) {
+  time_point next = time_point::max();
+  auto consider = [&](time_point d) {
+    if (d > t && d < next) next = d;
+  };
+  for (const auto& [_, d] : g.pending) consider(d);
+  for (const auto& [_, m] : g.members)
+    if (!m.on_join && !m.on_sync) consider(m.session_deadline);
+  if (g.state == group_state::preparing_rebalance) consider(g.rebalance_deadline);
+  if (g.state == group_state::completing_rebalance) consider(g.sync_deadline);
+  return next;
+}
+
+time_point group_manager::tick() {
   const auto t = now();
+  time_point next = time_point::max();
   std::vector<std::string> ids;
   ids.reserve(_groups.size());
   for (const auto& [id, _] : _groups) ids.push_back(id);
@@ -263,12 +277,15 @@ void group_manager::tick() {
       records.push_back(group_record{id, std::nullopt});
       _groups.erase(id);
       _store.append(std::move(records), nullptr);
+      continue;
     }
+    next = std::min(next, next_deadline(*g, t));
   }
   std::int64_t members = 0;
   for (const auto& [_, g] : _groups) members += static_cast<std::int64_t>(g->members.size());
   _probe.groups.set(static_cast<std::int64_t>(_groups.size()));
   _probe.members.set(members);
+  return next;
 }
 
 void group_manager::expire_offsets() {

@@ -166,7 +166,7 @@ struct coordinator_config {
   // Offsets log: segment size and the size past which it is rewritten as a snapshot.
   std::int64_t log_segment_bytes = 16LL << 20;
   std::uint64_t compact_min_bytes = 64ULL << 20;   // compact once the log exceeds max(this, 4 x live size)
-  std::int64_t tick_interval_ms = 100;             // timer granularity: session, rebalance, sync deadlines
+  std::int64_t tick_interval_ms = 100;             // longest sleep of the coordinator (deadlines wake it earlier)
   std::int64_t retention_check_interval_ms = 60000;
 };
 

@@ -304,6 +304,19 @@ TEST_F(G, SessionsEndOnTimeWithoutATick) {
   EXPECT_EQ(mgr->describe("g").state, group_state::empty) << c;
 }
 
+TEST_F(G, TickReturnsTheNextDeadlineSoTheCoordinatorWakesThen) {
+  std::int32_t gen = 0;
+  auto a = stable_single(&gen);  // session 10 s from now
+  const auto joined_at = steady_now;
+  EXPECT_EQ(mgr->tick(), joined_at + std::chrono::milliseconds(10000)) << "the member's session deadline";
+  steady_now += std::chrono::milliseconds(4000);
+  EXPECT_FALSE(heartbeat(a, gen));
+  EXPECT_EQ(mgr->tick(), steady_now + std::chrono::milliseconds(10000)) << "the heartbeat moved it";
+  steady_now += std::chrono::milliseconds(10000);
+  EXPECT_EQ(mgr->tick(), time_point::max()) << "fired at its time: nothing left to wait for";
+  EXPECT_EQ(mgr->describe("g").state, group_state::dead) << "expired, then dropped: no member, no offsets";
+}
+
 TEST_F(G, DescribeAndList) {
   std::int32_t gen = 0;
   auto a = stable_single(&gen, "asg");

@@ -5,6 +5,9 @@
 #include "protocol/generated/all_messages.h"
 #include "protocol/header.h"
 
+#include <string>
+#include <string_view>
+
 namespace sd::protocol {
 namespace {
 
@@ -138,6 +141,66 @@ TEST(Golden, ProduceV3RequestHoldingOneBatchIsZeroCopy) {
   EXPECT_EQ(rec.data.data(), frame.data() + frame.size() - batch.size());
   rec.data[0] = 0xee;
   EXPECT_EQ(frame[frame.size() - batch.size()], 0xee);
+}
+
+/// Bytes from a hex string (captured frames, without the 4-byte size prefix).
+sd::bytes unhex(std::string_view h) {
+  sd::bytes out;
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
+  return out;
+}
+
+/// Decodes a captured request frame (no size prefix) as Msg, checks the header, and re-encodes it: the codec
+/// must write back exactly the client's bytes, less `extra_tail` bytes the client appended past the schema.
+template <class Msg>
+Msg decode_captured(const sd::bytes& frame, api_key api, std::int16_t version, std::size_t extra_tail = 0) {
+  auto d = decode_request_header(frame);
+  EXPECT_TRUE(d.has_value());
+  Msg m;
+  if (!d) return m;
+  EXPECT_EQ(d->header.api, api);
+  EXPECT_EQ(d->header.api_version, version);
+  EXPECT_TRUE(decode_body(d->body, version, m).has_value());
+  auto again = flat(encode_request(d->header, version, m));
+  EXPECT_EQ(sd::bytes(again.begin() + 4, again.end()), sd::bytes(frame.begin(), frame.end() - static_cast<std::ptrdiff_t>(extra_tail)))
+      << "re-encoding differs from the client's bytes";
+  for (std::size_t i = frame.size() - extra_tail; i < frame.size(); ++i) EXPECT_EQ(frame[i], 0) << "byte " << i;
+  return m;
+}
+
+// Requests librdkafka 2.0.2 sent to the broker (captured through a logging TCP proxy): ListConsumerGroups
+// with a states filter (ListGroups v4, flexible), ListConsumerGroupOffsets without partitions (OffsetFetch v7,
+// flexible, null topics), AlterConfigs of a BROKER resource (v0). librdkafka 2.0.2 ends these flexible bodies
+// with zero bytes past the schema (one after ListGroups v4, three after OffsetFetch v7): a decoder must not
+// insist the body ends where the schema does (ours reads the fields and ignores what follows).
+TEST(Golden, ListGroupsV4WithStatesAsLibrdkafkaSendsIt) {
+  auto m = decode_captured<list_groups_request>(
+      unhex("00100004000000030006676f6c64656e000307537461626c6506456d7074790000"), api_key::list_groups, 4, 1);
+  EXPECT_EQ(m.states_filter, (std::vector<std::string>{"Stable", "Empty"}));
+}
+
+TEST(Golden, OffsetFetchV7AllPartitionsAsLibrdkafkaSendsIt) {
+  auto m = decode_captured<offset_fetch_request>(
+      unhex("00090007000000050006676f6c64656e000d676f6c64656e2d67726f7570000000000000"), api_key::offset_fetch, 7,
+      3);
+  EXPECT_EQ(m.group_id, "golden-group");
+  EXPECT_FALSE(m.topics.has_value()) << "null topics: every committed partition";
+  EXPECT_FALSE(m.require_stable);
+}
+
+TEST(Golden, AlterConfigsV0BrokerResourceAsLibrdkafkaSendsIt) {
+  auto m = decode_captured<alter_configs_request>(
+      unhex("00210000000000060006676f6c64656e00000001040001300000000100106c6f672e726574656e74696f6e2e6d73000733363030"
+            "30303000"),
+      api_key::alter_configs, 0);
+  ASSERT_EQ(m.resources.size(), 1u);
+  EXPECT_EQ(m.resources[0].resource_type, 4);  // BROKER
+  EXPECT_EQ(m.resources[0].resource_name, "0");
+  ASSERT_EQ(m.resources[0].configs.size(), 1u);
+  EXPECT_EQ(m.resources[0].configs[0].name, "log.retention.ms");
+  EXPECT_EQ(m.resources[0].configs[0].value.value_or(""), "3600000");
+  EXPECT_FALSE(m.validate_only);
 }
 
 TEST(Header, TruncatedAndUnknownHeadersFail) {
