@@ -1,5 +1,6 @@
 #include "app/metrics_sections.h"
 
+#include "alerts/runner.h"
 #include "group/coordinator.h"
 
 namespace sd::app {
@@ -13,6 +14,15 @@ void add_module_sections(metrics::exposition& exposition, const metric_sources& 
     core.topics.producer_probe().collect(w);
     broker::collect_partition_gauges(w,
                                      core.topics);  // storage_log_* and producer_state_entries per partition
+    // The data directory's file system, read at scrape time (the disk_free_* alert kinds read the same).
+    if (auto d = alerts::read_disk_usage(core.config.data_dir)) {
+      w.family("streamdown_storage_disk_free_bytes", metrics::metric_type::gauge,
+               "bytes free for the broker on the data directory's file system (statvfs f_bavail)");
+      w.sample(static_cast<double>(d->free_bytes));
+      w.family("streamdown_storage_disk_total_bytes", metrics::metric_type::gauge,
+               "size of the data directory's file system");
+      w.sample(static_cast<double>(d->total_bytes));
+    }
   });
   if (s.groups) {
     // group_manager::probe() is atomics only: safe to read off the coordinator shard.

@@ -38,7 +38,9 @@ grep -q "(>= " <<<"$depends" || fail "Depends carries no versions: $depends"
 dpkg-deb -x "$deb" "$dir/root"
 dpkg-deb -e "$deb" "$dir/control"
 for f in usr/bin/streamdown etc/streamdown/streamdown.toml usr/lib/systemd/system/streamdown.service \
-         usr/share/doc/streamdown/OPERATIONS.md usr/share/doc/streamdown/README.md; do
+         usr/share/doc/streamdown/OPERATIONS.md usr/share/doc/streamdown/README.md \
+         usr/share/streamdown/monitoring/prometheus.yml usr/share/streamdown/monitoring/streamdown-rules.yml \
+         usr/share/streamdown/monitoring/streamdown.json; do
   [ -e "$dir/root/$f" ] || fail "package lacks /$f"
 done
 [ -x "$dir/root/usr/bin/streamdown" ] || fail "/usr/bin/streamdown is not executable"
