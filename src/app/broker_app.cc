@@ -1,3 +1,4 @@
+#include "app/history_routes.h"
 #include "app/broker_app.h"
 
 #include <signal.h>
@@ -387,6 +388,16 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   ocfg.errors_total = [&core = *core] { return core.probe.errors_total(); };
   observability obs(**groups, topics, storage_loops, std::move(ocfg));
   obs.add_metric_sections(exposition);
+  // GET /v1/history: per-second samples for the console (app/history_routes.h).
+  history_config hcfg;
+  hcfg.capacity = static_cast<std::size_t>(config.history_seconds);
+  hcfg.max_series = static_cast<std::size_t>(config.history_max_series);
+  history_store history(hcfg);
+  history_recorder history_sampler(history, [sources = history_sources{topics, server.probe(), budget,
+                                                                        config.data_dir, &obs.lag()}] {
+    return gather_broker_history(sources);
+  });
+  exposition.add_section([&history](metrics::text_writer& w) { history.collect(w); });
 
   http::http_limits http_limits;
   http_limits.request_timeout = std::chrono::milliseconds(config.http_request_timeout_ms);
@@ -423,6 +434,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
     w.sample(static_cast<double>(http.evicted_connections()));
   });
   obs.register_routes(http, access);
+  register_history_routes(http, history, access);
   if (config.http_authentication_required || config.http_metrics_require_auth) {
     // Open without credentials: the probes always; /metrics unless metrics.require.auth; every other route
     // unless authentication.required (metrics.require.auth alone guards only /metrics).
@@ -464,6 +476,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   start_retention_timers(storage_loops, topics, config.log_retention_check_interval_ms);
   (*groups)->start();
   obs.start();
+  if (hcfg.capacity > 0) history_sampler.start();
   server.start_accepting();
   http.start();
   std::cout << "listening kafka=" << to_string(kafka_ep) << " http=" << to_string(http_ep)
@@ -479,6 +492,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
   http.stop();
+  history_sampler.stop();  // before the storage loops stop: its lag report hops onto them
   obs.stop();
   server.shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
   network_loops.stop();

@@ -258,6 +258,10 @@ const std::vector<key_def>& key_table() {
               &broker_config::http_request_timeout_ms, 100, 3600000),
       int_key("streamdown.alerts.eval.interval.ms", "how often alert rules are evaluated",
               &broker_config::alerts_eval_interval_ms, 10, 3600000),
+      int_key("streamdown.history.seconds", "seconds of per-second samples GET /v1/history keeps (0: none)",
+              &broker_config::history_seconds, 0, 86400),
+      int_key("streamdown.history.max.series", "series GET /v1/history keeps at most (a group partition's lag is one)",
+              &broker_config::history_max_series, 1, 1000000),
       int_key("streamdown.http.max.connections",
               "open HTTP connections; at the limit a new one evicts the longest-idle one (never one inside a "
               "request or stream)",

@@ -85,6 +85,8 @@ struct broker_config {
   // HTTP port and alerts (the alert rules themselves are `[[alert]]` tables, parsed by alerts/)
   std::int64_t http_request_timeout_ms = 10000;        // streamdown.http.request.timeout.ms
   std::int64_t alerts_eval_interval_ms = 1000;         // streamdown.alerts.eval.interval.ms
+  std::int64_t history_seconds = 900;                  // streamdown.history.seconds (0: no history)
+  std::int64_t history_max_series = 2000;              // streamdown.history.max.series
   std::int64_t http_max_connections = 1024;            // streamdown.http.max.connections
   // HTTP streaming (SSE and WebSocket sessions, docs/HTTP_API.md)
   std::int64_t http_stream_max_sessions = 512;         // streamdown.http.stream.max.sessions
