@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 
 namespace sd::broker {
 namespace {
@@ -29,10 +30,16 @@ constexpr std::array<std::string_view, 18> dynamic_keys = {
     "streamdown.log.page.cache.window.bytes",
 };
 
-std::string value_in(const broker_config& c, const std::string& key) {
-  for (const auto& e : c.entries())
-    if (e.name == key) return e.value;
-  return {};
+/// Every key's built-in default as DescribeConfigs shows it, built once (entries() formats every key).
+const std::string& default_value(const std::string& key) {
+  static const std::map<std::string, std::string> defaults = [] {
+    std::map<std::string, std::string> m;
+    for (auto& e : broker_config{}.entries()) m.emplace(std::move(e.name), std::move(e.value));
+    return m;
+  }();
+  static const std::string none;
+  auto it = defaults.find(key);
+  return it == defaults.end() ? none : it->second;
 }
 
 }  // namespace
@@ -75,7 +82,7 @@ std::vector<broker_config_synonym> broker_config_synonyms(const broker_config& s
     out.push_back({key, it->second, broker_config_source::dynamic_default});
   if (auto it = static_config.explicitly_set.find(key); it != static_config.explicitly_set.end())
     out.push_back({key, it->second, broker_config_source::static_config});
-  out.push_back({key, value_in(broker_config{}, key), broker_config_source::default_config});
+  out.push_back({key, default_value(key), broker_config_source::default_config});
   return out;
 }
 

@@ -66,17 +66,7 @@ class CurrentVersions : public ::testing::Test {
 
   /// Fetch v16 of partition 0 by topic id from `offset` (no wait).
   p::fetch_response fetch_by_id(const uuid& id, std::int64_t offset) {
-    p::fetch_request req;
-    req.max_wait_ms = 0;
-    req.min_bytes = 1;
-    req.max_bytes = 1 << 20;
-    auto& t = req.topics.emplace_back();
-    t.topic_id = id;
-    auto& fp = t.partitions.emplace_back();
-    fp.partition = 0;
-    fp.fetch_offset = offset;
-    fp.partition_max_bytes = 1 << 20;
-    return conn->call<p::fetch_response>(req, 16);
+    return fetch_partition(*conn, "", id, 0, offset, 1 << 20, 16);
   }
 
   /// Metadata v12 for one topic named by id.
@@ -521,64 +511,49 @@ TEST_F(CurrentVersions, AdminApisAtTheirNewestVersions) {
     ASSERT_EQ(r.results.size(), 1u);
     EXPECT_EQ(r.results[0].error_code, 0);
   }
-  // IncrementalAlterConfigs v1 then DescribeConfigs v4 reads it back.
-  {
+  // IncrementalAlterConfigs v1 and DescribeConfigs v4, on a TOPIC (2) and on the BROKER (4) resource.
+  constexpr std::int8_t topic_resource = 2, broker_resource = 4;
+  constexpr std::int8_t set_op = 0, delete_op = 1, append_op = 2;
+  auto alter = [&](std::int8_t type, const std::string& name, const std::string& key, std::int8_t op,
+                   std::optional<std::string> v) {
     p::incremental_alter_configs_request req;
     auto& res = req.resources.emplace_back();
-    res.resource_type = 2;
-    res.resource_name = "adm";
+    res.resource_type = type;
+    res.resource_name = name;
     auto& c = res.configs.emplace_back();
-    c.name = "retention.ms";
-    c.config_operation = 0;  // SET
-    c.value = "3600000";
+    c.name = key;
+    c.config_operation = op;
+    c.value = std::move(v);
     auto r = conn->call<p::incremental_alter_configs_response>(req, 1);
-    ASSERT_EQ(r.responses.size(), 1u);
-    EXPECT_EQ(r.responses[0].error_code, 0);
+    EXPECT_EQ(r.responses.size(), 1u);
+    return r.responses.at(0).error_code;
+  };
+  auto describe_one = [&](std::int8_t type, const std::string& name, const std::string& key) {
     p::describe_configs_request d;
     auto& dr = d.resources.emplace_back();
-    dr.resource_type = 2;
-    dr.resource_name = "adm";
-    dr.configuration_keys = std::vector<std::string>{"retention.ms"};
+    dr.resource_type = type;
+    dr.resource_name = name;
+    dr.configuration_keys = std::vector<std::string>{key};
+    d.include_synonyms = true;
     auto got = conn->call<p::describe_configs_response>(d, 4);
-    ASSERT_EQ(got.results.size(), 1u);
-    ASSERT_EQ(got.results[0].configs.size(), 1u);
-    EXPECT_EQ(got.results[0].configs[0].value.value_or(""), "3600000");
-  }
-  // IncrementalAlterConfigs v1 on the BROKER resource: SET and DELETE on this broker's layer; another broker's
-  // id, a key that cannot change at run time and APPEND on a non-list key are refused.
-  {
-    auto broker_alter = [&](const std::string& name, const std::string& key, std::int8_t op,
-                            std::optional<std::string> v) {
-      p::incremental_alter_configs_request req;
-      auto& res = req.resources.emplace_back();
-      res.resource_type = 4;  // BROKER
-      res.resource_name = name;
-      auto& c = res.configs.emplace_back();
-      c.name = key;
-      c.config_operation = op;
-      c.value = std::move(v);
-      return conn->call<p::incremental_alter_configs_response>(req, 1).responses.at(0).error_code;
-    };
-    auto retention = [&] {
-      p::describe_configs_request d;
-      auto& dr = d.resources.emplace_back();
-      dr.resource_type = 4;
-      dr.resource_name = "0";
-      dr.configuration_keys = std::vector<std::string>{"log.retention.ms"};
-      d.include_synonyms = true;
-      return conn->call<p::describe_configs_response>(d, 4).results.at(0).configs.at(0);
-    };
-    EXPECT_EQ(broker_alter("0", "log.retention.ms", 0, "1234567"), 0);
-    auto set = retention();
-    EXPECT_EQ(set.value.value_or(""), "1234567");
-    EXPECT_EQ(set.config_source, 2) << "DYNAMIC_BROKER_CONFIG";
-    EXPECT_EQ(set.synonyms.size(), 2u);
-    EXPECT_EQ(broker_alter("0", "log.retention.ms", 1, std::nullopt), 0);
-    EXPECT_EQ(retention().config_source, 5) << "DELETE: back to the default";
-    EXPECT_EQ(broker_alter("5", "log.retention.ms", 0, "1"), invalid_request) << "another broker";
-    EXPECT_EQ(broker_alter("0", "node.id", 0, "3"), invalid_request) << "not dynamic";
-    EXPECT_NE(broker_alter("0", "log.retention.ms", 2, "1"), 0) << "APPEND on a non-list key";
-  }
+    EXPECT_EQ(got.results.size(), 1u);
+    EXPECT_EQ(got.results.at(0).configs.size(), 1u);
+    return got.results.at(0).configs.at(0);
+  };
+  EXPECT_EQ(alter(topic_resource, "adm", "retention.ms", set_op, "3600000"), 0);
+  EXPECT_EQ(describe_one(topic_resource, "adm", "retention.ms").value.value_or(""), "3600000");
+  // On the broker: SET and DELETE on this broker's layer; another broker's id, a key that cannot change at
+  // run time and APPEND on a non-list key are refused.
+  EXPECT_EQ(alter(broker_resource, "0", "log.retention.ms", set_op, "1234567"), 0);
+  auto set = describe_one(broker_resource, "0", "log.retention.ms");
+  EXPECT_EQ(set.value.value_or(""), "1234567");
+  EXPECT_EQ(set.config_source, 2) << "DYNAMIC_BROKER_CONFIG";
+  EXPECT_EQ(set.synonyms.size(), 2u);
+  EXPECT_EQ(alter(broker_resource, "0", "log.retention.ms", delete_op, std::nullopt), 0);
+  EXPECT_EQ(describe_one(broker_resource, "0", "log.retention.ms").config_source, 5) << "DELETE: back to the default";
+  EXPECT_EQ(alter(broker_resource, "5", "log.retention.ms", set_op, "1"), invalid_request) << "another broker";
+  EXPECT_EQ(alter(broker_resource, "0", "node.id", set_op, "3"), invalid_request) << "not dynamic";
+  EXPECT_NE(alter(broker_resource, "0", "log.retention.ms", append_op, "1"), 0) << "APPEND on a non-list key";
   // InitProducerId v4: a fresh id; with the current id and epoch (KIP-360) another fresh id; an id without an
   // epoch is refused.
   {

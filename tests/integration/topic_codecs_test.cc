@@ -51,17 +51,7 @@ class TopicCodecs : public ::testing::Test {
     std::vector<batch::header> out;
     std::int64_t next = 0;
     for (int round = 0; round < 100; ++round) {
-      p::fetch_request req;
-      req.max_wait_ms = 0;
-      req.min_bytes = 1;
-      req.max_bytes = 4 << 20;
-      auto& t = req.topics.emplace_back();
-      t.topic = topic;
-      auto& fp = t.partitions.emplace_back();
-      fp.partition = 0;
-      fp.fetch_offset = next;
-      fp.partition_max_bytes = 4 << 20;
-      auto r = conn->call<p::fetch_response>(req, 11);
+      auto r = fetch_partition(*conn, topic, {}, 0, next, 4 << 20, 11);
       const auto& part = r.responses.at(0).partitions.at(0);
       EXPECT_EQ(part.error_code, 0);
       auto batches = p::read_batches(part.records.data);

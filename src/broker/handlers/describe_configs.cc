@@ -119,7 +119,8 @@ net::awaitable<net::response_task> describe_configs(request_context& ctx) {
         }
         c.is_default = c.config_source == static_cast<std::int8_t>(config_source::default_config);
         if (req.include_synonyms) {
-          if (!e.is_default) c.synonyms.push_back({e.name, e.value, static_cast<std::int8_t>(config_source::dynamic_topic_config)});
+          if (!e.is_default)
+            c.synonyms.push_back({e.name, e.value, static_cast<std::int8_t>(config_source::dynamic_topic_config)});
           add_synonyms(c.synonyms, inherited);
         }
         out.configs.push_back(std::move(c));

@@ -90,13 +90,18 @@ read_amount read_partition(partition_state& p, const fetch_target& t, std::size_
   return {r->total_bytes, r->records};
 }
 
-/// What phase one decided about each requested topic.
+/// What phase one decided about each requested topic: looked up once there (by id from v13, else by name
+/// once READ is allowed: a denied topic is never looked up), then used as is; a topic deleted meanwhile shows
+/// up as deleted on its shard.
 enum class topic_verdict : std::uint8_t { readable, denied, unknown_id };
+struct resolved_topic {
+  topic_verdict verdict = topic_verdict::readable;
+  std::shared_ptr<const topic_state> topic;  // readable only; null: no such topic (by name)
+};
 
-/// `verdicts[i]` says whether req.topics[i] may be read; v13+ topics carry their name, resolved in phase one.
-net::response_task run_fetch(broker_core& core, protocol::fetch_request req,
-                             std::vector<topic_verdict> verdicts, std::int32_t correlation_id,
-                             std::int16_t version) {
+/// `resolved[i]` is req.topics[i] as phase one found it; v13+ topics carry their name, filled in there.
+net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std::vector<resolved_topic> resolved,
+                             std::int32_t correlation_id, std::int16_t version) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
   const std::size_t max_bytes = static_cast<std::size_t>(std::max(0, req.max_bytes));
@@ -112,7 +117,7 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req,
     auto& tr = skeleton.responses.emplace_back();
     tr.topic = ft.topic;
     tr.topic_id = ft.topic_id;
-    if (verdicts[ti] == topic_verdict::unknown_id) {
+    if (resolved[ti].verdict == topic_verdict::unknown_id) {
       for (auto& fp : ft.partitions) {
         auto& pr = tr.partitions.emplace_back();
         pr.partition_index = fp.partition;
@@ -124,7 +129,7 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req,
       }
       continue;
     }
-    if (verdicts[ti] == topic_verdict::denied) {
+    if (resolved[ti].verdict == topic_verdict::denied) {
       for (auto& fp : ft.partitions) {
         auto& pr = tr.partitions.emplace_back();
         pr.partition_index = fp.partition;
@@ -135,9 +140,7 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req,
       }
       continue;
     }
-    // By id from v13: a topic re-created under the same name since phase one is not this one.
-    auto topic = version >= first_version_with_topic_ids ? core.topics.find_topic_by_id(ft.topic_id)
-                                                         : core.topics.find_topic(ft.topic);
+    const auto& topic = resolved[ti].topic;
     for (auto& fp : ft.partitions) {
       auto& pr = tr.partitions.emplace_back();
       pr.partition_index = fp.partition;
@@ -215,22 +218,26 @@ net::awaitable<net::response_task> fetch(request_context& ctx) {
   if (!decode_request(ctx, req)) co_return close_connection();
   // Names from ids (v13+), then READ per topic, here in phase one: the session is only touched on the
   // connection's executor. An unknown id is not an authorisation question (Kafka answers it first).
-  std::vector<topic_verdict> verdicts(req.topics.size(), topic_verdict::readable);
+  std::vector<resolved_topic> resolved(req.topics.size());
   for (std::size_t i = 0; i < req.topics.size(); ++i) {
     auto& ft = req.topics[i];
+    auto& r = resolved[i];
     if (ctx.version >= first_version_with_topic_ids) {
-      auto t = ctx.broker.topics.find_topic_by_id(ft.topic_id);
-      if (!t) {
-        verdicts[i] = topic_verdict::unknown_id;
+      r.topic = ctx.broker.topics.find_topic_by_id(ft.topic_id);
+      if (!r.topic) {
+        r.verdict = topic_verdict::unknown_id;
         continue;
       }
-      ft.topic = t->name;
+      ft.topic = r.topic->name;
     }
-    if (!authorized(ctx, resource_type::topic, ft.topic, acl_operation::read))
-      verdicts[i] = topic_verdict::denied;
+    if (!authorized(ctx, resource_type::topic, ft.topic, acl_operation::read)) {
+      r.verdict = topic_verdict::denied;
+      r.topic.reset();
+      continue;
+    }
+    if (!r.topic) r.topic = ctx.broker.topics.find_topic(ft.topic);
   }
-  co_return run_fetch(ctx.broker, std::move(req), std::move(verdicts), ctx.header.correlation_id,
-                      ctx.version);
+  co_return run_fetch(ctx.broker, std::move(req), std::move(resolved), ctx.header.correlation_id, ctx.version);
 }
 
 }  // namespace sd::broker::handlers

@@ -3,8 +3,9 @@
 // Phase one, in request order: validate every batch of a partition (framing, magic, CRC, size) before
 // appending any of it, apply the topic's produce policy (a batch in another codec than compression.type is
 // rebuilt in it; LogAppendTime topics get the broker's clock as MaxTimestamp, in place), then append on the
-// partition's shard (BaseOffset is rewritten in place). Phase two: acks=0 sends nothing; acks=1 answers at once (written to the
-// page cache); acks=-1 answers after the group-commit fdatasync covers the partition's last appended offset.
+// partition's shard (BaseOffset is rewritten in place). Phase two: acks=0 sends nothing; acks=1 answers at
+// once (written to the page cache); acks=-1 answers after the group-commit fdatasync covers the partition's
+// last appended offset.
 // Idempotent producers: each batch is checked against the partition's producer state
 // (producer/producer_state.h) in the same step as its append; a duplicate is answered with its original base
 // offset (and, for acks=-1, after that offset is durable) without appending. Authorisation (Kafka's): a
@@ -38,7 +39,8 @@ struct partition_job {
   std::size_t part_index = 0;    // index into that topic's partitions
   partition_ptr partition;
   std::vector<mutable_byte_span> batches;  // validated, in order; views into the request frame or `rebuilt`
-  std::vector<sd::bytes> rebuilt;          // batches recompressed for the topic's compression.type
+  std::vector<sd::bytes> rebuilt;          // batches recompressed for the topic's compression.type (their heap
+                                           // buffers stay put when this vector grows, so the spans stay valid)
   std::int64_t flush_to = -1;              // acks=-1: wait until offsets < flush_to are durable
 };
 
@@ -325,7 +327,6 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
       // Timestamps are only checked when they are the producer's (CreateTime), as Kafka.
       const auto times = policy.log_append_time ? timestamp_bounds{}
                                                 : effective_timestamp_bounds(*broker_cfg, topic->overrides);
-      job.rebuilt.reserve(policy.codec ? 4 : 0);
       if (pd.records.is_null || !split_batches(pd.records.data, max_batch, times, job.batches, err, why) ||
           (policy.changes_batches() && !apply_produce_policy(policy, max_batch, append_time, job, err, why))) {
         if (pd.records.is_null) {

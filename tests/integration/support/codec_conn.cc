@@ -79,4 +79,24 @@ protocol::produce_response::topic_produce_response::partition_produce_response p
   return std::move(r.responses[0].partition_responses[0]);
 }
 
+protocol::fetch_response fetch_partition(codec_conn& c, const std::string& topic, const protocol::uuid& topic_id,
+                                         std::int32_t partition, std::int64_t offset, std::int32_t max_bytes,
+                                         std::int16_t version) {
+  protocol::fetch_request req;
+  req.max_wait_ms = 0;
+  req.min_bytes = 1;
+  req.max_bytes = max_bytes;
+  auto& t = req.topics.emplace_back();
+  t.topic = topic;
+  t.topic_id = topic_id;
+  auto& fp = t.partitions.emplace_back();
+  fp.partition = partition;
+  fp.fetch_offset = offset;
+  fp.partition_max_bytes = max_bytes;
+  auto r = c.call<protocol::fetch_response>(req, version);
+  if (r.responses.size() != 1 || r.responses[0].partitions.size() != 1)
+    throw harness_error("Fetch answered another shape than one topic with one partition");
+  return r;
+}
+
 }  // namespace sd::itest

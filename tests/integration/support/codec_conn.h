@@ -12,6 +12,7 @@
 #include "base/byte_reader.h"
 #include "base/bytes.h"
 #include "protocol/generated/create_topics.h"
+#include "protocol/generated/fetch.h"
 #include "protocol/generated/produce.h"
 #include "protocol/header.h"
 #include "support/process.h"
@@ -64,5 +65,11 @@ protocol::create_topics_response::creatable_topic_result create_topic_v7(
 protocol::produce_response::topic_produce_response::partition_produce_response produce_batch(
     codec_conn& c, const std::string& topic, std::int32_t partition, sd::bytes& batch, std::int16_t acks,
     std::int16_t version);
+
+/// Fetch (no wait, up to max_bytes) of one partition from `offset`, naming the topic by `topic` (v4-12) or by
+/// `topic_id` (v13+); the whole answer, whose records are views into the connection's last frame.
+protocol::fetch_response fetch_partition(codec_conn& c, const std::string& topic, const protocol::uuid& topic_id,
+                                         std::int32_t partition, std::int64_t offset, std::int32_t max_bytes,
+                                         std::int16_t version);
 
 }  // namespace sd::itest
