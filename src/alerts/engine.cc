@@ -141,6 +141,8 @@ void alert_engine::move(rule_state& rs, alert_state to, double value, std::int64
   const auto from = st.state;
   st.state = to;
   st.since_ms = wall_ms;
+  st.recent.push_back({from, to, wall_ms, value});
+  if (st.recent.size() > max_recent) st.recent.erase(st.recent.begin());
   switch (to) {
     case alert_state::pending: ++st.to_pending; break;
     case alert_state::firing: ++st.to_firing; break;

@@ -65,6 +65,14 @@ struct alert_inputs {
 
 using label_set = std::vector<std::pair<std::string, std::string>>;
 
+/// One state change of a rule, as alert_status keeps it.
+struct alert_change {
+  alert_state from = alert_state::inactive;
+  alert_state to = alert_state::inactive;
+  std::int64_t at_ms = 0;  // wall clock
+  double value = 0;        // the value that caused it (NaN when there was no data)
+};
+
 struct alert_status {
   alert_rule rule;
   alert_state state = alert_state::inactive;
@@ -73,6 +81,7 @@ struct alert_status {
   std::size_t offending_count = 0;  // all breaching series
   std::int64_t since_ms = 0;        // wall clock when the current state began (0: never changed)
   std::uint64_t to_pending = 0, to_firing = 0, to_inactive = 0;  // transitions into each state
+  std::vector<alert_change> recent;  // the latest changes, oldest first (at most alert_engine::max_recent)
 };
 
 struct alert_transition {
@@ -85,6 +94,7 @@ struct alert_transition {
 class alert_engine {
  public:
   static constexpr std::size_t max_offending = 10;
+  static constexpr std::size_t max_recent = 20;
 
   explicit alert_engine(std::vector<alert_rule> rules, std::int64_t start_wall_ms = 0);
 

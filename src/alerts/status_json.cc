@@ -21,6 +21,17 @@ std::string rfc3339(std::int64_t ms) {
   return out;
 }
 
+json recent_json(const std::vector<alert_change>& recent) {
+  json out = json::array();
+  for (const auto& c : recent)
+    out.push_back({{"from", state_name(c.from)},
+                   {"to", state_name(c.to)},
+                   {"at_ms", c.at_ms},
+                   {"at", rfc3339(c.at_ms)},
+                   {"value", number_or_null(c.value)}});
+  return out;
+}
+
 }  // namespace
 
 json status_json(const alert_engine& engine) {
@@ -46,7 +57,8 @@ json status_json(const alert_engine& engine) {
                    {"since_ms", s.since_ms},
                    {"filters", filters},
                    {"labels", labels},
-                   {"offending_count", s.offending_count}});
+                   {"offending_count", s.offending_count},
+                   {"recent_transitions", recent_json(s.recent)}});
   }
   return out;
 }

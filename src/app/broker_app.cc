@@ -24,6 +24,7 @@
 #include "broker/metadata_store.h"
 #include "broker/session.h"
 #include "broker/topic_table.h"
+#include "console/console_routes.h"
 #include "group/coordinator.h"
 #include "gateway/gateway.h"
 #include "http/http_server.h"
@@ -393,8 +394,9 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   hcfg.capacity = static_cast<std::size_t>(config.history_seconds);
   hcfg.max_series = static_cast<std::size_t>(config.history_max_series);
   history_store history(hcfg);
-  history_recorder history_sampler(history, [sources = history_sources{topics, server.probe(), budget,
-                                                                        config.data_dir, &obs.lag()}] {
+  topic_rates produce_rates;
+  history_recorder history_sampler(history, [sources = history_sources{topics, server.probe(), budget, config.data_dir,
+                                                                        &obs.lag(), &core->probe, &produce_rates}] {
     return gather_broker_history(sources);
   });
   exposition.add_section([&history](metrics::text_writer& w) { history.collect(w); });
@@ -423,7 +425,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   // Declared after the gateway and the access rules so it is destroyed first: streaming sessions still
   // suspended at shutdown are destroyed with its event loop, and they refer to both.
   http::http_server http(http_limits);
-  register_http_routes(http, *core, exposition, access, config.http_metrics_require_auth);
+  register_http_routes(http, *core, exposition, access, config.http_metrics_require_auth, &produce_rates);
   data_plane.register_routes(http);
   exposition.add_section([&data_plane, &http](metrics::text_writer& w) {
     data_plane.collect(w);
@@ -433,8 +435,12 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
              "idle HTTP connections closed to admit new ones at streamdown.http.max.connections");
     w.sample(static_cast<double>(http.evicted_connections()));
   });
-  obs.register_routes(http, access);
+  obs.register_routes(http, access, stall_sources{&core->fetchers, &history});
   register_history_routes(http, history, access);
+  // The web console at / (console/console_routes.h); STREAMDOWN_CONSOLE_DIR serves it from a directory instead.
+  console::console_options console_opts;
+  if (const char* dir = std::getenv("STREAMDOWN_CONSOLE_DIR")) console_opts.dev_dir = dir;
+  console::register_console_routes(http, console_opts);
   if (config.http_authentication_required || config.http_metrics_require_auth) {
     // Open without credentials: the probes always; /metrics unless metrics.require.auth; every other route
     // unless authentication.required (metrics.require.auth alone guards only /metrics).

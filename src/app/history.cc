@@ -53,20 +53,49 @@ void history_store::record(std::int64_t t_ms, const std::vector<history_reading>
   std::erase_if(_series, [&](const auto& kv) { return t_ms - kv.second.last_seen_ms > retention_ms; });
 }
 
-std::vector<history_series> history_store::read(const std::vector<std::string>& names) const {
+std::vector<history_series> history_store::read(const std::vector<std::string>& names, std::int64_t since_ms,
+                                                const history_labels& label_filter) const {
+  auto has_labels = [&label_filter](const history_labels& labels) {
+    for (const auto& want : label_filter)
+      if (std::find(labels.begin(), labels.end(), want) == labels.end()) return false;
+    return true;
+  };
   std::lock_guard lk(_mu);
   std::vector<history_series> out;
   for (const auto& [_, s] : _series) {
     if (!names.empty() && std::find(names.begin(), names.end(), s.name) == names.end()) continue;
+    if (!has_labels(s.labels)) continue;
     history_series h;
     h.name = s.name;
     h.labels = s.labels;
-    h.points.reserve(s.size);
     const std::size_t first = (s.head + _cfg.capacity - s.size) % (_cfg.capacity == 0 ? 1 : _cfg.capacity);
-    for (std::size_t i = 0; i < s.size; ++i) h.points.push_back(s.buf[(first + i) % _cfg.capacity]);
+    for (std::size_t i = 0; i < s.size; ++i) {
+      const auto& p = s.buf[(first + i) % _cfg.capacity];
+      if (p.t_ms > since_ms) h.points.push_back(p);
+    }
     out.push_back(std::move(h));
   }
   return out;
+}
+
+void topic_rates::update(std::int64_t t_ms, const std::map<std::string, double>& totals) {
+  std::lock_guard lk(_mu);
+  const double seconds = _last_ms > 0 && t_ms > _last_ms ? static_cast<double>(t_ms - _last_ms) / 1000.0 : 0;
+  std::map<std::string, entry> next;
+  for (const auto& [topic, total] : totals) {
+    entry e{total, 0};
+    if (auto it = _topics.find(topic); it != _topics.end() && seconds > 0 && total >= it->second.total)
+      e.rate = (total - it->second.total) / seconds;
+    next.emplace(topic, e);
+  }
+  _topics = std::move(next);
+  _last_ms = t_ms;
+}
+
+double topic_rates::rate(const std::string& topic) const {
+  std::lock_guard lk(_mu);
+  auto it = _topics.find(topic);
+  return it == _topics.end() ? 0 : it->second.rate;
 }
 
 std::size_t history_store::series_count() const {

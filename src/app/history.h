@@ -61,8 +61,11 @@ class history_store {
 
   /// Records one round of readings taken at `t_ms`.
   void record(std::int64_t t_ms, const std::vector<history_reading>& readings);
-  /// Every series whose name is in `names` (all series when `names` is empty), oldest point first.
-  std::vector<history_series> read(const std::vector<std::string>& names) const;
+  /// Every series whose name is in `names` (all series when `names` is empty) and whose labels include every
+  /// pair of `label_filter` (a series without that label does not match), with only the points newer than
+  /// `since_ms`, oldest point first.
+  std::vector<history_series> read(const std::vector<std::string>& names, std::int64_t since_ms = INT64_MIN,
+                                   const history_labels& label_filter = {}) const;
 
   std::size_t series_count() const;
   std::size_t point_count() const;
@@ -87,6 +90,26 @@ class history_store {
   mutable std::mutex _mu;
   std::map<std::string, ring> _series;  // by name + labels
   std::uint64_t _dropped = 0;
+};
+
+/// Per-topic produce rates (records per second over the last sampling interval), updated by the history
+/// sampler and read by GET /v1/topics. Bounded by the number of topics: a topic missing from an update is
+/// forgotten. Thread-safe (one mutex).
+class topic_rates {
+ public:
+  /// `totals`: every topic's running total of records produced, read at `t_ms`.
+  void update(std::int64_t t_ms, const std::map<std::string, double>& totals);
+  /// Records per second, or 0 before two updates have seen the topic.
+  double rate(const std::string& topic) const;
+
+ private:
+  struct entry {
+    double total = 0;
+    double rate = 0;
+  };
+  mutable std::mutex _mu;
+  std::map<std::string, entry> _topics;
+  std::int64_t _last_ms = 0;
 };
 
 class history_recorder {

@@ -1,9 +1,12 @@
 #include "app/history_routes.h"
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "alerts/runner.h"
+#include "base/clock.h"
+#include "protocol/generated/api_keys.h"
 
 namespace sd::app {
 
@@ -12,14 +15,19 @@ const std::vector<std::string>& history_series_names() {
       "produce_records_per_second", "produce_bytes_per_second", "fetch_records_per_second",
       "fetch_bytes_per_second",     "connections",              "memory_in_use_bytes",
       "memory_budget_bytes",        "backpressure_seconds_per_second", "log_bytes",
-      "disk_free_bytes",            "disk_total_bytes",         "group_lag_records"};
+      "disk_free_bytes",            "disk_total_bytes",         "group_lag_records",
+      "produce_latency_p50_seconds", "produce_latency_p99_seconds", "fetch_latency_p99_seconds"};
   return names;
 }
 
 std::vector<history_reading> gather_broker_history(const history_sources& s) {
   std::vector<history_reading> out;
   double produced_records = 0, produced_bytes = 0, fetched_records = 0, fetched_bytes = 0, log_bytes = 0;
-  for (const auto& [_, t] : *s.topics.snapshot()) {
+  std::map<std::string, double> topic_records;
+  for (const auto& [name, t] : *s.topics.snapshot()) {
+    double topic_total = 0;
+    for (const auto& p : t->partitions) topic_total += static_cast<double>(p->records_in.value());
+    if (s.rates) topic_records.emplace(name, topic_total);
     for (const auto& p : t->partitions) {
       produced_records += static_cast<double>(p->records_in.value());
       produced_bytes += static_cast<double>(p->bytes_in.value());
@@ -43,6 +51,17 @@ std::vector<history_reading> gather_broker_history(const history_sources& s) {
     gauge("disk_free_bytes", static_cast<double>(d->free_bytes));
     gauge("disk_total_bytes", static_cast<double>(d->total_bytes));
   }
+  if (s.rates) s.rates->update(wall_ms_now(), topic_records);
+  if (s.probe && s.previous_latency) {
+    auto produce = s.probe->latency(static_cast<std::size_t>(protocol::api_key::produce));
+    auto fetch = s.probe->latency(static_cast<std::size_t>(protocol::api_key::fetch));
+    auto& prev = *s.previous_latency;
+    if (auto v = metrics::quantile_between(prev.produce, produce, 0.50)) gauge("produce_latency_p50_seconds", *v);
+    if (auto v = metrics::quantile_between(prev.produce, produce, 0.99)) gauge("produce_latency_p99_seconds", *v);
+    if (auto v = metrics::quantile_between(prev.fetch, fetch, 0.99)) gauge("fetch_latency_p99_seconds", *v);
+    prev.produce = std::move(produce);
+    prev.fetch = std::move(fetch);
+  }
   if (s.lag) {
     if (auto rows = s.lag->collect_blocking(std::nullopt, /*with_seconds=*/false)) {
       for (const auto& r : *rows) {
@@ -63,6 +82,19 @@ void register_history_routes(http::http_server& http, const history_store& store
     if (!access.allowed_cluster(req, security::acl_operation::describe))
       return http_access::forbidden("DESCRIBE", "CLUSTER", security::cluster_resource_name);
     std::vector<std::string> names;
+    std::int64_t since_ms = INT64_MIN;
+    if (auto it = req.query.find("since"); it != req.query.end()) {
+      try {
+        std::size_t used = 0;
+        since_ms = std::stoll(it->second, &used);
+        if (used != it->second.size()) throw std::invalid_argument("trailing");
+      } catch (const std::exception&) {
+        return {400, "application/json", json{{"error", "since must be epoch milliseconds"}, {"code", "invalid_request"}}.dump()};
+      }
+    }
+    history_labels label_filter;
+    for (const char* label : {"group", "topic"})
+      if (auto it = req.query.find(label); it != req.query.end()) label_filter.emplace_back(label, it->second);
     if (auto it = req.query.find("series"); it != req.query.end()) {
       std::string list = it->second;
       for (std::size_t pos = 0; pos <= list.size();) {
@@ -77,7 +109,7 @@ void register_history_routes(http::http_server& http, const history_store& store
           return {400, "application/json", json{{"error", "unknown series '" + n + "'"}, {"series", known}}.dump()};
     }
     json series = json::array();
-    for (auto& s : store.read(names)) {
+    for (auto& s : store.read(names, since_ms, label_filter)) {
       json labels = json::object();
       for (auto& [k, v] : s.labels) labels[k] = v;
       json points = json::array();

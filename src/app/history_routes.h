@@ -7,14 +7,19 @@
 //   connections (Kafka connections open), memory_in_use_bytes, memory_budget_bytes (the in-flight request
 //   budget), backpressure_seconds_per_second (time connections waited for that budget, per second),
 //   log_bytes (every partition's segment files), disk_free_bytes, disk_total_bytes (the data directory's
-//   file system), group_lag_records {group, topic, partition} (every group with committed offsets).
+//   file system), group_lag_records {group, topic, partition} (every group with committed offsets),
+//   produce_latency_p50_seconds, produce_latency_p99_seconds, fetch_latency_p99_seconds (over the requests
+//   completed in that second, from the request-latency histograms; no point in a second without requests;
+//   Fetch latency includes the long-poll wait a consumer asks for).
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "app/history.h"
 #include "app/http_access.h"
 #include "app/lag_report.h"
+#include "broker/probe.h"
 #include "broker/topic_table.h"
 #include "http/http_server.h"
 #include "net/memory_budget.h"
@@ -31,6 +36,13 @@ struct history_sources {
   const net::memory_budget& budget;
   std::string data_dir;
   lag_reporter* lag = nullptr;  // null: no group_lag_records
+  const broker::broker_probe* probe = nullptr;  // null: no latency series
+  topic_rates* rates = nullptr;                 // null: per-topic rates not kept
+  /// The latency histograms as of the previous round (the sampler's own; quantiles are over the difference).
+  struct latency_memory {
+    metrics::histogram_snapshot produce, fetch;
+  };
+  std::shared_ptr<latency_memory> previous_latency = std::make_shared<latency_memory>();
 };
 
 /// One round of readings (blocks for the lag report: call it from the recorder's thread).

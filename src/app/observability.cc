@@ -41,8 +41,8 @@ void observability::add_metric_sections(metrics::exposition& e) {
   e.add_section([this](metrics::text_writer& w) { alerts::write_alert_metrics(w, _engine); });
 }
 
-void observability::register_routes(http::http_server& http, const http_access& access) {
-  register_group_routes(http, _coordinator, _lag, access);
+void observability::register_routes(http::http_server& http, const http_access& access, stall_sources stall) {
+  register_group_routes(http, _coordinator, _lag, access, stall);
   register_alert_routes(http, _engine, access);
 }
 

@@ -17,6 +17,7 @@
 #include "alerts/rule.h"
 #include "alerts/runner.h"
 #include "app/http_access.h"
+#include "app/http_group_routes.h"
 #include "app/lag_report.h"
 #include "http/http_server.h"
 #include "metrics/exposition.h"
@@ -38,7 +39,7 @@ class observability {
   ~observability() { stop(); }
 
   void add_metric_sections(metrics::exposition& e);
-  void register_routes(http::http_server& http, const http_access& access);
+  void register_routes(http::http_server& http, const http_access& access, stall_sources stall = {});
   void start();
   void stop();
 

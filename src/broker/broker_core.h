@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "broker/fetch_activity.h"
 #include "broker/broker_config.h"
 #include "broker/probe.h"
 #include "broker/producer_id_source.h"
@@ -49,6 +50,8 @@ class broker_core {
   producer_id_source producer_ids;
   /// Request metrics (broker/probe.h); recorded by the dispatcher and the handlers, read by /metrics.
   broker_probe probe;
+  /// Which consumers fetched which partitions lately (the console's stall diagnosis); fed by Fetch.
+  fetch_activity fetchers;
   /// The group coordinator (group/coordinator.h); set by app/ before the listener starts.
   group::coordinator* groups = nullptr;
   /// Authentication and authorisation (broker/session.h); set by app/ before the listeners start.

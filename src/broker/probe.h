@@ -50,6 +50,10 @@ class broker_probe {
     body.for_each_error_code(count);
   }
 
+  /// The latency histogram of one API (all zero for an API never called).
+  metrics::histogram_snapshot latency(std::size_t api) const {
+    return api < api_slots ? _apis[api].latency.snapshot() : metrics::histogram_snapshot{};
+  }
   std::uint64_t requests(std::size_t api) const { return api < api_slots ? _apis[api].requests.value() : 0; }
   std::uint64_t errors(std::size_t api, std::int16_t error_code) const {
     return api < api_slots ? _apis[api].errors[error_slot(error_code)].value() : 0;

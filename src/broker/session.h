@@ -36,6 +36,8 @@ struct handler_session {
   bool reauthenticating = false;
   /// connections.max.reauth.ms: requests other than SASL ones after this close the connection.
   std::optional<std::chrono::steady_clock::time_point> session_expiry;
+  /// Wall-clock ms of this connection's last broker::fetch_activity report (consumer Fetch requests).
+  std::int64_t fetch_reported_ms = 0;
 };
 
 }  // namespace sd::net

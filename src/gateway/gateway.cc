@@ -285,6 +285,7 @@ void gateway::register_routes(http::http_server& http) {
                     [&g](const http::request& r, http::stream_io& io) { return handle_ws_consume(g, r, io); });
   http.route_stream("GET", "/v1/ws/produce",
                     [&g](const http::request& r, http::stream_io& io) { return handle_ws_produce(g, r, io); });
+  register_admin_routes(g, http);
 }
 
 void gateway::collect(metrics::text_writer& w) const { _impl->probe.collect(w); }

@@ -35,6 +35,9 @@ struct gateway::impl {
   http::idempotency_cache idempotency;  // Idempotency-Key of HTTP produce (principal, topic, key)
 };
 
+/// Registers admin.cc's routes (topic create/delete/alter, group offset reset).
+void register_admin_routes(gateway::impl& g, http::http_server& http);
+
 /// {"error": message, "code": code, ...extra} with the status.
 http::response json_error(int status, std::string_view code, std::string_view message, json extra = json::object());
 http::response forbidden(std::string_view op, std::string_view rtype, std::string_view name);

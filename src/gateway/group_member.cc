@@ -1,4 +1,5 @@
 #include "gateway/group_member.h"
+#include "gateway/coordinator_call.h"
 
 #include <spdlog/spdlog.h>
 
@@ -55,27 +56,6 @@ std::vector<group::topic_partition> decode_assignment(const sd::bytes& raw) {
     for (auto p : tp.partitions) out.push_back({tp.topic, p});
   std::sort(out.begin(), out.end());
   return out;
-}
-
-/// Runs `start(done)` on the coordinator shard, where it hands its callback to the manager; resumes the
-/// caller once the callback ran (from the coordinator shard, at any later time).
-template <class Result, class Start>
-net::awaitable<Result> call_with_callback(group::coordinator& c, Start start) {
-  auto ex = co_await net::asio::this_coro::executor;
-  struct box {
-    Result value{};
-    std::shared_ptr<net::async_event> done;
-  };
-  auto b = std::make_shared<box>();
-  b->done = std::make_shared<net::async_event>(ex);
-  net::asio::post(c.executor(), [&c, b, start = std::move(start)]() mutable {
-    start(c.manager(), [b](Result r) {
-      b->value = std::move(r);
-      net::async_event::set_from_any_thread(b->done);
-    });
-  });
-  co_await b->done->wait();
-  co_return std::move(b->value);
 }
 
 }  // namespace

@@ -361,6 +361,8 @@ void group_manager::complete_join(group& g) {
   g.initial_delay = false;
   ++g.generation;
   g.state_timestamp_ms = _clocks.wall_ms();
+  g.recent_rebalances_ms.push_back(g.state_timestamp_ms);
+  if (g.recent_rebalances_ms.size() > recent_rebalances_kept) g.recent_rebalances_ms.pop_front();
   if (g.members.empty()) {
     g.state = group_state::empty;
     g.protocol.reset();

@@ -3,6 +3,7 @@
 // group_offsets.cc: offsets, describe/list/delete, persistence and timers): the in-memory shape of a group
 // and its members, and small helpers both halves use. Not part of the module's API.
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -47,6 +48,9 @@ struct group_manager::group {
   time_point sync_deadline{};
   std::int64_t state_timestamp_ms = 0;
   std::map<topic_partition, committed_offset> offsets;
+  /// Wall-clock times of the latest generation changes (newest last, at most recent_rebalances_kept), for the
+  /// console's "rebalancing repeatedly" diagnosis. In memory only: a restart forgets them.
+  std::deque<std::int64_t> recent_rebalances_ms;
 
   std::int32_t max_rebalance_timeout() const {
     std::int32_t t = 0;

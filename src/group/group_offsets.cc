@@ -143,6 +143,7 @@ group_description group_manager::describe(const std::string& group_id) const {
   d.protocol_name = g->protocol.value_or("");
   d.generation = g->generation;
   d.leader = g->leader;
+  d.recent_rebalances_ms.assign(g->recent_rebalances_ms.begin(), g->recent_rebalances_ms.end());
   for (const auto& [id, m] : g->members) {
     member_description md;
     md.member_id = id;

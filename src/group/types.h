@@ -145,7 +145,11 @@ struct group_description {
   std::int32_t generation = -1;
   std::string leader;  // member id of the leader ("" when there is none)
   std::vector<member_description> members;
+  std::vector<std::int64_t> recent_rebalances_ms;  // wall clock of the latest generation changes, oldest first
 };
+
+/// How many generation changes a group remembers (group_description::recent_rebalances_ms).
+inline constexpr std::size_t recent_rebalances_kept = 32;
 
 struct group_listing {
   std::string group_id;

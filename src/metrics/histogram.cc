@@ -52,4 +52,27 @@ histogram_snapshot histogram::snapshot() const {
   return s;
 }
 
+std::optional<double> quantile_between(const histogram_snapshot& before, const histogram_snapshot& after, double q) {
+  const auto& bounds = after.upper_bounds_seconds;
+  if (after.cumulative.empty() || bounds.empty()) return std::nullopt;
+  auto delta = [&](std::size_t i) -> double {
+    const std::uint64_t b = i < before.cumulative.size() ? before.cumulative[i] : 0;
+    return after.cumulative[i] >= b ? static_cast<double>(after.cumulative[i] - b) : 0.0;
+  };
+  const double total = delta(after.cumulative.size() - 1);
+  if (total <= 0) return std::nullopt;
+  const double rank = q * total;
+  double below = 0;
+  for (std::size_t i = 0; i < after.cumulative.size(); ++i) {
+    const double upto = delta(i);
+    if (upto >= rank && upto > below) {
+      if (i >= bounds.size()) return bounds.back();
+      const double lower = i == 0 ? 0.0 : bounds[i - 1];
+      return lower + (bounds[i] - lower) * (rank - below) / (upto - below);
+    }
+    below = upto;
+  }
+  return bounds.back();
+}
+
 }  // namespace sd::metrics

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -18,6 +19,11 @@ struct histogram_snapshot {
   double sum_seconds = 0;
   std::uint64_t count = 0;
 };
+
+/// The q-quantile (0 < q <= 1) of the observations made between two snapshots of one histogram, interpolated
+/// linearly inside its bucket (as Prometheus's histogram_quantile; observations past the last bound read as
+/// that bound). An empty `before` counts from zero. nullopt when no observation was made in between.
+std::optional<double> quantile_between(const histogram_snapshot& before, const histogram_snapshot& after, double q);
 
 /// Default latency buckets: 50 us .. 10 s, roughly x2.5 apart.
 std::span<const double> latency_buckets_seconds();

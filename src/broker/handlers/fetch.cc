@@ -20,7 +20,10 @@
 #include <chrono>
 
 #include "broker/authorize.h"
+#include "base/clock.h"
+#include "broker/handlers/group_common.h"
 #include "broker/handlers/handlers.h"
+#include "broker/session.h"
 #include "net/event.h"
 #include "storage/read_result.h"
 
@@ -213,6 +216,32 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
 
 }  // namespace
 
+namespace {
+
+/// Tells broker::fetch_activity what this consumer fetches (at most once a second per connection; replicas and
+/// denied or unknown topics are left out).
+void report_fetch_activity(const request_context& ctx, const protocol::fetch_request& req,
+                           const std::vector<resolved_topic>& resolved) {
+  const std::int32_t replica = ctx.version >= 15 ? req.replica_state.replica_id : req.replica_id;
+  auto* session = ctx.conn.session.get();
+  if (replica >= 0 || !session) return;
+  const auto now = wall_ms_now();
+  if (!fetch_activity::due(session->fetch_reported_ms, now)) return;
+  session->fetch_reported_ms = now;
+  fetch_report r;
+  r.client_id = ctx.header.client_id.value_or("");
+  r.host = client_host(ctx.conn.remote);
+  r.at_ms = now;
+  for (std::size_t i = 0; i < req.topics.size(); ++i) {
+    if (!resolved[i].topic) continue;
+    for (const auto& fp : req.topics[i].partitions)
+      r.partitions.push_back({resolved[i].topic->name, fp.partition, fp.fetch_offset});
+  }
+  ctx.broker.fetchers.report(ctx.conn.id, std::move(r));
+}
+
+}  // namespace
+
 net::awaitable<net::response_task> fetch(request_context& ctx) {
   protocol::fetch_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
@@ -237,6 +266,7 @@ net::awaitable<net::response_task> fetch(request_context& ctx) {
     }
     if (!r.topic) r.topic = ctx.broker.topics.find_topic(ft.topic);
   }
+  report_fetch_activity(ctx, req, resolved);
   co_return run_fetch(ctx.broker, std::move(req), std::move(resolved), ctx.header.correlation_id, ctx.version);
 }
 

@@ -434,13 +434,22 @@ std::string curl_result::describe() const {
 
 curl_result curl_get(const std::string& url, const std::string& cacert,
                      const std::optional<std::pair<std::string, std::string>>& credentials) {
+  return curl_request("GET", url, cacert, credentials, std::nullopt);
+}
+
+curl_result curl_request(const std::string& method, const std::string& url, const std::string& cacert,
+                         const std::optional<std::pair<std::string, std::string>>& credentials,
+                         const std::optional<std::string>& json_body) {
   static const std::string curl = find_program("curl");
   if (curl.empty()) throw harness_error("curl is not on $PATH");
   temp_dir dir("sd-acl-curl");
   command cmd;
   cmd.argv = {
       curl, "-s",          "-S", "--max-time", "10", "-D", dir.file("headers"), "-o", dir.file("body"),
-      "-w", "%{http_code}"};
+      "-w", "%{http_code}", "-X", method};
+  if (json_body) {
+    cmd.argv.insert(cmd.argv.end(), {"-H", "Content-Type: application/json", "--data-binary", *json_body});
+  }
   if (!cacert.empty()) {
     cmd.argv.push_back("--cacert");
     cmd.argv.push_back(cacert);

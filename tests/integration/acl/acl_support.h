@@ -165,5 +165,9 @@ struct curl_result {
 };
 curl_result curl_get(const std::string& url, const std::string& cacert,
                      const std::optional<std::pair<std::string, std::string>>& credentials = std::nullopt);
+/// Any method, with an optional JSON body.
+curl_result curl_request(const std::string& method, const std::string& url, const std::string& cacert,
+                         const std::optional<std::pair<std::string, std::string>>& credentials,
+                         const std::optional<std::string>& json_body);
 
 }  // namespace sd::itest::acl

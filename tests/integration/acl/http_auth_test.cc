@@ -143,6 +143,64 @@ TEST_F(itest_acl_http, BasicAuthAndAclsOverTls) {
   b->stop();
 }
 
+// The admin routes the console uses (gateway/admin.cc) ask what their Kafka requests ask: CREATE (cluster or
+// topic), DELETE, ALTER_CONFIGS, and READ on the group and its topics for an offset reset. The console's page
+// itself is behind authentication, so a browser asks for credentials (401 + Basic challenge) on first load.
+TEST_F(itest_acl_http, AdminRoutesAndConsoleFollowAuthAndAcls) {
+  auto b = start_broker();
+  kafka_conn admin(b->listener_port(listener), admin_user, admin_password);
+  create_topics(admin, {"adm-existing"}, 2);
+  ASSERT_EQ(commit_offset(admin, "adm-group", "adm-existing", 1), 0);
+  auto send = [&](const std::string& method, const std::string& path, const std::optional<std::string>& body,
+                  const std::pair<std::string, std::string>& who) {
+    return curl_request(method, url(*b, path), pki->ca(), who, body);
+  };
+
+  auto page = get(*b, "/");
+  EXPECT_EQ(page.status, 401) << page.describe();
+  EXPECT_TRUE(has_header(page.headers, "WWW-Authenticate", "Basic")) << page.describe();
+  page = get(*b, "/", alice_creds);
+  EXPECT_EQ(page.status, 200) << page.describe();
+  EXPECT_NE(page.body.find("<html"), std::string::npos) << page.describe();
+
+  // Create: denied without CREATE; allowed with CREATE on that topic only.
+  auto created = send("POST", "/v1/topics", R"({"name":"adm-new","partitions":2})", alice_creds);
+  EXPECT_EQ(created.status, 403) << created.describe();
+  create_acls(admin, {binding{rt::topic, "adm-new", alice, op::create}});
+  created = send("POST", "/v1/topics", R"({"name":"adm-new","partitions":2})", alice_creds);
+  EXPECT_EQ(created.status, 201) << created.describe();
+  EXPECT_EQ(send("POST", "/v1/topics", R"({"name":"adm-other"})", alice_creds).status, 403);
+
+  // Alter configs: ALTER_CONFIGS on the topic.
+  auto altered = send("PATCH", "/v1/topics/adm-new/configs", R"({"retention.ms":"60000"})", alice_creds);
+  EXPECT_EQ(altered.status, 403) << altered.describe();
+  create_acls(admin, {binding{rt::topic, "adm-new", alice, op::alter_configs}});
+  altered = send("PATCH", "/v1/topics/adm-new/configs", R"({"retention.ms":"60000"})", alice_creds);
+  EXPECT_EQ(altered.status, 200) << altered.describe();
+
+  // Reset offsets: READ on the group, then READ on each topic.
+  const std::string reset = R"({"to":"earliest","topic":"adm-existing"})";
+  auto r = send("POST", "/v1/groups/adm-group/offsets", reset, alice_creds);
+  EXPECT_EQ(r.status, 403) << r.describe();
+  create_acls(admin, {binding{rt::group, "adm-group", alice, op::read}});
+  r = send("POST", "/v1/groups/adm-group/offsets", reset, alice_creds);
+  EXPECT_EQ(r.status, 403) << r.describe();
+  EXPECT_NE(r.body.find("TOPIC"), std::string::npos) << r.describe();
+  create_acls(admin, {binding{rt::topic, "adm-existing", alice, op::read}});
+  r = send("POST", "/v1/groups/adm-group/offsets", reset, alice_creds);
+  EXPECT_EQ(r.status, 200) << r.describe();
+
+  // Delete: DELETE on the topic; a topic alice may not DESCRIBE is 403 whether or not it exists.
+  auto deleted = send("DELETE", "/v1/topics/adm-new", std::nullopt, alice_creds);
+  EXPECT_EQ(deleted.status, 403) << deleted.describe();
+  EXPECT_EQ(send("DELETE", "/v1/topics/adm-nothing", std::nullopt, alice_creds).status, 403);
+  create_acls(admin, {binding{rt::topic, "adm-new", alice, op::remove}});
+  deleted = send("DELETE", "/v1/topics/adm-new", std::nullopt, alice_creds);
+  EXPECT_EQ(deleted.status, 200) << deleted.describe();
+  EXPECT_EQ(send("DELETE", "/v1/topics/adm-existing", std::nullopt, admin_creds).status, 200);
+  b->stop();
+}
+
 TEST_F(itest_acl_http, MetricsCanRequireAuthentication) {
   auto b = start_broker({{"streamdown.http.metrics.require.auth", "true"}});
   auto anon = get(*b, "/metrics");

@@ -1,5 +1,7 @@
 #include "support/http_client.h"
 
+#include <cctype>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -25,14 +27,20 @@ int connect_loopback(std::uint16_t port) {
   return fd;
 }
 
-http_reply http_get(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
-  http_reply out;
+http_exchange_reply http_exchange(std::uint16_t port, const std::string& method, const std::string& path,
+                                  const std::string& body, std::chrono::milliseconds timeout) {
+  http_exchange_reply out;
   int fd = connect_loopback(port);
   if (fd < 0) return out;
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
-    ::close(fd);
-    return out;
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT")
+    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  std::size_t sent = 0;
+  while (sent < req.size()) {
+    ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may answer and close before reading everything
+    sent += static_cast<std::size_t>(n);
   }
   std::string raw;
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -52,7 +60,25 @@ http_reply http_get(std::uint16_t port, const std::string& path, std::chrono::mi
   if (sp == std::string::npos || hdr_end == std::string::npos) return out;
   out.status = std::atoi(raw.c_str() + sp + 1);
   out.body = raw.substr(hdr_end + 4);
+  std::size_t line_start = raw.find("\r\n") + 2;
+  while (line_start < hdr_end) {
+    auto line_end = raw.find("\r\n", line_start);
+    auto line = raw.substr(line_start, line_end - line_start);
+    line_start = line_end + 2;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    out.headers[name] = value;
+  }
   return out;
+}
+
+http_reply http_get(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
+  auto r = http_exchange(port, "GET", path, "", timeout);
+  return {r.status, std::move(r.body)};
 }
 
 std::optional<double> metric_value(const std::string& exposition, const std::string& series) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,17 @@ int connect_loopback(std::uint16_t port);
 
 http_reply http_get(std::uint16_t port, const std::string& path,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+struct http_exchange_reply {
+  int status = 0;  // 0: no reply
+  std::string body;
+  std::map<std::string, std::string> headers;  // names lower-cased
+};
+
+/// Any method with an optional body (sent as application/json) on a new connection with `Connection: close`.
+http_exchange_reply http_exchange(std::uint16_t port, const std::string& method, const std::string& path,
+                                  const std::string& body = "",
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 /// The value of the first sample whose name and labels (as written, e.g. `name{a="b"}`) equal `series`.
 std::optional<double> metric_value(const std::string& exposition, const std::string& series);

@@ -80,6 +80,28 @@ TEST(AlertEngine, PendingThenFiringThenResolved) {
   EXPECT_TRUE(s.offending.empty());
 }
 
+TEST(AlertEngine, KeepsTheLatestTransitionsOldestFirst) {
+  fake_clock c;
+  alert_engine e({lag_rule(10, 0)});
+  const auto first_wall = c.wall_ms;
+  e.evaluate(lag_of(11), c.now, c.wall_ms);  // inactive -> pending -> firing in one evaluation
+  auto recent = e.status()[0].recent;
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[0].from, alert_state::inactive);
+  EXPECT_EQ(recent[0].to, alert_state::pending);
+  EXPECT_EQ(recent[1].to, alert_state::firing);
+  EXPECT_EQ(recent[1].at_ms, first_wall);
+  EXPECT_EQ(recent[1].value, 11);
+  for (int i = 0; i < 20; ++i) {
+    c.advance(1s);
+    e.evaluate(lag_of(i % 2 == 0 ? 0 : 20), c.now, c.wall_ms);
+  }
+  recent = e.status()[0].recent;
+  ASSERT_EQ(recent.size(), alert_engine::max_recent) << "bounded";
+  EXPECT_EQ(recent.back().at_ms, c.wall_ms) << "newest last";
+  EXPECT_GT(recent.front().at_ms, first_wall) << "the oldest were dropped";
+}
+
 TEST(AlertEngine, PendingThatClearsNeverFires) {
   fake_clock c;
   alert_engine e({lag_rule(10, 5000)});

@@ -68,5 +68,43 @@ TEST(HistoryStore, SeriesNotSampledForARetentionAreRemoved) {
   EXPECT_EQ(h.series_count(), 1u) << "the deleted group's series went";
 }
 
+history_labels label(const std::string& k, const std::string& v) {
+  history_labels l;
+  l.emplace_back(k, v);
+  return l;
+}
+
+TEST(HistoryStore, ReadsOnlyPointsSinceAndSeriesWithTheLabels) {
+  history_store h(small(10));
+  for (int i = 1; i <= 4; ++i) {
+    h.record(1000 * i, {{"group_lag_records", {{"group", "a"}, {"topic", "t"}, {"partition", "0"}}, 10.0 * i},
+                        {"group_lag_records", {{"group", "b"}, {"topic", "t"}, {"partition", "0"}}, 1.0 * i},
+                        {"connections", {}, 1}});
+  }
+  auto a = h.read({"group_lag_records"}, 2000, label("group", "a"));
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(a[0].points.size(), 2u) << "only points after 2000";
+  EXPECT_EQ(a[0].points[0].t_ms, 3000);
+  EXPECT_EQ(a[0].points[1].value, 40);
+  EXPECT_EQ(h.read({}, INT64_MIN, label("topic", "t")).size(), 2u) << "a series without the label never matches";
+  EXPECT_TRUE(h.read({"group_lag_records"}, INT64_MIN, label("group", "c")).empty());
+  EXPECT_TRUE(h.read({"connections"}, 4000)[0].points.empty()) << "nothing newer than the last point";
+}
+
+TEST(TopicRates, RatePerTopicFromTotalsAndForgetsMissingTopics) {
+  topic_rates r;
+  r.update(1000, {{"a", 100}, {"b", 0}});
+  EXPECT_EQ(r.rate("a"), 0) << "one reading is no rate";
+  r.update(3000, {{"a", 500}, {"b", 10}});
+  EXPECT_DOUBLE_EQ(r.rate("a"), 200);
+  EXPECT_DOUBLE_EQ(r.rate("b"), 5);
+  r.update(4000, {{"a", 400}});  // went down (re-created): no negative rate; b deleted: forgotten
+  EXPECT_EQ(r.rate("a"), 0);
+  EXPECT_EQ(r.rate("b"), 0);
+  r.update(5000, {{"a", 450}, {"b", 100}});
+  EXPECT_DOUBLE_EQ(r.rate("a"), 50);
+  EXPECT_EQ(r.rate("b"), 0) << "b came back: primed again";
+}
+
 }  // namespace
 }  // namespace sd::app

@@ -31,6 +31,29 @@ TEST(Histogram, ObservationOnABoundGoesIntoThatBucket) {
   EXPECT_NEAR(s.sum_seconds, (1'000'000 + 1'000'001 + 100'000'000 + 100'000'001) / 1e9, 1e-12);
 }
 
+TEST(Histogram, QuantileBetweenTwoSnapshotsInterpolatesInTheBucket) {
+  histogram h(bounds);
+  for (int i = 0; i < 100; ++i) h.observe_ns(50'000'000);  // 50 ms: in (10 ms, 100 ms]
+  auto before = h.snapshot();
+  EXPECT_FALSE(quantile_between(before, before, 0.5)) << "nothing observed in between";
+  for (int i = 0; i < 90; ++i) h.observe_ns(500'000);     // 0.5 ms: first bucket
+  for (int i = 0; i < 10; ++i) h.observe_ns(5'000'000);   // 5 ms: (1 ms, 10 ms]
+  auto after = h.snapshot();
+  auto p50 = quantile_between(before, after, 0.5);
+  ASSERT_TRUE(p50);
+  EXPECT_NEAR(*p50, 0.001 * 50 / 90, 1e-9) << "rank 50 of the 90 in [0, 1 ms]; the earlier 50 ms ones don't count";
+  auto p99 = quantile_between(before, after, 0.99);
+  ASSERT_TRUE(p99);
+  EXPECT_NEAR(*p99, 0.001 + 0.009 * 9 / 10, 1e-9);
+  auto from_zero = quantile_between(histogram_snapshot{}, after, 0.99);
+  ASSERT_TRUE(from_zero);
+  EXPECT_GT(*from_zero, 0.01) << "from an empty snapshot the 50 ms observations count";
+  h.observe_ns(5'000'000'000);  // past the last bound
+  auto top = quantile_between(after, h.snapshot(), 1.0);
+  ASSERT_TRUE(top);
+  EXPECT_EQ(*top, 0.1) << "reads as the last bound";
+}
+
 TEST(Histogram, EmptySnapshotIsAllZero) {
   histogram h;
   auto s = h.snapshot();
