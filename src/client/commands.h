@@ -1,5 +1,6 @@
 #pragma once
-// The tool subcommands of the `streamdown` binary: `topic`, `group`, `produce`, `consume`.
+// The tool subcommands of the `streamdown` binary: `topic`, `group`, `produce`, `consume`, `user`, `acl`,
+// `verify`.
 
 #include <CLI/CLI.hpp>
 
