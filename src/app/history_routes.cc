@@ -24,7 +24,8 @@ std::vector<history_reading> gather_broker_history(const history_sources& s) {
   std::vector<history_reading> out;
   double produced_records = 0, produced_bytes = 0, fetched_records = 0, fetched_bytes = 0, log_bytes = 0;
   std::map<std::string, double> topic_records;
-  for (const auto& [name, t] : *s.topics.snapshot()) {
+  const auto snap = s.topics.snapshot();  // held: a temporary would die before the loop ends
+  for (const auto& [name, t] : *snap) {
     double topic_total = 0;
     for (const auto& p : t->partitions) topic_total += static_cast<double>(p->records_in.value());
     if (s.rates) topic_records.emplace(name, topic_total);

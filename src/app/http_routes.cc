@@ -58,7 +58,8 @@ void register_http_routes(http::http_server& http, broker::broker_core& core, co
     auto cfg = core.topics.config();
     nlohmann::json out = nlohmann::json::array();
     std::int64_t matched = 0;
-    for (const auto& [name, t] : *core.topics.snapshot()) {
+    const auto snap = core.topics.snapshot();  // held: a temporary would die before the loop ends
+    for (const auto& [name, t] : *snap) {
       if (!filter.empty() && name.find(filter) == std::string::npos) continue;
       if (!access.may(req, resource_type::topic, name, acl_operation::describe)) continue;
       if (matched++ < *offset || static_cast<std::int64_t>(out.size()) >= *limit) continue;

@@ -69,7 +69,8 @@ net::awaitable<admin_result> topic_table::alter_broker_config(bool cluster_defau
     std::atomic_store(&_effective, next);
   }
   // Topic defaults may have changed: every partition gets its effective config again (overrides still win).
-  for (const auto& [name, t] : *snapshot()) {
+  const auto snap = snapshot();  // held: a temporary would die before the loop ends
+  for (const auto& [name, t] : *snap) {
     auto cfg = effective_log_config(*next, t->overrides);
     for (const auto& p : t->partitions) {
       auto apply = [p, cfg] {
@@ -334,7 +335,8 @@ result<std::int64_t> topic_table::allocate_producer_id_block(std::int64_t count)
 
 std::vector<partition_ptr> topic_table::partitions_on_shard(std::size_t shard) const {
   std::vector<partition_ptr> out;
-  for (const auto& [name, t] : *snapshot())
+  const auto snap = snapshot();  // held: a temporary would die before the loop ends
+  for (const auto& [name, t] : *snap)
     for (const auto& p : t->partitions)
       if (p->shard == shard) out.push_back(p);
   return out;

@@ -54,7 +54,8 @@ net::awaitable<net::response_task> describe_log_dirs(request_context& ctx) {
     dir.usable_bytes = static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize);
   }
   if (!req.topics) {
-    for (const auto& [name, t] : *core.topics.snapshot()) {
+    const auto snap = core.topics.snapshot();  // held: a temporary would die before the loop ends
+    for (const auto& [name, t] : *snap) {
       auto& out = dir.topics.emplace_back();
       out.name = name;
       describe_partitions(*t, nullptr, out);

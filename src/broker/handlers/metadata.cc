@@ -66,7 +66,8 @@ net::awaitable<net::response_task> metadata(request_context& ctx) {
 
   bool all_topics = !req.topics.has_value() || (ctx.version == 0 && req.topics->empty());
   if (all_topics) {
-    for (const auto& [name, t] : *core.topics.snapshot())
+    const auto snap = core.topics.snapshot();  // held: a temporary would die before the loop ends
+    for (const auto& [name, t] : *snap)
       if (may(ctx, resource_type::topic, name, acl_operation::describe))
         resp.topics.push_back(describe(ctx, core, *t, req.include_topic_authorized_operations));
     co_return respond(ctx, resp);

@@ -116,6 +116,55 @@ TEST(AdminHttp, TopicsCreateAlterPageAndDelete) {
   b.stop();
 }
 
+// Regression (found by the console's scale test): GET /v1/topics, Metadata for all topics and the history
+// sampler iterated `*topics.snapshot()` directly, so the map could be freed by a topic created meanwhile (the
+// temporary shared_ptr dies before a range-for ends): the broker crashed within a few hundred creations.
+TEST(AdminHttp, ListingWhileTopicsAreCreatedIsSafe) {
+  broker_config cfg;
+  cfg.sets = {{"streamdown.history.seconds", "60"}};
+  broker_process b(cfg);
+  b.start();
+  const auto port = b.http_port();
+  const int batches = scaled(15, 40), per_batch = 100;
+  std::atomic<bool> done{false};
+  std::atomic<int> listed{0}, described{0};
+  std::thread lister([&] {  // every topic's summary, built while topics appear
+    while (!done)
+      if (http_get(port, "/v1/topics?limit=1000").status == 200) ++listed;
+  });
+  std::thread metadata([&] {  // Metadata for all topics (kcat -L), likewise
+    temp_dir work("sd-adm-meta");
+    while (!done) {
+      command c;
+      c.argv = {kcat_binary(), "-L", "-b", b.bootstrap(), "-m", "5"};
+      c.stdout_path = work.file("out");
+      if (run_command(c, 20s).clean()) ++described;
+    }
+  });
+  int created = 0;
+  for (int i = 0; i < batches && b.running(); ++i) {
+    std::vector<std::string> names;
+    for (int j = 0; j < per_batch; ++j) names.push_back("adm-many-" + std::to_string(i * per_batch + j));
+    try {
+      create_topics(b.bootstrap(), names, 1);
+      created += per_batch;
+    } catch (const harness_error& e) {
+      ADD_FAILURE() << e.what() << b.diagnostics();
+      break;
+    }
+  }
+  done = true;
+  lister.join();
+  metadata.join();
+  EXPECT_EQ(created, batches * per_batch) << b.diagnostics();
+  EXPECT_GT(listed.load(), 0);
+  EXPECT_GT(described.load(), 0);
+  auto all = http_exchange(port, "GET", "/v1/topics?filter=adm-many-&limit=1");
+  EXPECT_EQ(all.headers["x-total-count"], std::to_string(batches * per_batch)) << b.diagnostics();
+  EXPECT_TRUE(kafka_api_versions_ok(b.kafka_port())) << "the broker is alive" << b.diagnostics();
+  b.stop();
+}
+
 /// A librdkafka group member on `topic` that polls on its own thread until stopped (it commits what it reads).
 class live_member {
  public:

@@ -273,16 +273,28 @@ std::int32_t partition_count(const std::string& bootstrap, const std::string& to
 
 void create_topic(const std::string& bootstrap, const std::string& topic, int partitions,
                   std::chrono::milliseconds timeout) {
+  create_topics(bootstrap, {topic}, partitions, timeout);
+}
+
+void create_topics(const std::string& bootstrap, const std::vector<std::string>& names, int partitions,
+                   std::chrono::milliseconds timeout) {
   auto h = plain_handle(bootstrap);
   rd_kafka_t* rk = h->c_ptr();
   char errbuf[512];
-  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, errbuf, sizeof errbuf);
-  if (nt == nullptr) throw harness_error(std::string("NewTopic: ") + errbuf);
+  std::vector<rd_kafka_NewTopic_t*> nts;
+  for (const auto& topic : names) {
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, errbuf, sizeof errbuf);
+    if (nt == nullptr) {
+      for (auto* t : nts) rd_kafka_NewTopic_destroy(t);
+      throw harness_error(std::string("NewTopic: ") + errbuf);
+    }
+    nts.push_back(nt);
+  }
   rd_kafka_AdminOptions_t* ao = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
   rd_kafka_AdminOptions_set_request_timeout(ao, static_cast<int>(timeout.count()), errbuf, sizeof errbuf);
   rd_kafka_AdminOptions_set_operation_timeout(ao, static_cast<int>(timeout.count()), errbuf, sizeof errbuf);
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-  rd_kafka_CreateTopics(rk, &nt, 1, ao, q);
+  rd_kafka_CreateTopics(rk, nts.data(), nts.size(), ao, q);
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q, static_cast<int>(timeout.count()) + 5000);
   std::string failure;
   if (ev == nullptr) {
@@ -293,18 +305,20 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
     const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
     size_t n = 0;
     const rd_kafka_topic_result_t** topics = rd_kafka_CreateTopics_result_topics(res, &n);
-    if (n != 1) {
-      failure = "CreateTopics returned " + std::to_string(n) + " results";
-    } else if (rd_kafka_topic_result_error(topics[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* msg = rd_kafka_topic_result_error_string(topics[0]);
-      failure = std::string(rd_kafka_err2str(rd_kafka_topic_result_error(topics[0]))) + (msg ? std::string(": ") + msg : "");
+    if (n != names.size()) failure = "CreateTopics returned " + std::to_string(n) + " results";
+    for (size_t i = 0; i < n && failure.empty(); ++i) {
+      if (rd_kafka_topic_result_error(topics[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* msg = rd_kafka_topic_result_error_string(topics[i]);
+        failure = std::string(rd_kafka_topic_result_name(topics[i])) + ": " +
+                  rd_kafka_err2str(rd_kafka_topic_result_error(topics[i])) + (msg ? std::string(": ") + msg : "");
+      }
     }
   }
   if (ev != nullptr) rd_kafka_event_destroy(ev);
   rd_kafka_queue_destroy(q);
   rd_kafka_AdminOptions_destroy(ao);
-  rd_kafka_NewTopic_destroy(nt);
-  if (!failure.empty()) throw harness_error("create topic " + topic + ": " + failure);
+  for (auto* t : nts) rd_kafka_NewTopic_destroy(t);
+  if (!failure.empty()) throw harness_error("create topics: " + failure);
 }
 
 }  // namespace sd::itest

@@ -127,5 +127,8 @@ std::int32_t partition_count(const std::string& bootstrap, const std::string& to
 /// CreateTopics through the Admin API (replication factor 1); throws harness_error with the broker's error.
 void create_topic(const std::string& bootstrap, const std::string& topic, int partitions,
                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
+/// Many topics in one CreateTopics request; throws harness_error naming the first that failed.
+void create_topics(const std::string& bootstrap, const std::vector<std::string>& names, int partitions,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 }  // namespace sd::itest
