@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 
 #include "base/clock.h"
@@ -180,6 +181,26 @@ struct produce_state {
   std::shared_ptr<flush_wait> flushes;         // acks=-1 only: one count per job, released when durable
 };
 
+/// Says why an idempotent batch was refused, with what the partition remembers of its producer (rare in a
+/// healthy system; the evidence for a sequence desynchronisation). Info for the first 100 refusals of the
+/// process, then every 1000th.
+void log_refused_batch(const partition_state& p, const batch::header& hdr, std::error_code why) {
+  static std::atomic<std::uint64_t> refused{0};
+  const auto n = refused.fetch_add(1);
+  if (n >= 100 && n % 1000 != 0) return;
+  std::string cached;
+  if (const auto* e = p.producers->find(hdr.producer_id)) {
+    cached = "epoch " + std::to_string(e->epoch) + ", batches";
+    for (const auto& b : e->batches)
+      cached += " " + std::to_string(b.first_seq) + ".." + std::to_string(b.last_seq) + "@" + std::to_string(b.base_offset);
+  } else {
+    cached = "no state";
+  }
+  spdlog::info("produce to {}-{} refused: {} (producer {} epoch {} seq {}..{}; the partition has {})", p.topic, p.id,
+               why.message(), hdr.producer_id, hdr.producer_epoch, hdr.base_sequence,
+               producer::increment_sequence(hdr.base_sequence, hdr.last_offset_delta), cached);
+}
+
 /// Runs on a partition's owner shard: checks (idempotence), appends and records each batch of the given
 /// jobs in request order; for acks=-1 asks the flusher for each job's last offset in the same step.
 /// The caller keeps `st` alive (the posted closure holds its shared_ptr).
@@ -191,6 +212,14 @@ void append_on_owner_shard(broker_core& core, produce_state& st, const std::vect
     auto& p = *job.partition;
     if (p.deleted) {
       pr.error_code = code(kafka_error::unknown_topic_or_partition);
+    } else if (p.log->io_failure()) {
+      // A log with a sticky I/O failure (a failed write or fdatasync) answers every batch KAFKA_STORAGE_ERROR
+      // before any sequence check, as a Kafka broker whose log directory went offline: the batches a client
+      // pipelined behind the failed one must not be told OUT_OF_ORDER_SEQUENCE_NUMBER (librdkafka takes that,
+      // right after a storage error, as a sequence desynchronisation and fails the producer, or bumps its
+      // epoch and sends the failed batch again under new sequences: a duplicate once the log recovers).
+      pr.error_code = code(kafka_error::kafka_storage_error);
+      pr.base_offset = -1;
     } else {
       for (std::size_t b = 0; b < job.batches.size(); ++b) {
         // Idempotence: check, append and record in one step on the owner shard, so in-flight batches of
@@ -200,8 +229,7 @@ void append_on_owner_shard(broker_core& core, produce_state& st, const std::vect
         if (!verdict) {
           pr.error_code = code(to_kafka_error(verdict.error()));
           pr.base_offset = -1;
-          spdlog::debug("produce to {}-{} refused: {} (producer {} epoch {} seq {})", p.topic, p.id,
-                        verdict.error().message(), hdr.producer_id, hdr.producer_epoch, hdr.base_sequence);
+          log_refused_batch(p, hdr, verdict.error());
           break;
         }
         if (verdict->kind == producer::verdict::duplicate) {
