@@ -43,6 +43,7 @@ struct verify_flags {
   std::string group;
   std::int64_t count = 10000;
   std::int64_t keys = 100;
+  double rate = 0;  // records per second; 0: as fast as the cluster takes them
   int partitions = 3;
   std::string writer;
   int max_seconds = 300;
@@ -144,7 +145,8 @@ class ledger_reports : public RdKafka::DeliveryReportCb {
 
 int run_produce(verify_flags& f) {
   check_plain("topic", f.topic);
-  if (f.count < 0 || f.keys < 1) throw usage_error("--count must be >= 0 and --keys >= 1");
+  if (f.count < 0 || f.keys < 1 || f.rate < 0)
+    throw usage_error("--count must be >= 0, --keys >= 1 and --rate >= 0");
   if (f.writer.empty()) f.writer = new_writer_id();
   check_plain("writer", f.writer);
   const fs::path dir(f.ledger);
@@ -174,7 +176,14 @@ int run_produce(verify_flags& f) {
   if (!producer) throw usage_error("cannot create the producer: " + err);
 
   std::vector<std::int64_t> next_seq(static_cast<std::size_t>(f.keys), 0);
+  const auto started = clock_type::now();
   for (std::int64_t i = 0; i < f.count; ++i) {
+    if (f.rate > 0) {  // pace: record i is due i/rate seconds after the start
+      const auto due = started + std::chrono::microseconds(static_cast<std::int64_t>(1e6 * static_cast<double>(i) / f.rate));
+      for (auto now = clock_type::now(); now < due; now = clock_type::now())
+        producer->poll(static_cast<int>(std::max<std::int64_t>(
+            1, std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count())));
+    }
     const auto k = static_cast<std::size_t>(i % f.keys);
     const std::string key = "key-" + std::to_string(k);
     const std::int64_t seq = next_seq[k]++;
@@ -211,7 +220,12 @@ int run_produce(verify_flags& f) {
   }
   std::cout << "writer " << f.writer << ": " << acked << " acknowledged, " << failed << " failed of " << f.count
             << " (ledger " << (dir / file).string() << ")\n";
-  if (failed > 0) std::cerr << "streamdown verify produce: " << failed << " not acknowledged: " << reports.first_error() << "\n";
+  if (failed > 0) {
+    std::cerr << "streamdown verify produce: " << failed << " not acknowledged: " << reports.first_error() << "\n";
+    std::string fatal;
+    if (producer->fatal_error(fatal) != RdKafka::ERR_NO_ERROR)
+      std::cerr << "streamdown verify produce: the producer's fatal error: " << fatal << "\n";
+  }
   return failed > 0 ? 1 : 0;
 }
 
@@ -450,6 +464,7 @@ void add_verify_command(CLI::App& app) {
   produce->add_option("--ledger", f->ledger, "ledger directory")->required();
   produce->add_option("--count", f->count, "records to write (default 10000)");
   produce->add_option("--keys", f->keys, "distinct keys, written round robin (default 100)");
+  produce->add_option("--rate", f->rate, "records per second (default 0: as fast as acknowledged)");
   produce->add_option("--partitions", f->partitions, "partitions of a topic this creates (default 3)");
   produce->add_option("--writer", f->writer, "writer id (default: a new random one)");
   produce->callback([f] { run_command("verify produce", [f] { return run_produce(*f); }); });

@@ -8,6 +8,7 @@
 //   STREAMDOWN_FAULT_CRASH_AFTER=1048576     after 1 MiB written, the "process dies": the rest is dropped and
 //                                            every later operation fails with io::errc::crashed
 //   STREAMDOWN_FAULT_FSYNC_EIO=1             every datasync / sync_dir fails with EIO
+//   STREAMDOWN_FAULT_FSYNC_EIO_AFTER=50      the first 50 syncs succeed (start-up), every later one fails with EIO
 //
 // Byte counts are totals over every file of the filesystem, counted from when the fault is set.
 
@@ -22,10 +23,11 @@ struct fault_config {
   std::int64_t no_space_after_bytes = -1;    // -1 = off
   std::int64_t crash_after_bytes = -1;       // -1 = off
   bool fail_fsync = false;
+  std::int64_t fail_fsync_after = -1;        // -1 = off; else syncs that succeed before every later one fails
 
   bool any() const {
     return write_bytes_per_second != 0 || max_bytes_per_write != 0 || no_space_after_bytes >= 0 ||
-           crash_after_bytes >= 0 || fail_fsync;
+           crash_after_bytes >= 0 || fail_fsync || fail_fsync_after >= 0;
   }
 
   /// Reads the STREAMDOWN_FAULT_* variables. Throws std::invalid_argument on a malformed value

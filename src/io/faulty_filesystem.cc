@@ -37,6 +37,7 @@ fault_config fault_config::from_env() {
   c.no_space_after_bytes = env_int("STREAMDOWN_FAULT_NO_SPACE_AFTER", -1);
   c.crash_after_bytes = env_int("STREAMDOWN_FAULT_CRASH_AFTER", -1);
   c.fail_fsync = env_int("STREAMDOWN_FAULT_FSYNC_EIO", 0) != 0;
+  c.fail_fsync_after = env_int("STREAMDOWN_FAULT_FSYNC_EIO_AFTER", -1);
   return c;
 }
 
@@ -45,6 +46,7 @@ struct fault_state {
   std::mutex mu;
   fault_config config;
   std::uint64_t written_since_config = 0;  // counts toward no_space / crash budgets
+  std::int64_t syncs_since_config = 0;     // counts toward fail_fsync_after
   bool crashed = false;
   std::chrono::steady_clock::time_point throttle_free_at{};  // when the throttled "disk" is idle again
   fault_stats stats;
@@ -89,10 +91,11 @@ struct fault_state {
   status before_sync() {
     std::lock_guard lk(mu);
     if (crashed) return errc::crashed;
-    if (config.fail_fsync) {
+    if (config.fail_fsync || (config.fail_fsync_after >= 0 && syncs_since_config >= config.fail_fsync_after)) {
       ++stats.failed_syncs;
       return std::error_code(EIO, std::system_category());
     }
+    ++syncs_since_config;
     return ok();
   }
 
@@ -181,6 +184,7 @@ void faulty_filesystem::set_config(const fault_config& config) {
   std::lock_guard lk(_state->mu);
   _state->config = config;
   _state->written_since_config = 0;
+  _state->syncs_since_config = 0;
 }
 
 void faulty_filesystem::set_short_writes(std::size_t max_bytes_per_write) {

@@ -79,6 +79,8 @@ class broker_process {
   std::string diagnostics() const;
   /// The running broker's resident set size (VmRSS from /proc/PID/status), in bytes; 0 if not running.
   std::uint64_t rss_bytes() const;
+  /// The extra environment of the next start() (fault injection for one run, say).
+  void set_env(env_list env) { _cfg.env = std::move(env); }
   /// The argv the next start() will use.
   std::vector<std::string> argv() const;
 

@@ -51,6 +51,23 @@ TEST_F(Faults, FailedFsyncReturnsEio) {
   EXPECT_TRUE(f->datasync());
 }
 
+TEST_F(Faults, FsyncFailsAfterABudgetOfGoodOnes) {
+  auto f = open_new("a");
+  fault_config c;
+  c.fail_fsync_after = 2;
+  EXPECT_TRUE(c.any());
+  _fs.set_config(c);
+  EXPECT_TRUE(f->datasync());
+  EXPECT_TRUE(_fs.sync_dir(_dir.path()));
+  auto r = f->datasync();
+  ASSERT_FALSE(r) << "the third sync fails";
+  EXPECT_EQ(r.error(), std::errc::io_error);
+  EXPECT_FALSE(f->datasync()) << "and every later one";
+  EXPECT_EQ(_fs.stats().failed_syncs, 2u);
+  _fs.set_config(c);  // a new config starts a new budget
+  EXPECT_TRUE(f->datasync());
+}
+
 TEST_F(Faults, NoSpaceAfterBudget) {
   auto f = open_new("a");
   _fs.set_no_space_after(10);
@@ -103,7 +120,9 @@ TEST_F(Faults, ConfigFromEnvironment) {
   ::setenv("STREAMDOWN_FAULT_NO_SPACE_AFTER", "4096", 1);
   ::setenv("STREAMDOWN_FAULT_CRASH_AFTER", "-1", 1);
   ::setenv("STREAMDOWN_FAULT_FSYNC_EIO", "1", 1);
+  ::setenv("STREAMDOWN_FAULT_FSYNC_EIO_AFTER", "30", 1);
   auto c = fault_config::from_env();
+  EXPECT_EQ(c.fail_fsync_after, 30);
   EXPECT_EQ(c.write_bytes_per_second, 1'000'000u);
   EXPECT_EQ(c.max_bytes_per_write, 512u);
   EXPECT_EQ(c.no_space_after_bytes, 4096);
@@ -113,7 +132,7 @@ TEST_F(Faults, ConfigFromEnvironment) {
   ::setenv("STREAMDOWN_FAULT_WRITE_BPS", "fast", 1);
   EXPECT_THROW(fault_config::from_env(), std::invalid_argument);
   for (const char* v : {"STREAMDOWN_FAULT_WRITE_BPS", "STREAMDOWN_FAULT_SHORT_WRITE", "STREAMDOWN_FAULT_NO_SPACE_AFTER",
-                        "STREAMDOWN_FAULT_CRASH_AFTER", "STREAMDOWN_FAULT_FSYNC_EIO"}) {
+                        "STREAMDOWN_FAULT_CRASH_AFTER", "STREAMDOWN_FAULT_FSYNC_EIO", "STREAMDOWN_FAULT_FSYNC_EIO_AFTER"}) {
     ::unsetenv(v);
   }
   EXPECT_FALSE(fault_config::from_env().any());
