@@ -10,7 +10,13 @@
 //            offset regression or backward commit
 #include <librdkafka/rdkafkacpp.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -44,6 +50,7 @@ struct verify_flags {
   std::int64_t count = 10000;
   std::int64_t keys = 100;
   double rate = 0;  // records per second; 0: as fast as the cluster takes them
+  std::string http;  // produce through an HTTP record endpoint (a relay's http source) instead of librdkafka
   int partitions = 3;
   std::string writer;
   int max_seconds = 300;
@@ -143,6 +150,94 @@ class ledger_reports : public RdKafka::DeliveryReportCb {
   std::string _first_error;
 };
 
+/// One HTTP/1.1 POST on a new connection (Connection: close); the status (0 when there was no answer) and body.
+std::pair<int, std::string> http_post(const std::string& host, std::uint16_t port, const std::string& path,
+                                      const std::string& body, std::chrono::milliseconds timeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {0, ""};
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return {0, ""};
+  }
+  const std::string req = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n" +
+                          "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                          "\r\n\r\n" + body;
+  for (std::size_t sent = 0; sent < req.size();) {
+    auto n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      ::close(fd);
+      return {0, ""};
+    }
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string raw;
+  char buf[16384];
+  for (;;) {
+    auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    raw.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const auto sp = raw.find(' ');
+  const auto end = raw.find("\r\n\r\n");
+  if (sp == std::string::npos || end == std::string::npos) return {0, ""};
+  return {std::atoi(raw.c_str() + sp + 1), raw.substr(end + 4)};
+}
+
+/// `verify produce --http`: the same records, POSTed in requests of up to 100 to
+/// <http>/v1/topics/<topic>/records (the broker's or a relay's record endpoint), one request at a time. A record
+/// is acknowledged when its result says so; a request without an answer fails all of its records (possibly
+/// written: no retry, which could write them twice).
+void produce_over_http(verify_flags& f, writer_ledger& ledger, std::string& first_error) {
+  std::string rest = f.http.rfind("http://", 0) == 0 ? f.http.substr(7) : f.http;
+  if (auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
+  const auto colon = rest.rfind(':');
+  if (colon == std::string::npos) throw usage_error("--http: expected http://HOST:PORT, got " + f.http);
+  const std::string host = rest.substr(0, colon);
+  const auto port = static_cast<std::uint16_t>(std::atoi(rest.c_str() + colon + 1));
+  const std::string path = "/v1/topics/" + f.topic + "/records";
+  std::vector<std::int64_t> next_seq(static_cast<std::size_t>(f.keys), 0);
+  const auto started = clock_type::now();
+  for (std::int64_t i = 0; i < f.count;) {
+    nlohmann::json batch = nlohmann::json::array();
+    std::vector<std::pair<std::string, std::int64_t>> ids;
+    for (; i < f.count && ids.size() < 100; ++i) {
+      const auto k = static_cast<std::size_t>(i % f.keys);
+      const std::string key = "key-" + std::to_string(k);
+      const std::int64_t seq = next_seq[k]++;
+      batch.push_back({{"key", key},
+                       {"value", "v-" + f.writer + "-" + key + "-" + std::to_string(seq)},
+                       {"headers", {{writer_header, f.writer}, {seq_header, std::to_string(seq)}}}});
+      ids.emplace_back(key, seq);
+    }
+    if (f.rate > 0) {
+      const auto due = started + std::chrono::microseconds(static_cast<std::int64_t>(1e6 * static_cast<double>(i) / f.rate));
+      std::this_thread::sleep_until(due);
+    }
+    auto [status, body] = http_post(host, port, path, batch.dump(), std::chrono::seconds(30));
+    auto answer = nlohmann::json::parse(body, nullptr, false);
+    const bool have_results = status == 200 && answer.is_object() && answer.contains("results") &&
+                              answer["results"].is_array() && answer["results"].size() == ids.size();
+    for (std::size_t r = 0; r < ids.size(); ++r) {
+      auto& k = ledger.keys[ids[r].first];
+      if (have_results && !answer["results"][r].contains("error")) {
+        k.acked.insert(ids[r].second);
+      } else {
+        k.failed.insert(ids[r].second);
+        if (first_error.empty())
+          first_error = status == 0 ? "no answer from " + f.http : "HTTP " + std::to_string(status) + ": " + body.substr(0, 200);
+      }
+    }
+    if (!have_results) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // down: do not spin
+  }
+}
+
 int run_produce(verify_flags& f) {
   check_plain("topic", f.topic);
   if (f.count < 0 || f.keys < 1 || f.rate < 0)
@@ -163,6 +258,20 @@ int run_produce(verify_flags& f) {
     }
   }
   writer_ledger ledger{f.topic, f.writer, {}};
+  if (!f.http.empty()) {
+    std::string first_error;
+    produce_over_http(f, ledger, first_error);
+    write_atomically(dir, file, ledger.to_text());
+    std::uint64_t acked = 0, failed = 0;
+    for (const auto& [_, k] : ledger.keys) {
+      acked += k.acked.count();
+      failed += k.failed.count();
+    }
+    std::cout << "writer " << f.writer << " (over HTTP): " << acked << " acknowledged, " << failed << " failed of "
+              << f.count << " (ledger " << (dir / file).string() << ")\n";
+    if (failed > 0) std::cerr << "streamdown verify produce: " << failed << " not acknowledged: " << first_error << "\n";
+    return failed > 0 ? 1 : 0;
+  }
   ledger_reports reports(ledger);
   error_log log;
   auto conf = make_conf(f.conn,
@@ -464,6 +573,8 @@ void add_verify_command(CLI::App& app) {
   produce->add_option("--ledger", f->ledger, "ledger directory")->required();
   produce->add_option("--count", f->count, "records to write (default 10000)");
   produce->add_option("--keys", f->keys, "distinct keys, written round robin (default 100)");
+  produce->add_option("--http", f->http, "POST the records to http://HOST:PORT/v1/topics/TOPIC/records (a relay's http "
+                                         "source, or the broker's HTTP port) instead of producing with librdkafka");
   produce->add_option("--rate", f->rate, "records per second (default 0: as fast as acknowledged)");
   produce->add_option("--partitions", f->partitions, "partitions of a topic this creates (default 3)");
   produce->add_option("--writer", f->writer, "writer id (default: a new random one)");

@@ -4,7 +4,8 @@
 // a TCP proxy every client goes through (the broker advertises the proxy), broker runs whose fsyncs fail with
 // EIO or whose disk fills (ENOSPC, through STREAMDOWN_FAULT_*), and clean restarts. Then the faults stop, the
 // writers finish, one more consume reads the whole topic, and `streamdown verify report` must find nothing
-// acknowledged lost, nothing duplicated, nothing reordered, no offset regression and no backward commit.
+// acknowledged lost, nothing duplicated, nothing reordered, no offset regression and no backward commit. One of
+// the writers goes through the edge relay (`streamdown relay`, http source, disk spool), which is killed too.
 //
 // STREAMDOWN_CHAOS_SEED picks the seed (default: random); the seed and the whole schedule are printed first, so a
 // failing run is replayed with the same faults in the same order. STREAMDOWN_TEST_SCALE=large runs >= 1,000
@@ -35,7 +36,7 @@ using json = nlohmann::json;
 using clock_type = std::chrono::steady_clock;
 
 enum class fault { broker_kill, broker_clean_restart, broker_fsync_eio, broker_enospc, consumer_kill, proxy_reset_all,
-                   proxy_reset_one, proxy_stall };
+                   proxy_reset_one, proxy_stall, relay_kill };
 
 const char* fault_name(fault f) {
   switch (f) {
@@ -47,6 +48,7 @@ const char* fault_name(fault f) {
     case fault::proxy_reset_all: return "proxy_reset_all";
     case fault::proxy_reset_one: return "proxy_reset_one";
     case fault::proxy_stall: return "proxy_stall";
+    case fault::relay_kill: return "relay_kill";
   }
   return "?";
 }
@@ -70,7 +72,7 @@ std::vector<step> make_schedule(std::uint64_t seed, int min_kills) {
   const std::vector<std::pair<fault, int>> weights = {
       {fault::broker_kill, 40},     {fault::broker_clean_restart, 5}, {fault::broker_fsync_eio, 6},
       {fault::broker_enospc, 6},    {fault::consumer_kill, 15},       {fault::proxy_reset_all, 8},
-      {fault::proxy_reset_one, 10}, {fault::proxy_stall, 10}};
+      {fault::proxy_reset_one, 10}, {fault::proxy_stall, 10},       {fault::relay_kill, 10}};
   int total = 0;
   for (const auto& [_, w] : weights) total += w;
   while (kills < min_kills) {
@@ -127,6 +129,7 @@ class chaos_run {
     ASSERT_EQ(created.status, 201) << created.body;
 
     const std::string bootstrap = "127.0.0.1:" + std::to_string(_proxy.port());
+    start_relay(bootstrap);
     // Each writer run lasts about 10 s at 2,000 records/s, so every fault meets writes in flight; a writer that
     // ends is started again (a new writer id) while faults go on.
     for (int i = 0; i < 3; ++i)
@@ -134,6 +137,10 @@ class chaos_run {
                            "--rate", "2000", "--keys", "25", "-X", "message.timeout.ms=600000", "-X",
                            "socket.timeout.ms=10000"},
                           _dir.file("writer-" + std::to_string(i) + ".log")});
+    // A fourth writer goes through the edge relay's http source (the relay forwards through the proxy too).
+    _writers.push_back({{"verify", "produce", "-b", bootstrap, "--http", "http://127.0.0.1:" + std::to_string(_relay_port),
+                         "-t", "chaos", "--ledger", _ledger, "--count", "10000", "--rate", "1000", "--keys", "25"},
+                        _dir.file("writer-relay.log")});
     // STREAMDOWN_CHAOS_CLIENT_DEBUG=eos (say) turns on librdkafka's debug contexts in the writers' logs.
     if (const char* dbg = std::getenv("STREAMDOWN_CHAOS_CLIENT_DEBUG"); dbg && *dbg)
       for (auto& w : _writers) w.args.insert(w.args.end(), {"-X", std::string("debug=") + dbg});
@@ -151,6 +158,7 @@ class chaos_run {
     ensure_broker_clean();
     for (auto& w : _writers) finish(w, 15min);
     for (auto& c : _consumers) stop_worker(c);
+    drain_relay();
     _figures["duration_s"] = std::chrono::duration_cast<std::chrono::seconds>(clock_type::now() - started).count();
 
     // The whole topic, once, from the start.
@@ -176,6 +184,7 @@ class chaos_run {
     _figures["producer_runs_not_all_acked"] = producer_failed;
     _figures["group_consumer_runs"] = consumer_runs;
     _figures["group_consumer_runs_failed"] = consumer_failed;
+    _figures["relay_starts"] = _relay_starts;
     write_figures();
     std::cout << "chaos figures: " << _figures.dump() << "\n";
 
@@ -191,6 +200,10 @@ class chaos_run {
 
   void expect_min_kills(int n) { _min_kills_seen = n; }
   ~chaos_run() {
+    if (_relay_pid > 0) {
+      ::kill(_relay_pid, SIGKILL);
+      wait_for_exit(_relay_pid, 10s);
+    }
     for (auto* group : {&_writers, &_consumers})
       for (auto& w : *group)
         if (w.pid > 0) {
@@ -201,6 +214,55 @@ class chaos_run {
   }
 
  private:
+  /// The edge relay: an http source on a fixed port (so writers find it after a restart), spooling with
+  /// fdatasync, forwarding to the broker through the proxy.
+  void start_relay(const std::string& bootstrap) {
+    if (_relay_port == 0) {
+      _relay_port = free_port();
+      write_file(_dir.file("relay.toml"), "relay.id = \"chaos-relay\"\nspool.dir = \"" + _dir.file("spool") +
+                                              "\"\nspool.sync = \"always\"\nhttp.addr = \"127.0.0.1:" +
+                                              std::to_string(_relay_port) + "\"\nupstream.bootstrap.servers = \"" +
+                                              bootstrap + "\"\n\n[[source]]\ntype = \"http\"\ntopic = \"chaos\"\n");
+    }
+    command c;
+    c.argv = {streamdown_binary(), "relay", "--config", _dir.file("relay.toml")};
+    c.stdout_path = _dir.file("relay.log");
+    c.stderr_path = _dir.file("relay.log");
+    c.append_output = true;
+    const auto before = read_file(_dir.file("relay.log")).size();
+    _relay_pid = spawn(c);
+    ++_relay_starts;
+    const auto deadline = clock_type::now() + 30s;
+    while (clock_type::now() < deadline) {
+      if (read_file(_dir.file("relay.log")).find("relay ready", before) != std::string::npos) return;
+      std::this_thread::sleep_for(20ms);
+    }
+    ADD_FAILURE() << "the relay did not get ready: " << tail(read_file(_dir.file("relay.log")));
+  }
+
+  /// Waits until the relay forwarded everything it spooled, then stops it.
+  void drain_relay() {
+    const auto deadline = clock_type::now() + 5min;
+    int settled = 0;
+    while (clock_type::now() < deadline && settled < 3) {
+      auto r = http_get(_relay_port, "/v1/relay");
+      auto j = json::parse(r.body, nullptr, false);
+      const bool drained = r.status == 200 && j.is_object() &&
+                           j["spool"]["forwarded_seq"].get<std::int64_t>() >= j["spool"]["written_seq"].get<std::int64_t>();
+      settled = drained ? settled + 1 : 0;
+      std::this_thread::sleep_for(500ms);
+    }
+    EXPECT_EQ(settled, 3) << "the relay did not forward its spool: " << tail(read_file(_dir.file("relay.log")));
+    ::kill(_relay_pid, SIGTERM);
+    wait_for_exit(_relay_pid, 30s);
+    _relay_pid = -1;
+  }
+
+  static std::uint16_t free_port() {
+    chaos::tcp_proxy probe;  // binds 127.0.0.1:0 and closes it again when destroyed
+    return probe.port();
+  }
+
   void count(const char* what, int n = 1) { _figures[what] = _figures.value(what, 0) + n; }
 
   void spawn_worker(worker& w) {
@@ -319,6 +381,14 @@ class chaos_run {
       case fault::proxy_reset_all: _proxy.reset_all(); break;
       case fault::proxy_reset_one: _proxy.reset_one(_rng); break;
       case fault::proxy_stall: _proxy.stall(std::chrono::milliseconds(s.param)); break;
+      case fault::relay_kill:
+        if (_relay_pid > 0) {
+          ::kill(_relay_pid, SIGKILL);
+          wait_for_exit(_relay_pid, 10s);
+          _relay_pid = -1;
+        }
+        start_relay("");
+        break;
     }
   }
 
@@ -338,6 +408,9 @@ class chaos_run {
   std::vector<worker> _writers, _consumers;
   json _figures = json::object();
   int _min_kills_seen = 0;
+  std::uint16_t _relay_port = 0;
+  pid_t _relay_pid = -1;
+  int _relay_starts = 0;
 };
 
 TEST(Chaos, NothingAcknowledgedLostDuplicatedOrReordered) {
