@@ -30,6 +30,10 @@ struct partition_state {
   /// Idempotent-producer state (checked and updated in the same step as each append); owner shard only.
   /// Shared with the log's checkpoint hook, which snapshots it at segment roll and close.
   std::shared_ptr<producer::producer_state_table> producers;
+  /// Wall-clock ms of the last append that failed with a storage error (0: none); owner shard only. For
+  /// storage_error_window_ms after it, a sequence refusal is answered KAFKA_STORAGE_ERROR (produce.cc).
+  std::int64_t last_append_failure_ms = 0;
+  static constexpr std::int64_t storage_error_window_ms = 30000;
 
   std::atomic<std::int64_t> high_watermark{0};  // next offset to be written (single node: log end)
   std::atomic<std::int64_t> log_start{0};

@@ -235,18 +235,23 @@ TEST_F(Idempotence, DescribeProducersListsTheRememberedProducers) {
 // answered OUT_OF_ORDER_SEQUENCE_NUMBER; librdkafka took that, right after a KAFKA_STORAGE_ERROR, as a
 // desynchronisation and failed the producer or bumped its epoch and re-sent the batch: a duplicate. Now every
 // batch to a failed log is KAFKA_STORAGE_ERROR, and after a restart the same batches are appended once.
-TEST(IdempotenceUnderFaults, FailedLogAnswersStorageErrorBeforeAnySequenceCheck) {
+//
+// Produces in-sequence batches (acks=all) to a fresh broker started with `fault` until one is refused with
+// KAFKA_STORAGE_ERROR; then that batch again and the next two a pipelining client had in flight must all be
+// KAFKA_STORAGE_ERROR (never 45); after kill -9 and a clean start every batch is accepted and every record is
+// in the log exactly once.
+void storage_error_then_pipelined_batches(const env_list& fault, const std::string& topic) {
   constexpr std::int16_t storage_error = 56;
   broker_config cfg;
-  cfg.env = {{"STREAMDOWN_FAULT_FSYNC_EIO_AFTER", "60"}};  // start-up and the topic's creation sync less
+  cfg.env = fault;
   broker_process b(cfg);
   b.start();
-  create_topic(b.bootstrap(), "idem-eio", 1);
+  create_topic(b.bootstrap(), topic, 1);
   raw_client client(b.kafka_port());
   std::int32_t corr = 0;
   auto produce = [&](raw_client& c, const bytes& batch) {
     const std::int32_t id = ++corr;
-    bytes body = wire::produce_v3_body("idem-eio", 0, -1, 10000, batch);
+    bytes body = wire::produce_v3_body(topic, 0, -1, 10000, batch);
     if (!c.send_all(wire::request_frame(wire::api::produce, 3, id, "sd-itest-idem", body)))
       throw harness_error("send failed");
     auto r = c.receive_frame(15s);
@@ -255,36 +260,41 @@ TEST(IdempotenceUnderFaults, FailedLogAnswersStorageErrorBeforeAnySequenceCheck)
     if (!p) throw harness_error("unparseable Produce response");
     return *p;
   };
-  // In-sequence batches (acks=all) until the syncs start failing.
   std::vector<bytes> sent;
   std::int16_t first_error = 0;
-  for (int i = 0; i < 200 && first_error == 0; ++i) {
+  for (int i = 0; i < 5000 && first_error == 0; ++i) {
     sent.push_back(idempotent_batch(4000, 0, i * 2, 2, "r" + std::to_string(i)));
     first_error = produce(client, sent.back()).error_code;
   }
-  ASSERT_EQ(first_error, storage_error) << "the fsync fault never hit";
+  ASSERT_EQ(first_error, storage_error) << "the fault never hit";
   const auto acked = sent.size() - 1;  // every batch before the failed one was acknowledged
-  // The failed batch again, and the next two a pipelining client had in flight (the first of them is refused
-  // by the failed log after its sequence check, so the second no longer continues the sequence the partition
-  // remembers): storage errors all, never 45.
   EXPECT_EQ(produce(client, sent.back()).error_code, storage_error);
   for (int i = 0; i < 2; ++i) {
     sent.push_back(idempotent_batch(4000, 0, static_cast<std::int32_t>(sent.size()) * 2, 2, "pipelined" + std::to_string(i)));
     EXPECT_EQ(produce(client, sent.back()).error_code, storage_error) << "pipelined batch " << i << ": not OUT_OF_ORDER";
   }
-
-  // After kill -9 and a clean start, both are accepted (appended, or recognised as already there) and every
-  // record is in the log exactly once.
   b.set_env({});
   b.kill9();
   b.start();
   raw_client again(b.kafka_port());
   for (std::size_t i = acked; i < sent.size(); ++i) EXPECT_EQ(produce(again, sent[i]).error_code, 0) << "batch " << i;
-  auto got = consume(b.bootstrap(), "idem-eio", {0}, {.expected = static_cast<std::int64_t>(sent.size() * 2)});
+  auto got = consume(b.bootstrap(), topic, {0}, {.expected = static_cast<std::int64_t>(sent.size() * 2)});
   ASSERT_EQ(got.size(), sent.size() * 2);
   std::set<std::string> values;
   for (const auto& r : got) EXPECT_TRUE(values.insert(r.value).second) << "twice: " << r.value;
   b.stop();
+}
+
+// A failed fdatasync makes the log refuse every append (sticky): the first pipelined batch passed its sequence
+// check and was refused by the log, so the second no longer continued the remembered sequence.
+TEST(IdempotenceUnderFaults, FailedLogAnswersStorageErrorBeforeAnySequenceCheck) {
+  storage_error_then_pipelined_batches({{"STREAMDOWN_FAULT_FSYNC_EIO_AFTER", "60"}}, "idem-eio");
+}
+
+// A full disk is not sticky (writes succeed again once there is space): the refused batch was not recorded, so
+// the next pipelined one fails the sequence check; within 30 s of a failed append that is a storage error too.
+TEST(IdempotenceUnderFaults, FullDiskAnswersStorageErrorToPipelinedBatches) {
+  storage_error_then_pipelined_batches({{"STREAMDOWN_FAULT_NO_SPACE_AFTER", "60000"}}, "idem-enospc");
 }
 
 }  // namespace

@@ -228,6 +228,13 @@ void append_on_owner_shard(broker_core& core, produce_state& st, const std::vect
         auto verdict = p.producers->check(hdr, now);
         if (!verdict) {
           pr.error_code = code(to_kafka_error(verdict.error()));
+          // Shortly after an append failed (a full disk is not sticky), a batch that does not continue the
+          // sequence is most likely one pipelined behind the refused batch: answer it as the storage error it
+          // follows, which clients retry in order, not as a desynchronisation (librdkafka fails or re-sequences
+          // the producer on OUT_OF_ORDER_SEQUENCE_NUMBER right after KAFKA_STORAGE_ERROR).
+          if (verdict.error() == producer::errc::out_of_order_sequence && p.last_append_failure_ms > 0 &&
+              now - p.last_append_failure_ms < partition_state::storage_error_window_ms)
+            pr.error_code = code(kafka_error::kafka_storage_error);
           pr.base_offset = -1;
           log_refused_batch(p, hdr, verdict.error());
           break;
@@ -241,6 +248,7 @@ void append_on_owner_shard(broker_core& core, produce_state& st, const std::vect
         // split_batches framed (CRC included) these exact bytes in phase one.
         auto appended = p.log->append(job.batches[b], now, storage::partition_log::crc_check::caller_verified);
         if (!appended) {
+          p.last_append_failure_ms = now;
           pr.error_code = code(to_kafka_error(appended.error()));
           spdlog::warn("append to {}-{} failed: {}", p.topic, p.id, appended.error().message());
           break;
