@@ -26,6 +26,8 @@
 #include "broker/topic_table.h"
 #include "console/console_routes.h"
 #include "group/coordinator.h"
+#include "broker/txn_partitions.h"
+#include "txn/coordinator.h"
 #include "gateway/gateway.h"
 #include "http/http_server.h"
 #include "io/faulty_filesystem.h"
@@ -234,6 +236,7 @@ void start_retention_timers(net::shard_set& shards, broker::topic_table& topics,
               if (p->deleted) continue;
               p->producers->expire(now);  // idle producers' state (producer.id.expiration.ms)
               auto removed = p->log->enforce_retention(now);
+              p->producers->trim_aborted(p->log->start_offset().value());  // aborted transactions now gone
               if (!removed) {
                 spdlog::warn("retention on {}-{} failed: {}", p->topic, p->id, removed.error().message());
               } else if (*removed > 0) {
@@ -374,13 +377,27 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   core->advertised_by_listener = std::move(advertised_by_listener);
   core->security = &security.shared;
   core->groups = groups->get();
+  // Transaction coordinator: on the group coordinator's shard (txn/coordinator.h); restores from its own log
+  // before anything listens. Producer ids come from the core's source, shared with idempotent producers.
+  txn::txn_config tcfg;
+  tcfg.max_timeout_ms = config.transaction_max_timeout_ms;
+  tcfg.id_expiration_ms = config.transactional_id_expiration_ms;
+  tcfg.abort_check_interval_ms = config.transaction_abort_check_interval_ms;
+  auto transactions = txn::coordinator::open(
+      tcfg, *fs, config.data_dir, flusher, **groups, [&c = *core]() { return c.producer_ids.next(); },
+      (*logs)->opened_after_clean_shutdown());
+  if (!transactions)
+    throw std::runtime_error("cannot restore transactions: " + transactions.error().message());
+  core->transactions = transactions->get();
+  broker::txn_partitions txn_gateway(*core);
   dispatcher = std::make_unique<broker::dispatcher>(*core);
   forward.target = dispatcher.get();
 
   // /metrics: one section per module probe, then consumer lag and alerts (app/observability.h). The
   // error_rate alert rules count every error the broker answered with.
   metrics::exposition exposition;
-  add_module_sections(exposition, metric_sources{server.probe(), budget, *core, **logs, groups->get()});
+  add_module_sections(exposition,
+                      metric_sources{server.probe(), budget, *core, **logs, groups->get(), transactions->get()});
   exposition.add_section([&sec = security.shared](metrics::text_writer& w) { sec.probe.collect(w); });
   observability_config ocfg;
   ocfg.data_dir = config.data_dir;
@@ -481,6 +498,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   network_loops.start();
   start_retention_timers(storage_loops, topics, config.log_retention_check_interval_ms);
   (*groups)->start();
+  (*transactions)->start(txn_gateway);
   obs.start();
   if (hcfg.capacity > 0) history_sampler.start();
   server.start_accepting();
@@ -503,6 +521,8 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   server.shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
   network_loops.stop();
   storage_loops.stop();
+  if (auto st = (*transactions)->close(); !st)
+    spdlog::error("closing the transaction log failed: {}", st.error().message());
   if (auto st = (*groups)->close(); !st) spdlog::error("closing the offsets log failed: {}", st.error().message());
   if (auto st = (*logs)->close(); !st) {
     spdlog::error("closing the logs failed: {}", st.error().message());

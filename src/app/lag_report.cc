@@ -17,10 +17,11 @@ lag_reporter::lag_reporter(group::coordinator& coordinator, broker::topic_table&
       _topics(topics),
       _storage_loops(storage_loops),
       _source(coordinator, [&topics](const std::string& t, std::int32_t p) -> std::optional<std::int64_t> {
-        // Runs on the coordinator shard: published atomics only, never a log.
+        // Runs on the coordinator shard: published atomics only, never a log. Lag is measured to what a
+        // read_committed consumer can reach (the last stable offset; the high watermark without transactions).
         auto part = topics.find(t, p);
         if (!part) return std::nullopt;
-        return part->high_watermark.load(std::memory_order_acquire);
+        return part->visible_end(broker::isolation::read_committed);
       }) {}
 
 std::optional<std::int64_t> first_unconsumed_timestamp(broker::partition_state& p, std::int64_t committed) {

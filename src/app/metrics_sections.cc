@@ -1,7 +1,9 @@
 #include "app/metrics_sections.h"
 
 #include "alerts/runner.h"
+#include "base/clock.h"
 #include "group/coordinator.h"
+#include "txn/coordinator.h"
 
 namespace sd::app {
 
@@ -28,6 +30,11 @@ void add_module_sections(metrics::exposition& exposition, const metric_sources& 
     // group_manager::probe() is atomics only: safe to read off the coordinator shard.
     exposition.add_section(
         [groups = s.groups](metrics::text_writer& w) { groups->manager().probe().collect(w); });
+  }
+  if (s.transactions) {
+    // txn_probe is atomics only, like the group probe.
+    exposition.add_section(
+        [txns = s.transactions](metrics::text_writer& w) { txns->probe().collect(w, wall_ms_now()); });
   }
 }
 

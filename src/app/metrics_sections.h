@@ -13,6 +13,9 @@
 namespace sd::group {
 class coordinator;
 }
+namespace sd::txn {
+class coordinator;
+}
 
 namespace sd::app {
 
@@ -22,6 +25,7 @@ struct metric_sources {
   const broker::broker_core& core;       // request probe, topic table (traffic, sizes, producer state)
   storage::log_manager& logs;            // storage probe, flusher rounds
   group::coordinator* groups = nullptr;  // may be null (no group section then)
+  txn::coordinator* transactions = nullptr;  // may be null (no transaction section then)
 };
 
 /// Adds the per-module sections. Everything referenced must outlive the exposition's last render.

@@ -78,6 +78,11 @@ struct broker_config {
   std::int64_t offsets_retention_minutes = 10080;        // offsets.retention.minutes
   // producers
   std::int64_t producer_id_expiration_ms = 86400000;     // producer.id.expiration.ms
+  // transactions
+  std::int32_t transaction_max_timeout_ms = 900000;       // transaction.max.timeout.ms
+  std::int64_t transactional_id_expiration_ms = 604800000;  // transactional.id.expiration.ms
+  std::int32_t transaction_abort_check_interval_ms = 10000;
+  // ^ transaction.abort.timed.out.transaction.cleanup.interval.ms
   // runtime
   std::int32_t shards = 0;                             // streamdown.shards (0: one per core)
   std::string log_level = "info";                      // streamdown.log.level

@@ -19,6 +19,9 @@
 namespace sd::group {
 class coordinator;
 }
+namespace sd::txn {
+class coordinator;
+}
 
 namespace sd::broker {
 
@@ -54,6 +57,8 @@ class broker_core {
   fetch_activity fetchers;
   /// The group coordinator (group/coordinator.h); set by app/ before the listener starts.
   group::coordinator* groups = nullptr;
+  /// The transaction coordinator (txn/coordinator.h), on the group coordinator's shard; set by app/ too.
+  txn::coordinator* transactions = nullptr;
   /// Authentication and authorisation (broker/session.h); set by app/ before the listeners start.
   broker_security* security = nullptr;
   /// The advertised address of each listener by name (Metadata answers with the one the request came in on);

@@ -46,6 +46,13 @@ std::array<api_entry, 128> build_table() {
   t[idx(api_key::list_groups)] = {handlers::list_groups, 0, 5};
   t[idx(api_key::delete_groups)] = {handlers::delete_groups, 0, 2};
   t[idx(api_key::offset_delete)] = {handlers::offset_delete, 0, 0};
+  // Transactions (txn/; InitProducerId above serves transactional ids too).
+  t[idx(api_key::add_partitions_to_txn)] = {handlers::add_partitions_to_txn, 0, 3};
+  t[idx(api_key::add_offsets_to_txn)] = {handlers::add_offsets_to_txn, 0, 3};
+  t[idx(api_key::end_txn)] = {handlers::end_txn, 0, 3};
+  t[idx(api_key::txn_offset_commit)] = {handlers::txn_offset_commit, 0, 3};
+  t[idx(api_key::describe_transactions)] = {handlers::describe_transactions, 0, 0};
+  t[idx(api_key::list_transactions)] = {handlers::list_transactions, 0, 1};
   // Security (broker/session.h, authorize.h).
   t[idx(api_key::sasl_handshake)] = {handlers::sasl_handshake, 0, 1};
   t[idx(api_key::sasl_authenticate)] = {handlers::sasl_authenticate, 0, 2};

@@ -5,6 +5,7 @@
 #include "producer/errc.h"
 #include "protocol/errc.h"
 #include "storage/errc.h"
+#include "txn/errc.h"
 
 namespace sd::broker {
 
@@ -79,6 +80,21 @@ kafka_error to_kafka_error(std::error_code ec) noexcept {
       case group::errc::group_subscribed_to_topic: return kafka_error::group_subscribed_to_topic;
       case group::errc::storage_error: return kafka_error::coordinator_not_available;
       case group::errc::metadata_too_large: return kafka_error::offset_metadata_too_large;
+    }
+    return kafka_error::unknown_server_error;
+  }
+  if (ec.category() == txn::error_category()) {
+    switch (static_cast<txn::errc>(ec.value())) {
+      case txn::errc::invalid_producer_id_mapping: return kafka_error::invalid_producer_id_mapping;
+      case txn::errc::producer_fenced: return kafka_error::producer_fenced;
+      case txn::errc::concurrent_transactions: return kafka_error::concurrent_transactions;
+      case txn::errc::invalid_txn_state: return kafka_error::invalid_txn_state;
+      case txn::errc::invalid_transaction_timeout: return kafka_error::invalid_transaction_timeout;
+      case txn::errc::transactional_id_not_found: return kafka_error::transactional_id_not_found;
+      case txn::errc::completion_failed: return kafka_error::coordinator_load_in_progress;
+      case txn::errc::storage_error: return kafka_error::coordinator_not_available;
+      case txn::errc::unknown_partition: return kafka_error::unknown_topic_or_partition;
+      case txn::errc::operation_not_attempted: return kafka_error::operation_not_attempted;
     }
     return kafka_error::unknown_server_error;
   }

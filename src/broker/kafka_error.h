@@ -1,6 +1,6 @@
 #pragma once
 // Kafka protocol error codes the broker answers with, and the one function that maps errors from the other
-// modules (storage, net, group, producer) to them. No other place decides a Kafka error code for a module
+// modules (storage, net, group, producer, txn) to them. No other place decides a Kafka error code for a module
 // error.
 
 #include <cstdint>
@@ -58,8 +58,10 @@ enum class kafka_error : std::int16_t {
   invalid_producer_id_mapping = 49,
   invalid_transaction_timeout = 50,
   concurrent_transactions = 51,
+  transaction_coordinator_fenced = 52,
   transactional_id_authorization_failed = 53,
   security_disabled = 54,
+  operation_not_attempted = 55,
   sasl_authentication_failed = 58,
   unknown_producer_id = 59,
   kafka_storage_error = 56,
@@ -76,11 +78,14 @@ enum class kafka_error : std::int16_t {
   fenced_instance_id = 82,
   group_subscribed_to_topic = 86,
   invalid_record = 87,
+  unstable_offset_commit = 88,
   throttling_quota_exceeded = 89,
+  producer_fenced = 90,
   resource_not_found = 91,
   duplicate_resource = 92,
   unacceptable_credential = 93,
   unknown_topic_id = 100,
+  transactional_id_not_found = 105,
 };
 
 constexpr std::int16_t code(kafka_error e) noexcept { return static_cast<std::int16_t>(e); }

@@ -6,11 +6,13 @@
 // Lifetime: shared_ptr, held by the topic table and by in-flight requests. After `deleted` is set (on the
 // owner shard, before the log is removed) no one touches `log` again.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "metrics/counter.h"
@@ -20,6 +22,12 @@
 #include "storage/partition_log.h"
 
 namespace sd::broker {
+
+/// A reader's isolation level (Fetch and ListOffsets carry it: 0 READ_UNCOMMITTED, 1 READ_COMMITTED).
+enum class isolation : std::int8_t { read_uncommitted = 0, read_committed = 1 };
+inline isolation isolation_from_wire(std::int8_t v) {
+  return v == 1 ? isolation::read_committed : isolation::read_uncommitted;
+}
 
 struct partition_state {
   std::string topic;
@@ -34,8 +42,15 @@ struct partition_state {
   /// storage_error_window_ms after it, a sequence refusal is answered KAFKA_STORAGE_ERROR (produce.cc).
   std::int64_t last_append_failure_ms = 0;
   static constexpr std::int64_t storage_error_window_ms = 30000;
+  /// Producers whose transaction includes this partition (id -> epoch), set by the transaction coordinator
+  /// (AddPartitionsToTxn) and cleared by its marker; owner shard only. Produce appends a transactional batch
+  /// only from these (broker/txn_partitions.h).
+  std::unordered_map<std::int64_t, std::int16_t> txn_writers;
 
   std::atomic<std::int64_t> high_watermark{0};  // next offset to be written (single node: log end)
+  /// The last stable offset: the first offset of the oldest transaction open here, or the high watermark.
+  std::atomic<std::int64_t> last_stable{0};
+  std::atomic<std::uint64_t> open_transactions{0};
   std::atomic<std::int64_t> log_start{0};
   // For the metrics scrape (broker/probe.h), published with the offsets.
   std::atomic<std::uint64_t> size_bytes{0};
@@ -51,11 +66,27 @@ struct partition_state {
 
   /// Publishes the log's offsets and sizes (call on the owner shard after every change).
   void publish() {
-    high_watermark.store(log->next_offset().value(), std::memory_order_release);
+    const std::int64_t end = log->next_offset().value();
+    std::int64_t stable = end;
+    if (producers) {
+      if (auto first = producers->first_unstable_offset()) stable = std::min(stable, *first);
+      open_transactions.store(producers->open_transactions(), std::memory_order_relaxed);
+    }
+    // Readers load high_watermark first: publish the LSO before it so that LSO <= HW whenever both are read.
+    last_stable.store(stable, std::memory_order_release);
+    high_watermark.store(end, std::memory_order_release);
     log_start.store(log->start_offset().value(), std::memory_order_release);
     size_bytes.store(log->size_bytes(), std::memory_order_relaxed);
     segment_count.store(log->segment_count(), std::memory_order_relaxed);
     if (producers) producer_entries.store(producers->size(), std::memory_order_relaxed);
+  }
+
+  /// THE end a consumer may read to, for every reader (Fetch, ListOffsets, lag, HTTP): the high watermark,
+  /// then under read_committed the last stable offset. Any thread (published values).
+  std::int64_t visible_end(isolation level) const {
+    const std::int64_t hw = high_watermark.load(std::memory_order_acquire);
+    if (level == isolation::read_uncommitted) return hw;
+    return std::min(hw, last_stable.load(std::memory_order_acquire));
   }
 
   /// Fetch long-poll waiters. Appends wake them; a waiter is removed when woken or when it times out.

@@ -61,6 +61,11 @@ std::string kafka_error_label(std::int16_t c) {
     case kafka_error::invalid_producer_id_mapping: return "INVALID_PRODUCER_ID_MAPPING";
     case kafka_error::invalid_transaction_timeout: return "INVALID_TRANSACTION_TIMEOUT";
     case kafka_error::concurrent_transactions: return "CONCURRENT_TRANSACTIONS";
+    case kafka_error::transaction_coordinator_fenced: return "TRANSACTION_COORDINATOR_FENCED";
+    case kafka_error::operation_not_attempted: return "OPERATION_NOT_ATTEMPTED";
+    case kafka_error::unstable_offset_commit: return "UNSTABLE_OFFSET_COMMIT";
+    case kafka_error::producer_fenced: return "PRODUCER_FENCED";
+    case kafka_error::transactional_id_not_found: return "TRANSACTIONAL_ID_NOT_FOUND";
     case kafka_error::transactional_id_authorization_failed: return "TRANSACTIONAL_ID_AUTHORIZATION_FAILED";
     case kafka_error::security_disabled: return "SECURITY_DISABLED";
     case kafka_error::sasl_authentication_failed: return "SASL_AUTHENTICATION_FAILED";
@@ -190,6 +195,14 @@ void collect_partition_gauges(metrics::text_writer& w, const topic_table& topics
                 [](const partition_state& p) { return p.log_start.load(std::memory_order_relaxed); });
   per_partition("streamdown_producer_state_entries", "idempotent producers remembered by the partition",
                 [](const partition_state& p) { return p.producer_entries.load(std::memory_order_relaxed); });
+  per_partition("streamdown_txn_partition_open_transactions", "transactions open on the partition",
+                [](const partition_state& p) { return p.open_transactions.load(std::memory_order_relaxed); });
+  per_partition("streamdown_txn_last_stable_offset_lag",
+                "high watermark minus last stable offset: records read_committed consumers cannot see yet",
+                [](const partition_state& p) {
+                  const auto hw = p.high_watermark.load(std::memory_order_acquire);
+                  return std::max<std::int64_t>(0, hw - p.visible_end(isolation::read_committed));
+                });
 }
 
 }  // namespace sd::broker

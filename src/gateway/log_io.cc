@@ -115,9 +115,12 @@ net::awaitable<read_outcome> read_records(broker::broker_core& core, partition_p
       r.error = kafka_error::offset_out_of_range;
       return r;
     }
-    if (from == r.high_watermark) return r;
+    const std::int64_t visible =
+        std::min(r.high_watermark, p->producers->first_unstable_offset().value_or(r.high_watermark));
+    if (from >= visible) return r;
     storage::read_options opts;
     opts.min_one_batch = true;
+    opts.max_offset = offset(visible);
     auto got = p->log->read(offset(from), max_bytes, opts);
     if (!got) {
       r.error = broker::to_kafka_error(got.error());
@@ -130,6 +133,7 @@ net::awaitable<read_outcome> read_records(broker::broker_core& core, partition_p
     }
     r.raw = std::move(*bytes);
     r.bytes = r.raw.size();
+    r.aborted = p->producers->aborted_between(from, got->next_offset.value());
     return r;
   };
   out = co_await net::run_on(core.shards.executor(p->shard), std::move(read_on_shard));
@@ -144,7 +148,13 @@ net::awaitable<read_outcome> read_records(broker::broker_core& core, partition_p
   out.batches = std::move(*decoded);
   std::int64_t next = from;
   for (auto& b : out.batches) {
-    if (b.header.control()) {  // control records are not data (none are written yet; future transactions)
+    // Control batches (transaction markers) are not data, and an aborted transaction's batches are skipped.
+    const bool aborted = b.header.transactional() &&
+                         std::any_of(out.aborted.begin(), out.aborted.end(), [&](const producer::aborted_txn& a) {
+                           return a.producer_id == b.header.producer_id && a.first_offset <= b.header.base_offset &&
+                                  b.header.base_offset < a.last_offset;
+                         });
+    if (b.header.control() || aborted) {
       next = std::max(next, b.header.base_offset + b.header.last_offset_delta + 1);
       continue;
     }
@@ -179,7 +189,7 @@ net::awaitable<std::int64_t> resolve(broker::broker_core& core, partition_ptr p,
     const auto end = p->log->next_offset().value();
     switch (sp.k) {
       case start_point::kind::earliest: return start;
-      case start_point::kind::latest: return end;
+      case start_point::kind::latest: return p->visible_end(broker::isolation::read_committed);
       case start_point::kind::offset: return std::clamp(sp.value, start, end);
       case start_point::kind::timestamp: {
         auto found = p->log->offset_for_timestamp(sp.value);

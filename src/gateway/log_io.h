@@ -19,6 +19,7 @@
 #include "broker/kafka_error.h"
 #include "net/asio.h"
 #include "net/event.h"
+#include "producer/producer_state.h"
 #include "protocol/record_batch.h"
 
 namespace sd::gateway {
@@ -47,10 +48,13 @@ struct read_outcome {
   std::int64_t high_watermark = 0;
   std::int64_t log_start_offset = 0;
   std::size_t bytes = 0;                       // batch bytes read
+  std::vector<producer::aborted_txn> aborted;  // aborted transactions overlapping the batches read
 };
 
 /// Reads records of `p` from offset `from`, at most max_bytes of batches (at least one whole batch) and at most
 /// max_records records. offset_out_of_range (with the offsets filled) when from is outside [start, end].
+/// HTTP consumers read committed data only, as a read_committed Kafka consumer: up to the partition's last
+/// stable offset (partition_state::visible_end), without aborted transactions' records or control batches.
 net::awaitable<read_outcome> read_records(broker::broker_core& core, broker::partition_ptr p, std::int64_t from,
                                           std::size_t max_bytes, std::size_t max_records);
 

@@ -84,6 +84,7 @@ void group_manager::apply_replayed(const store_record& r) {
     }
     return;
   }
+  if (std::holds_alternative<opaque_record>(r)) return;  // another module's record (not in the offsets log)
   const auto& gr = std::get<group_record>(r);
   if (!gr.value) {
     _groups.erase(gr.group);

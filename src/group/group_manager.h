@@ -64,6 +64,13 @@ class group_manager {
 
   /// Validates against the group (generation, member, state), then stores; done(error) once durable.
   void commit(commit_request req, commit_callback done);
+  /// TxnOffsetCommit's membership check (the same rules as commit(), nothing stored): {} when the request
+  /// may commit for the group.
+  std::error_code check_transactional_committer(const commit_request& req);
+  /// Stores offsets a transaction committed (its EndTxn): no membership check (it was done when the
+  /// transaction's TxnOffsetCommit arrived); creates the group if needed; done(error) once durable.
+  void commit_transactional(const std::string& group_id, std::vector<std::pair<topic_partition, committed_offset>> offsets,
+                            commit_callback done);
   /// which == nullopt: every committed partition of the group. Unknown group or partition: offset -1.
   std::vector<fetched_offset> fetch(const std::string& group_id,
                                     const std::optional<std::vector<topic_partition>>& which) const;
@@ -106,6 +113,10 @@ class group_manager {
   struct group;
 
   group* find(const std::string& id) const;
+  /// commit()'s checks; `create` makes an unknown group for a membership-free commit.
+  std::error_code check_committer(const commit_request& req, bool create);
+  void store_offsets(const std::string& group_id, std::vector<std::pair<topic_partition, committed_offset>> offsets,
+                     commit_callback done);
   group& get_or_create(const std::string& id);
   std::string new_member_id(const std::string& client_id);
 

@@ -15,38 +15,65 @@ using detail::answer;
 
 // ---- offsets ---------------------------------------------------------------------------------------------
 
-void group_manager::commit(commit_request req, commit_callback done) {
-  if (req.group_id.empty()) return done(errc::invalid_group_id);
+std::error_code group_manager::check_committer(const commit_request& req, bool create) {
+  if (req.group_id.empty()) return errc::invalid_group_id;
   fire_due(req.group_id);
   group* g = find(req.group_id);
   if (!g) {
-    if (req.generation >= 0) return done(errc::illegal_generation);
+    if (req.generation >= 0) return errc::illegal_generation;
+    if (!create) return {};
     g = &get_or_create(req.group_id);
   }
   if (req.instance_id) {
     auto it = g->static_members.find(*req.instance_id);
     if (it == g->static_members.end()) {
-      if (req.generation >= 0) return done(errc::unknown_member_id);
+      if (req.generation >= 0) return errc::unknown_member_id;
     } else if (it->second != req.member_id) {
-      return done(errc::fenced_instance_id);
+      return errc::fenced_instance_id;
     }
   }
   if (req.generation < 0 && g->state == group_state::empty) {
     // Simple consumers and admin tools commit without membership.
   } else if (g->state == group_state::completing_rebalance) {
-    return done(errc::rebalance_in_progress);
+    return errc::rebalance_in_progress;
   } else if (!g->members.count(req.member_id)) {
-    return done(errc::unknown_member_id);
+    return errc::unknown_member_id;
   } else if (req.generation != g->generation) {
-    return done(errc::illegal_generation);
+    return errc::illegal_generation;
   } else {
     auto& m = g->members.at(req.member_id);
     m.session_deadline = now() + std::chrono::milliseconds(m.session_timeout_ms);
   }
+  return {};
+}
+
+std::error_code group_manager::check_transactional_committer(const commit_request& req) {
+  // A transactional commit without membership (generation -1, TxnOffsetCommit v0-2) is not checked against
+  // the group, as Kafka: the producer may not be one of its members.
+  if (req.generation < 0 && req.member_id.empty()) return req.group_id.empty() ? errc::invalid_group_id : std::error_code{};
+  return check_committer(req, false);
+}
+
+void group_manager::commit(commit_request req, commit_callback done) {
+  if (auto ec = check_committer(req, true)) return done(ec);
+  store_offsets(req.group_id, std::move(req.offsets), std::move(done));
+}
+
+void group_manager::commit_transactional(const std::string& group_id,
+                                         std::vector<std::pair<topic_partition, committed_offset>> offsets,
+                                         commit_callback done) {
+  get_or_create(group_id);
+  store_offsets(group_id, std::move(offsets), std::move(done));
+}
+
+void group_manager::store_offsets(const std::string& group_id,
+                                  std::vector<std::pair<topic_partition, committed_offset>> offsets,
+                                  commit_callback done) {
+  group* g = find(group_id);
   const auto wall = _clocks.wall_ms();
   std::vector<store_record> records;
-  records.reserve(req.offsets.size());
-  for (auto& [tp, c] : req.offsets) {
+  records.reserve(offsets.size());
+  for (auto& [tp, c] : offsets) {
     if (c.commit_timestamp_ms < 0) c.commit_timestamp_ms = wall;
     g->offsets[tp] = c;
     records.push_back(offset_record{g->id, tp, c});

@@ -11,6 +11,7 @@ namespace {
 // Key layout: i16 record type, then the fields below. Value layout: i16 value version, then fields.
 constexpr std::int16_t type_offset = 1;
 constexpr std::int16_t type_group = 2;
+constexpr std::int16_t type_opaque = 3;
 constexpr std::int16_t value_version = 0;
 
 void put_str(sd::bytes& out, std::string_view s) {
@@ -71,6 +72,12 @@ encoded_record encode_record(const store_record& rec) {
     }
     return out;
   }
+  if (const auto* o = std::get_if<opaque_record>(&rec)) {
+    append_be<std::int16_t>(out.key, type_opaque);
+    put_str(out.key, o->key);
+    out.value = o->value;
+    return out;
+  }
   const auto& g = std::get<group_record>(rec);
   append_be<std::int16_t>(out.key, type_group);
   put_str(out.key, g.group);
@@ -123,6 +130,13 @@ result<store_record> decode_record(byte_span key, std::optional<byte_span> value
       if (!v.ok() || !v.at_end()) return make_error_code(errc::storage_error);
       o.value = std::move(c);
     }
+    return store_record(std::move(o));
+  }
+  if (type == type_opaque) {
+    opaque_record o;
+    o.key = get_str(k);
+    if (!k.ok() || !k.at_end()) return make_error_code(errc::storage_error);
+    if (value) o.value = sd::bytes(value->begin(), value->end());
     return store_record(std::move(o));
   }
   if (type == type_group) {

@@ -51,7 +51,15 @@ struct group_record {
   bool operator==(const group_record&) const = default;
 };
 
-using store_record = std::variant<offset_record, group_record>;
+/// A record another module keeps in a log of this format (the transaction coordinator's state): an upsert of
+/// `value` under `key`, bytes the owner encodes; nullopt removes the key. The group manager ignores them.
+struct opaque_record {
+  std::string key;
+  std::optional<sd::bytes> value;
+  bool operator==(const opaque_record&) const = default;
+};
+
+using store_record = std::variant<offset_record, group_record, opaque_record>;
 
 /// Key and value bytes of one record (value nullopt for a removal).
 struct encoded_record {

@@ -85,7 +85,54 @@ void producer_state_table::record(const batch::header& h, std::int64_t now_ms) {
   }
   e.last_update_ms = now_ms;
   push_batch(e, meta_of(h));
+  if (h.transactional() && e.txn_first_offset < 0) {
+    e.txn_first_offset = h.base_offset;
+    ++_open_txns;
+  }
   maybe_sweep(now_ms);
+}
+
+void producer_state_table::record_marker(std::int64_t producer_id, std::int16_t epoch, marker_kind kind,
+                                         std::int64_t marker_offset, std::int64_t now_ms) {
+  auto& e = _entries[producer_id];
+  if (e.producer_id != producer_id) {
+    e.producer_id = producer_id;
+    e.epoch = epoch;
+  }
+  if (epoch > e.epoch) {
+    e.epoch = epoch;
+    e.batches.clear();
+  }
+  e.last_update_ms = now_ms;
+  if (e.txn_first_offset >= 0) {
+    if (kind == marker_kind::abort) _aborted.push_back({producer_id, e.txn_first_offset, marker_offset});
+    --_open_txns;
+  }
+  e.txn_first_offset = -1;
+}
+
+std::optional<std::int64_t> producer_state_table::first_unstable_offset() const {
+  std::optional<std::int64_t> first;
+  if (_open_txns == 0) return first;  // the common case: no walk
+  for (const auto& [id, e] : _entries)
+    if (e.txn_first_offset >= 0 && (!first || e.txn_first_offset < *first)) first = e.txn_first_offset;
+  return first;
+}
+
+std::size_t producer_state_table::open_transactions() const { return _open_txns; }
+
+std::vector<aborted_txn> producer_state_table::aborted_between(std::int64_t from, std::int64_t to) const {
+  std::vector<aborted_txn> out;
+  // Sorted by last offset: skip those ending before `from`.
+  auto it = std::lower_bound(_aborted.begin(), _aborted.end(), from,
+                             [](const aborted_txn& a, std::int64_t v) { return a.last_offset < v; });
+  for (; it != _aborted.end(); ++it)
+    if (it->first_offset < to) out.push_back(*it);
+  return out;
+}
+
+void producer_state_table::trim_aborted(std::int64_t log_start) {
+  std::erase_if(_aborted, [&](const aborted_txn& a) { return a.last_offset < log_start; });
 }
 
 void producer_state_table::replay(const batch::header& h, std::int64_t now_ms) {
@@ -123,7 +170,12 @@ std::vector<producer_entry> producer_state_table::entries() const {
 
 void producer_state_table::assign(std::vector<producer_entry> entries) {
   _entries.clear();
-  for (auto& e : entries) _entries[e.producer_id] = std::move(e);
+  _aborted.clear();
+  _open_txns = 0;
+  for (auto& e : entries) {
+    _open_txns += e.txn_first_offset >= 0;
+    _entries[e.producer_id] = std::move(e);
+  }
 }
 
 }  // namespace sd::producer

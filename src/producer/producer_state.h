@@ -19,11 +19,19 @@
 // in-flight batches of one producer are checked in order.
 //
 // Bound: an entry whose last append is older than expiration_ms is dropped (lazily by check(), and by
-// expire(), which record() calls every sweep interval and the broker calls from its retention timer). So the
-// table holds at most the producers active within the last expiration_ms.
+// expire(), which record() calls every sweep interval and the broker calls from its retention timer), unless
+// it has a transaction open on this partition (that one waits for its marker). So the table holds at most
+// the producers active within the last expiration_ms plus those with open transactions.
+//
+// Transactions (KIP-98) on this partition: a transactional batch opens the producer's transaction here (its
+// first offset is kept in the entry) until the coordinator's marker (record_marker) closes it. The first
+// open transaction's first offset is the partition's first unstable offset (the last stable offset is it,
+// or the log end when none is open). An ABORT marker adds (producer id, first offset, marker offset) to the
+// aborted list that read_committed fetches return; that list is trimmed as the log start moves past it.
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -51,12 +59,25 @@ struct producer_entry {
   std::int64_t producer_id = -1;
   std::int16_t epoch = 0;
   std::int64_t last_update_ms = 0;  // broker wall clock of the last append (expiry counts from here)
-  std::deque<batch_meta> batches;   // oldest first; 1..max_batches entries
+  std::deque<batch_meta> batches;   // oldest first; 0..max_batches entries (0 after a marker bumped the epoch)
+  std::int64_t txn_first_offset = -1;  // first offset of the transaction open on this partition, -1: none
   bool operator==(const producer_entry&) const = default;
 };
 
 /// `seq` advanced by `delta` (>= 0) in Kafka's sequence space: INT32_MAX is followed by 0.
 std::int32_t increment_sequence(std::int32_t seq, std::int32_t delta) noexcept;
+
+/// A transaction aborted on this partition: its data lies in [first_offset, last_offset] (the marker's
+/// offset), interleaved with other producers' records.
+struct aborted_txn {
+  std::int64_t producer_id = -1;
+  std::int64_t first_offset = 0;
+  std::int64_t last_offset = 0;
+  bool operator==(const aborted_txn&) const = default;
+};
+
+/// What a control batch says (its one record's key: version 0, type 0 ABORT / 1 COMMIT).
+enum class marker_kind : std::int16_t { abort = 0, commit = 1 };
 
 enum class verdict {
   append,     // append the batch, then call record()
@@ -86,6 +107,24 @@ class producer_state_table {
   /// than the stored one is ignored). `now_ms` becomes the entry's last update.
   void replay(const batch::header& h, std::int64_t now_ms);
 
+  /// Applies a transaction marker the log just appended at `marker_offset` (also used when replaying one):
+  /// closes the producer's open transaction here (ABORT: adds it to the aborted list). A marker carries the
+  /// coordinator's current epoch: a higher one than the entry's fences the older epoch (its batches are
+  /// forgotten, so the new epoch starts its sequences at 0). A marker for a producer with nothing open is
+  /// recorded as its epoch only.
+  void record_marker(std::int64_t producer_id, std::int16_t epoch, marker_kind kind, std::int64_t marker_offset,
+                     std::int64_t now_ms);
+  /// The first offset of the oldest transaction open on this partition (nullopt when none is).
+  std::optional<std::int64_t> first_unstable_offset() const;
+  /// Number of transactions open on this partition.
+  std::size_t open_transactions() const;
+  /// Aborted transactions whose records may lie in [from, to): last_offset >= from and first_offset < to.
+  std::vector<aborted_txn> aborted_between(std::int64_t from, std::int64_t to) const;
+  /// Drops aborted transactions that end below `log_start` (their records are gone).
+  void trim_aborted(std::int64_t log_start);
+  const std::vector<aborted_txn>& aborted() const { return _aborted; }
+  void assign_aborted(std::vector<aborted_txn> a) { _aborted = std::move(a); }
+
   /// Drops every entry idle for expiration_ms or more; returns how many.
   std::size_t expire(std::int64_t now_ms);
 
@@ -102,7 +141,7 @@ class producer_state_table {
 
  private:
   bool expired(const producer_entry& e, std::int64_t now_ms) const {
-    return now_ms - e.last_update_ms >= _expiration_ms;
+    return e.txn_first_offset < 0 && now_ms - e.last_update_ms >= _expiration_ms;
   }
   void maybe_sweep(std::int64_t now_ms);
 
@@ -112,6 +151,8 @@ class producer_state_table {
   producer_probe* _probe;
   std::int64_t _last_sweep_ms = 0;
   std::unordered_map<std::int64_t, producer_entry> _entries;
+  std::vector<aborted_txn> _aborted;  // in marker-offset order
+  std::size_t _open_txns = 0;         // entries with txn_first_offset >= 0
 };
 
 }  // namespace sd::producer

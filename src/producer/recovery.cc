@@ -2,10 +2,40 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "base/clock.h"
+#include "producer/control_batch.h"
 #include "producer/snapshot.h"
+#include "storage/read_result.h"
 
 namespace sd::producer {
+namespace {
+
+/// The type of each control batch at or past `from` (a first header pass finds them; they are few and
+/// small, so each is then read whole). A control batch that is not a readable marker is reported.
+result<std::map<std::int64_t, marker_kind>> find_markers(storage::partition_log& log, offset from) {
+  std::vector<std::int64_t> at;
+  SD_TRY(log.scan_headers(from, [&](const batch::header& h) {
+    if (h.control()) at.push_back(h.base_offset);
+  }));
+  std::map<std::int64_t, marker_kind> kinds;
+  for (auto off : at) {
+    auto rr = log.read(offset(off), 4096);
+    if (!rr) return rr.error();
+    auto data = storage::copy_to_bytes(*rr);
+    if (!data) return data.error();
+    auto kind = decode_marker(byte_span(data->data(), data->size()));
+    if (!kind) {
+      spdlog::warn("{}: the control batch at offset {} is not a transaction marker; ignored", log.dir(), off);
+      continue;
+    }
+    kinds[off] = *kind;
+  }
+  return kinds;
+}
+
+}  // namespace
 
 result<recovery_stats> recover(storage::partition_log& log, producer_state_table& table, std::int64_t now_ms) {
   io::filesystem& fs = log.filesystem();
@@ -18,6 +48,7 @@ result<recovery_stats> recover(storage::partition_log& log, producer_state_table
       auto s = read_snapshot(fs, log.dir(), end);
       if (s) {
         table.assign(std::move(s->entries));
+        table.assign_aborted(std::move(s->aborted));
         stats.snapshot_used = end;
         continue;
       }
@@ -30,11 +61,19 @@ result<recovery_stats> recover(storage::partition_log& log, producer_state_table
     ++stats.snapshots_discarded;
   }
   stats.replayed_from = stats.snapshot_used.value_or(offset(0));
+  auto markers = find_markers(log, stats.replayed_from);
+  if (!markers) return markers.error();
   SD_TRY(log.scan_headers(stats.replayed_from, [&](const batch::header& h) {
     if (!h.has_producer_id()) return;
-    table.replay(h, now_ms);
+    if (h.control()) {
+      if (auto it = markers->find(h.base_offset); it != markers->end())
+        table.record_marker(h.producer_id, h.producer_epoch, it->second, h.base_offset, now_ms);
+    } else {
+      table.replay(h, now_ms);
+    }
     ++stats.batches_replayed;
   }));
+  table.trim_aborted(log.start_offset().value());
   table.expire(now_ms);
   if (stats.batches_replayed > 0 || stats.snapshots_discarded > 0) {
     if (auto st = checkpoint(log, table, log.next_offset(), now_ms); !st) {
@@ -49,7 +88,10 @@ status checkpoint(storage::partition_log& log, const producer_state_table& table
   snapshot s;
   s.covered_end = covered_end;
   s.entries = table.entries();
-  std::erase_if(s.entries, [&](const producer_entry& e) { return now_ms - e.last_update_ms >= table.expiration_ms(); });
+  std::erase_if(s.entries, [&](const producer_entry& e) {
+    return e.txn_first_offset < 0 && now_ms - e.last_update_ms >= table.expiration_ms();
+  });
+  s.aborted = table.aborted();
   return write_snapshot(log.filesystem(), log.dir(), s);
 }
 

@@ -16,17 +16,14 @@ bytes encode_snapshot(const snapshot& s) {
   append_be(out, fmt::version);
   append_be(out, std::uint16_t{0});
   append_be(out, s.covered_end.value());
-  std::uint32_t count = 0;
-  for (const auto& e : s.entries)
-    if (!e.batches.empty()) ++count;
-  append_be(out, count);
+  append_be(out, static_cast<std::uint32_t>(s.entries.size()));
   for (const auto& e : s.entries) {
-    if (e.batches.empty()) continue;
     append_be(out, e.producer_id);
     append_be(out, e.epoch);
     append_be(out, e.last_update_ms);
     const std::size_t n = std::min(e.batches.size(), max_batches);
     out.push_back(static_cast<std::uint8_t>(n));
+    append_be(out, e.txn_first_offset);
     for (std::size_t i = e.batches.size() - n; i < e.batches.size(); ++i) {
       const auto& b = e.batches[i];
       append_be(out, b.first_seq);
@@ -35,6 +32,12 @@ bytes encode_snapshot(const snapshot& s) {
       append_be(out, b.last_offset);
       append_be(out, b.timestamp);
     }
+  }
+  append_be(out, static_cast<std::uint32_t>(s.aborted.size()));
+  for (const auto& a : s.aborted) {
+    append_be(out, a.producer_id);
+    append_be(out, a.first_offset);
+    append_be(out, a.last_offset);
   }
   append_be(out, crc32c::extend(0, out.data(), out.size()));
   return out;
@@ -47,28 +50,34 @@ result<snapshot> decode_snapshot(byte_span data) {
     return errc::corrupt_snapshot;
   }
   const std::uint8_t* p = data.data();
+  const auto version = load_be<std::uint16_t>(p + fmt::field::version);
   if (load_be<std::uint32_t>(p + fmt::field::magic) != fmt::magic ||
-      load_be<std::uint16_t>(p + fmt::field::version) != fmt::version) {
+      (version != fmt::version && version != fmt::version_without_transactions)) {
     return errc::corrupt_snapshot;
   }
+  const bool v2 = version == fmt::version;
+  const std::size_t entry_size = fmt::entry_fixed_size + (v2 ? fmt::txn_field_size : 0);
   snapshot s;
   const std::int64_t end = load_be<std::int64_t>(p + fmt::field::covered_end);
   if (end < 0) return errc::corrupt_snapshot;
   s.covered_end = offset(end);
   const std::uint32_t count = load_be<std::uint32_t>(p + fmt::field::entry_count);
   std::size_t pos = fmt::header_size;
-  // Each entry needs at least one batch, which bounds count by the file size before any allocation.
-  if (count > (body - pos) / (fmt::entry_fixed_size + fmt::batch_size)) return errc::corrupt_snapshot;
+  // Each entry needs its fixed part (and in version 1 a batch), which bounds count by the file size before any
+  // allocation.
+  if (count > (body - pos) / (entry_size + (v2 ? 0 : fmt::batch_size))) return errc::corrupt_snapshot;
   s.entries.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
-    if (body - pos < fmt::entry_fixed_size) return errc::corrupt_snapshot;
+    if (body - pos < entry_size) return errc::corrupt_snapshot;
     producer_entry e;
     e.producer_id = load_be<std::int64_t>(p + pos);
     e.epoch = load_be<std::int16_t>(p + pos + 8);
     e.last_update_ms = load_be<std::int64_t>(p + pos + 10);
     const std::size_t n = p[pos + 18];
-    pos += fmt::entry_fixed_size;
-    if (e.producer_id < 0 || n == 0 || n > max_batches) return errc::corrupt_snapshot;
+    if (v2) e.txn_first_offset = load_be<std::int64_t>(p + pos + fmt::entry_fixed_size);
+    pos += entry_size;
+    if (e.producer_id < 0 || (n == 0 && !v2) || n > max_batches) return errc::corrupt_snapshot;
+    if (e.txn_first_offset < -1 || e.txn_first_offset >= end) return errc::corrupt_snapshot;
     if (!s.entries.empty() && s.entries.back().producer_id >= e.producer_id) return errc::corrupt_snapshot;
     if (body - pos < n * fmt::batch_size) return errc::corrupt_snapshot;
     for (std::size_t b = 0; b < n; ++b) {
@@ -83,6 +92,24 @@ result<snapshot> decode_snapshot(byte_span data) {
       e.batches.push_back(m);
     }
     s.entries.push_back(std::move(e));
+  }
+  if (v2) {
+    if (body - pos < 4) return errc::corrupt_snapshot;
+    const std::uint32_t aborted = load_be<std::uint32_t>(p + pos);
+    pos += 4;
+    if (aborted > (body - pos) / fmt::aborted_size) return errc::corrupt_snapshot;
+    s.aborted.reserve(aborted);
+    for (std::uint32_t i = 0; i < aborted; ++i) {
+      aborted_txn a;
+      a.producer_id = load_be<std::int64_t>(p + pos);
+      a.first_offset = load_be<std::int64_t>(p + pos + 8);
+      a.last_offset = load_be<std::int64_t>(p + pos + 16);
+      pos += fmt::aborted_size;
+      if (a.producer_id < 0 || a.first_offset < 0 || a.last_offset < a.first_offset || a.last_offset >= end ||
+          (!s.aborted.empty() && s.aborted.back().last_offset > a.last_offset))
+        return errc::corrupt_snapshot;
+      s.aborted.push_back(a);
+    }
   }
   if (pos != body) return errc::corrupt_snapshot;
   return s;

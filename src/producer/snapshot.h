@@ -18,9 +18,10 @@ namespace sd::producer {
 struct snapshot {
   offset covered_end;  // the state reflects exactly the batches below this offset
   std::vector<producer_entry> entries;
+  std::vector<aborted_txn> aborted;  // the partition's aborted transactions (producer_state.h)
 };
 
-/// Encodes a snapshot. Entries with no batches are skipped; at most max_batches batches per entry are kept.
+/// Encodes a snapshot (format version 2); at most max_batches batches per entry are kept.
 bytes encode_snapshot(const snapshot& s);
 /// Decodes and checks a whole file. errc::corrupt_snapshot for any damage.
 result<snapshot> decode_snapshot(byte_span data);

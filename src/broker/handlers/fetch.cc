@@ -8,7 +8,10 @@
 // response is returned whole even when larger (KIP-74), so a consumer can always make progress. Record data
 // stays in the segment files: the response carries file slices that plaintext connections sendfile().
 // Long poll: while fewer than min_bytes are ready and max_wait_ms has not passed, wait for an append to
-// any requested partition. LastStableOffset = high watermark (no transactions), no aborted transactions.
+// any requested partition, or for a marker that moves the last stable offset.
+// Isolation: read_uncommitted reads to the high watermark; read_committed reads to the last stable offset
+// (partition_state::visible_end defines both) and gets the partition's aborted transactions that overlap the
+// returned range, which clients use to drop aborted records (their markers are in the data too).
 // Authorisation: READ on each topic, checked in phase one (the session belongs to the connection's executor);
 // a denied topic's partitions are answered TOPIC_AUTHORIZATION_FAILED with no records, whether or not the
 // topic exists, and are not waited on. When every requested partition is denied the answer is immediate, as
@@ -42,6 +45,7 @@ struct fetch_target {
   std::int64_t fetch_offset;
   std::int32_t partition_max_bytes;
   std::int64_t seen_high_watermark = -1;  // as read in the last round
+  std::int64_t seen_last_stable = -1;
   std::size_t bytes = 0;                  // batch bytes and records read in the last round (sent if it is the
   std::uint64_t records = 0;              // final one)
 };
@@ -51,26 +55,37 @@ struct read_amount {
   std::uint64_t records = 0;
 };
 
+/// The partition's offsets as of now (owner shard): high watermark, last stable offset, log start.
+void report_offsets(partition_state& p, fetch_part_t& out) {
+  out.high_watermark = p.log->next_offset().value();
+  out.last_stable_offset = std::min(out.high_watermark, p.producers->first_unstable_offset().value_or(out.high_watermark));
+  out.log_start_offset = p.log->start_offset().value();
+}
+
 /// Reads one partition on its shard into `out`. Returns the batch bytes and records added.
-read_amount read_partition(partition_state& p, const fetch_target& t, std::size_t budget, bool first_in_response,
-                           fetch_part_t& out) {
-  auto start = p.log->start_offset();
-  auto end = p.log->next_offset();
-  out.high_watermark = end.value();
-  out.last_stable_offset = end.value();
-  out.log_start_offset = start.value();
-  if (t.fetch_offset < start.value() || t.fetch_offset > end.value()) {
+read_amount read_partition(partition_state& p, const fetch_target& t, isolation level, std::size_t budget,
+                           bool first_in_response, fetch_part_t& out) {
+  report_offsets(p, out);
+  const std::int64_t end = out.high_watermark;
+  const std::int64_t visible = level == isolation::read_committed ? out.last_stable_offset : end;
+  if (t.fetch_offset < out.log_start_offset || t.fetch_offset > end) {
     out.error_code = code(kafka_error::offset_out_of_range);
     return {};
   }
-  if (t.fetch_offset == end.value()) return {};
+  if (t.fetch_offset >= visible) return {};
   std::size_t limit = std::min<std::size_t>(budget, static_cast<std::size_t>(std::max(0, t.partition_max_bytes)));
   storage::read_options opts;
   opts.min_one_batch = first_in_response;
+  opts.max_offset = offset(visible);
   auto r = p.log->read(offset(t.fetch_offset), limit, opts);
   if (!r) {
     out.error_code = code(to_kafka_error(r.error()));
     return {};
+  }
+  if (level == isolation::read_committed && !r->empty()) {
+    auto& list = *out.aborted_transactions;
+    for (const auto& a : p.producers->aborted_between(t.fetch_offset, r->next_offset.value()))
+      list.push_back({a.producer_id, a.first_offset});
   }
   for (auto& s : r->slices) {
     int fd = s.file->native_handle();
@@ -109,6 +124,7 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
   const auto deadline = clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
   const std::size_t max_bytes = static_cast<std::size_t>(std::max(0, req.max_bytes));
   const std::size_t min_bytes = static_cast<std::size_t>(std::max(0, req.min_bytes));
+  const isolation level = isolation_from_wire(req.isolation_level);
   auto ex = co_await net::asio::this_coro::executor;
 
   // Resolve partitions once; a topic deleted meanwhile shows up as deleted on its shard.
@@ -167,7 +183,7 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
       }
       std::size_t budget = total >= max_bytes ? 0 : max_bytes - total;
       bool first = total == 0;
-      auto read_one = [&pr, &t, budget, first, p = t.partition]() -> std::pair<read_amount, fetch_part_t> {
+      auto read_one = [&pr, &t, level, budget, first, p = t.partition]() -> std::pair<read_amount, fetch_part_t> {
             fetch_part_t out = pr;
             if (p->deleted) {
               out.error_code = code(kafka_error::unknown_topic_or_partition);
@@ -175,17 +191,16 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
             }
             if (budget == 0 && !first) {
               // Nothing more fits: report offsets only.
-              out.high_watermark = p->log->next_offset().value();
-              out.last_stable_offset = out.high_watermark;
-              out.log_start_offset = p->log->start_offset().value();
+              report_offsets(*p, out);
               return {read_amount{}, std::move(out)};
             }
-            auto n = read_partition(*p, t, budget, first, out);
+            auto n = read_partition(*p, t, level, budget, first, out);
             return {n, std::move(out)};
           };
       auto [added, result] = co_await net::run_on(core.shards.executor(t.partition->shard), std::move(read_one));
       pr = std::move(result);
       t.seen_high_watermark = pr.high_watermark;
+      t.seen_last_stable = pr.last_stable_offset;
       t.bytes = added.bytes;
       t.records = added.records;
       total += added.bytes;
@@ -208,7 +223,9 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
     for (auto& t : targets) {
       if (!t.partition) continue;
       t.partition->add_waiter(ev);
-      moved |= t.partition->high_watermark.load(std::memory_order_acquire) != t.seen_high_watermark;
+      moved |= t.partition->high_watermark.load(std::memory_order_acquire) != t.seen_high_watermark ||
+               (level == isolation::read_committed &&
+                t.partition->last_stable.load(std::memory_order_acquire) != t.seen_last_stable);
     }
     if (!moved) co_await ev->wait_until(deadline);
   }

@@ -1,6 +1,6 @@
 // FindCoordinator (key 10), v0-4 (flexible from v3; v4 asks for several keys at once and is answered per
-// key). This node coordinates every group (key_type 0), answered with the address of the listener the request
-// came in on. Transaction coordinators (key_type 1) do not exist yet: COORDINATOR_NOT_AVAILABLE.
+// key). This node coordinates every group (key_type 0) and every transactional id (key_type 1), answered with
+// the address of the listener the request came in on; other key types get COORDINATOR_NOT_AVAILABLE.
 // Authorisation first, as Kafka: DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED) or on the
 // transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
 #include "protocol/generated/find_coordinator.h"
@@ -32,8 +32,9 @@ coordinator_t locate(request_context& ctx, const std::string& key, std::int8_t k
   if (key_type == key_type_transaction &&
       !authorized(ctx, resource_type::transactional_id, key, acl_operation::describe))
     return fail(kafka_error::transactional_id_authorization_failed, "Transactional Id authorization failed.");
-  if (key_type != key_type_group || !ctx.broker.groups)
-    return fail(kafka_error::coordinator_not_available, "no coordinator for this key type");
+  const bool served = (key_type == key_type_group && ctx.broker.groups) ||
+                      (key_type == key_type_transaction && ctx.broker.transactions);
+  if (!served) return fail(kafka_error::coordinator_not_available, "no coordinator for this key type");
   const auto& advertised = ctx.broker.advertised_for(ctx.conn.listener);
   c.node_id = ctx.broker.config.node_id;
   c.host = advertised.host;

@@ -36,6 +36,13 @@ SD_DECLARE_HANDLER(describe_groups);
 SD_DECLARE_HANDLER(list_groups);
 SD_DECLARE_HANDLER(delete_groups);
 SD_DECLARE_HANDLER(offset_delete);
+// transactions (txn_common.h)
+SD_DECLARE_HANDLER(add_partitions_to_txn);
+SD_DECLARE_HANDLER(add_offsets_to_txn);
+SD_DECLARE_HANDLER(end_txn);
+SD_DECLARE_HANDLER(txn_offset_commit);
+SD_DECLARE_HANDLER(describe_transactions);
+SD_DECLARE_HANDLER(list_transactions);
 // security (sasl.cc, acls.cc, user_scram_credentials.cc)
 SD_DECLARE_HANDLER(sasl_handshake);
 SD_DECLARE_HANDLER(sasl_authenticate);

@@ -1,5 +1,6 @@
-// ListOffsets (key 2), v0-8 (flexible from v6). Timestamp -2: log start offset; -1: high watermark (latest,
-// also for read_committed: with no transactions the last stable offset is the high watermark); -3 (v7,
+// ListOffsets (key 2), v0-8 (flexible from v6). Timestamp -2: log start offset; -1: the end the reader may
+// see (partition_state::visible_end: the high watermark, or under read_committed, v2+, the last stable
+// offset; a timestamp lookup finding a record at or past it answers -1 as well); -3 (v7,
 // MAX_TIMESTAMP): the record with the largest timestamp; -4 (v8, EARLIEST_LOCAL): the log start offset, as
 // every segment is local; otherwise the offset and timestamp of the first record with timestamp >= the
 // target, as Kafka answers: storage finds the first batch whose MaxTimestamp reaches the target (index
@@ -56,6 +57,7 @@ net::awaitable<net::response_task> list_offsets(request_context& ctx) {
   protocol::list_offsets_request req;
   if (!decode_request(ctx, req)) co_return close_connection();
   auto& core = ctx.broker;
+  const isolation level = ctx.version >= 2 ? isolation_from_wire(req.isolation_level) : isolation::read_uncommitted;
   list_offsets_resp_t resp;
   for (auto& t : req.topics) {
     auto& tr = resp.topics.emplace_back();
@@ -87,9 +89,10 @@ net::awaitable<net::response_task> list_offsets(request_context& ctx) {
       out.leader_epoch = leader_epoch;
       list_offsets_part_t gone = out;
       gone.error_code = code(kafka_error::unknown_topic_or_partition);
-      auto lookup = [ts, out](partition_state& ps) mutable {
+      auto lookup = [ts, out, level](partition_state& ps) mutable {
+        const std::int64_t visible = ps.visible_end(level);
         if (ts == latest) {
-          out.offset = ps.log->next_offset().value();
+          out.offset = visible;
         } else if (ts == earliest || ts == earliest_local) {
           out.offset = ps.log->start_offset().value();
         } else if (ts == max_timestamp) {
@@ -106,6 +109,10 @@ net::awaitable<net::response_task> list_offsets(request_context& ctx) {
           } else if (*found) {
             find_record(*ps.log, **found, ts, out);
           }
+        }
+        if (ts != latest && ts != earliest && ts != earliest_local && out.offset >= visible) {
+          out.offset = -1;  // not visible to this reader yet
+          out.timestamp = -1;
         }
         return out;
       };

@@ -1,5 +1,5 @@
-// OffsetFetch (key 9), v1-9 (flexible from v6; v7 adds require_stable, which changes nothing while there are
-// no transactions; v8+ asks for several groups at once, each answered with its own error; v9's member id and
+// OffsetFetch (key 9), v1-9 (flexible from v6; v7 adds require_stable: a partition whose offset an open
+// transaction is about to commit is answered UNSTABLE_OFFSET_COMMIT, which clients retry; v8+ asks for several groups at once, each answered with its own error; v9's member id and
 // epoch belong to KIP-848 groups and are ignored for the classic groups here). Null topics (v2+) = every
 // partition the group committed; otherwise exactly the partitions asked for, -1 (no error) where nothing is
 // committed, also for unknown groups.
@@ -11,6 +11,7 @@
 
 #include "broker/authorize.h"
 #include "broker/handlers/group_common.h"
+#include "txn/coordinator.h"
 
 namespace sd::broker::handlers {
 namespace {
@@ -21,6 +22,7 @@ constexpr std::int16_t first_version_with_groups = 8;
 /// One group's request, whichever version carried it.
 struct group_ask {
   std::string group_id;
+  bool require_stable = false;
   std::optional<std::vector<std::pair<std::string, std::vector<std::int32_t>>>> topics;  // null: all
 };
 
@@ -77,13 +79,26 @@ net::awaitable<group_answer> fetch_one(request_context& ctx, group_ask ask) {
     }
   }
   auto* coord = ctx.broker.groups;
-  auto call = [coord, g = ask.group_id, which = std::move(which)] {
-    return coord->manager().fetch(g, which);
+  // The transaction coordinator runs on the same shard: asked in the same hop.
+  auto* txns = ask.require_stable ? ctx.broker.transactions : nullptr;
+  auto call = [coord, txns, g = ask.group_id, which = std::move(which)] {
+    auto got = coord->manager().fetch(g, which);
+    std::vector<bool> unstable(got.size());
+    if (txns)
+      for (std::size_t i = 0; i < got.size(); ++i) unstable[i] = txns->has_pending_offsets(g, got[i].tp);
+    return std::make_pair(std::move(got), std::move(unstable));
   };
-  std::vector<group::fetched_offset> got = co_await net::run_on(coord->executor(), std::move(call));
-  auto add = [&out](const group::fetched_offset& f) {
+  auto answered = co_await net::run_on(coord->executor(), std::move(call));
+  const std::vector<group::fetched_offset>& got = answered.first;
+  const std::vector<bool>& unstable = answered.second;
+  const group::fetched_offset* first = got.data();
+  auto add = [&out, &unstable, first](const group::fetched_offset& f) {
     if (out.topics.empty() || out.topics.back().first != f.tp.topic)
       out.topics.emplace_back(f.tp.topic, std::vector<partition_answer>{});
+    if (unstable[static_cast<std::size_t>(&f - first)]) {
+      out.topics.back().second.push_back(partition_error(f.tp.partition, kafka_error::unstable_offset_commit));
+      return;
+    }
     auto& pr = out.topics.back().second.emplace_back();
     pr.index = f.tp.partition;
     pr.offset = f.offset;
@@ -154,7 +169,7 @@ net::awaitable<net::response_task> offset_fetch(request_context& ctx) {
   protocol::offset_fetch_response resp;
   if (ctx.version >= first_version_with_groups) {
     for (auto& g : req.groups) {
-      group_ask ask{g.group_id, asked_topics(g.topics)};
+      group_ask ask{g.group_id, req.require_stable, asked_topics(g.topics)};
       group_answer a = co_await fetch_one(ctx, std::move(ask));
       auto& out = resp.groups.emplace_back();
       out.group_id = std::move(g.group_id);
@@ -163,7 +178,7 @@ net::awaitable<net::response_task> offset_fetch(request_context& ctx) {
     }
     co_return respond(ctx, resp);
   }
-  group_ask ask{std::move(req.group_id), asked_topics(req.topics)};
+  group_ask ask{std::move(req.group_id), ctx.version >= 7 && req.require_stable, asked_topics(req.topics)};
   group_answer a = co_await fetch_one(ctx, std::move(ask));
   resp.error_code = a.error_code;
   fill_topics(a, resp.topics);

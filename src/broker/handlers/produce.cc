@@ -8,7 +8,10 @@
 // last appended offset.
 // Idempotent producers: each batch is checked against the partition's producer state
 // (producer/producer_state.h) in the same step as its append; a duplicate is answered with its original base
-// offset (and, for acks=-1, after that offset is durable) without appending. Authorisation (Kafka's): a
+// offset (and, for acks=-1, after that offset is durable) without appending. Transactional batches are
+// appended only for a producer epoch the transaction coordinator admitted to the partition
+// (partition_state::txn_writers; else INVALID_TXN_STATE, or INVALID_PRODUCER_EPOCH for an older epoch);
+// they open the producer's transaction there until its marker. Authorisation (Kafka's): a
 // transactional id needs WRITE on it (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition); each
 // topic needs WRITE (else TOPIC_AUTHORIZATION_FAILED for its partitions, which append nothing; the rest of
 // the request proceeds), checked before the topic's existence so a denied client cannot probe which topics
@@ -92,11 +95,6 @@ bool split_batches(mutable_byte_span records, std::size_t max_batch, const times
     if (fr.hdr.control()) {
       error = kafka_error::invalid_record;
       why = "control batches may not be produced by clients";
-      return false;
-    }
-    if (fr.hdr.transactional()) {
-      error = kafka_error::transactional_id_authorization_failed;
-      why = "transactions are not supported yet";
       return false;
     }
     // message.timestamp.*.max.ms: the batch's first and largest timestamps bound its records' (clients write
@@ -225,6 +223,19 @@ void append_on_owner_shard(broker_core& core, produce_state& st, const std::vect
         // Idempotence: check, append and record in one step on the owner shard, so in-flight batches of
         // one producer are judged in the order they are appended.
         batch::header hdr = batch::parse_header(job.batches[b].data());
+        if (hdr.transactional()) {
+          // Only a producer epoch whose transaction holds this partition (AddPartitionsToTxn, until its
+          // marker) may append a transactional batch here.
+          auto w = p.txn_writers.find(hdr.producer_id);
+          if (w == p.txn_writers.end() || w->second != hdr.producer_epoch || !hdr.has_producer_id()) {
+            const bool older = w != p.txn_writers.end() && hdr.producer_epoch < w->second;
+            pr.error_code = code(older ? kafka_error::invalid_producer_epoch : kafka_error::invalid_txn_state);
+            pr.error_message = older ? "a newer epoch of this producer took over"
+                                     : "the partition is not part of an open transaction of this producer";
+            pr.base_offset = -1;
+            break;
+          }
+        }
         auto verdict = p.producers->check(hdr, now);
         if (!verdict) {
           pr.error_code = code(to_kafka_error(verdict.error()));
@@ -310,8 +321,8 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
   auto& core = ctx.broker;
   const std::int16_t acks = req.acks;
 
-  // Kafka checks the transactional id only for transactional batches; those are refused below anyway
-  // (transactions are not supported), so a request naming a transactional id is checked here.
+  // A request naming a transactional id needs WRITE on it (its batches are then checked against the
+  // producer's open transaction on each partition's owner shard).
   const bool txn_denied =
       req.transactional_id && !authorized(ctx, resource_type::transactional_id, *req.transactional_id,
                                           acl_operation::write);
@@ -341,10 +352,6 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
       }
       if (acks != 0 && acks != 1 && acks != -1) {
         pr.error_code = code(kafka_error::invalid_required_acks);
-        continue;
-      }
-      if (req.transactional_id) {
-        pr.error_code = code(kafka_error::transactional_id_authorization_failed);
         continue;
       }
       partition_ptr target = partition_at(topic.get(), pd.index);

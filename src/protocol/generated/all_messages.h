@@ -40,6 +40,12 @@
 #include "protocol/generated/describe_log_dirs.h"
 #include "protocol/generated/consumer_protocol_subscription.h"
 #include "protocol/generated/consumer_protocol_assignment.h"
+#include "protocol/generated/add_partitions_to_txn.h"
+#include "protocol/generated/add_offsets_to_txn.h"
+#include "protocol/generated/end_txn.h"
+#include "protocol/generated/txn_offset_commit.h"
+#include "protocol/generated/describe_transactions.h"
+#include "protocol/generated/list_transactions.h"
 
 // SD_PROTOCOL_FOR_EACH_MESSAGE(X): X(type) for every generated message struct.
 #define SD_PROTOCOL_FOR_EACH_MESSAGE(X) \
@@ -113,6 +119,18 @@
   X(describe_log_dirs_response) \
   X(consumer_protocol_subscription) \
   X(consumer_protocol_assignment) \
+  X(add_partitions_to_txn_request) \
+  X(add_partitions_to_txn_response) \
+  X(add_offsets_to_txn_request) \
+  X(add_offsets_to_txn_response) \
+  X(end_txn_request) \
+  X(end_txn_response) \
+  X(txn_offset_commit_request) \
+  X(txn_offset_commit_response) \
+  X(describe_transactions_request) \
+  X(describe_transactions_response) \
+  X(list_transactions_request) \
+  X(list_transactions_response) \
   /* end of list */
 
 // SD_PROTOCOL_FOR_EACH_API(X): X(api_key enumerator, request type, response type) per generated API.
@@ -151,4 +169,10 @@
   X(describe_cluster, describe_cluster_request, describe_cluster_response) \
   X(describe_producers, describe_producers_request, describe_producers_response) \
   X(describe_log_dirs, describe_log_dirs_request, describe_log_dirs_response) \
+  X(add_partitions_to_txn, add_partitions_to_txn_request, add_partitions_to_txn_response) \
+  X(add_offsets_to_txn, add_offsets_to_txn_request, add_offsets_to_txn_response) \
+  X(end_txn, end_txn_request, end_txn_response) \
+  X(txn_offset_commit, txn_offset_commit_request, txn_offset_commit_response) \
+  X(describe_transactions, describe_transactions_request, describe_transactions_response) \
+  X(list_transactions, list_transactions_request, list_transactions_response) \
   /* end of list */

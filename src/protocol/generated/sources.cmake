@@ -37,4 +37,10 @@ set(SD_PROTOCOL_GENERATED_SOURCES
   generated/describe_log_dirs.cc
   generated/consumer_protocol_subscription.cc
   generated/consumer_protocol_assignment.cc
+  generated/add_partitions_to_txn.cc
+  generated/add_offsets_to_txn.cc
+  generated/end_txn.cc
+  generated/txn_offset_commit.cc
+  generated/describe_transactions.cc
+  generated/list_transactions.cc
 )

@@ -105,13 +105,15 @@ TEST(GroupProtocol, ErrorCodesForBadInputAndTheGroupStaysUsable) {
   create_topic(broker.bootstrap(), "raw-topic", 2);
   conn a(broker.kafka_port());
 
-  // FindCoordinator: this node; transaction coordinators do not exist.
+  // FindCoordinator: this node, for groups and transactional ids; other key types: 15.
   p::find_coordinator_request fc;
   fc.key = "raw";
   auto fr = a.call<p::find_coordinator_response>(2, fc);
   EXPECT_EQ(fr.error_code, 0);
   EXPECT_EQ(fr.port, broker.kafka_port());
   fc.key_type = 1;
+  EXPECT_EQ(a.call<p::find_coordinator_response>(2, fc).error_code, 0);
+  fc.key_type = 2;
   EXPECT_EQ(a.call<p::find_coordinator_response>(2, fc).error_code, 15);
 
   // Session timeout below group.min.session.timeout.ms (1000 here): 26.

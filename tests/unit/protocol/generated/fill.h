@@ -45,6 +45,12 @@
 #include "protocol/generated/describe_log_dirs.h"
 #include "protocol/generated/consumer_protocol_subscription.h"
 #include "protocol/generated/consumer_protocol_assignment.h"
+#include "protocol/generated/add_partitions_to_txn.h"
+#include "protocol/generated/add_offsets_to_txn.h"
+#include "protocol/generated/end_txn.h"
+#include "protocol/generated/txn_offset_commit.h"
+#include "protocol/generated/describe_transactions.h"
+#include "protocol/generated/list_transactions.h"
 
 namespace sd::protocol::testing {
 
@@ -221,6 +227,30 @@ inline void fill(sd::protocol::consumer_protocol_subscription& m, std::int16_t v
 inline void fill(sd::protocol::consumer_protocol_subscription::topic_partition& m, std::int16_t ver, int seed);
 inline void fill(sd::protocol::consumer_protocol_assignment& m, std::int16_t ver, int seed);
 inline void fill(sd::protocol::consumer_protocol_assignment::topic_partition& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::add_partitions_to_txn_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::add_partitions_to_txn_request::add_partitions_to_txn_topic& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::add_partitions_to_txn_request::add_partitions_to_txn_transaction& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::add_partitions_to_txn_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::add_partitions_to_txn_response::add_partitions_to_txn_partition_result& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::add_partitions_to_txn_response::add_partitions_to_txn_topic_result& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::add_partitions_to_txn_response::add_partitions_to_txn_result& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::add_offsets_to_txn_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::add_offsets_to_txn_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::end_txn_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::end_txn_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::txn_offset_commit_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::txn_offset_commit_request::txn_offset_commit_request_topic& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::txn_offset_commit_request::txn_offset_commit_request_topic::txn_offset_commit_request_partition& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::txn_offset_commit_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::txn_offset_commit_response::txn_offset_commit_response_topic& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::txn_offset_commit_response::txn_offset_commit_response_topic::txn_offset_commit_response_partition& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_transactions_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_transactions_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_transactions_response::transaction_state_data& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::describe_transactions_response::transaction_state_data::topic_data& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::list_transactions_request& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::list_transactions_response& m, std::int16_t ver, int seed);
+inline void fill(sd::protocol::list_transactions_response::transaction_state_data& m, std::int16_t ver, int seed);
 
 inline void fill(sd::protocol::api_versions_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
   if (ver >= 3) {
@@ -3350,6 +3380,455 @@ inline void fill(sd::protocol::consumer_protocol_assignment::topic_partition& m,
         e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
       }
     }
+  }
+}
+
+inline void fill(sd::protocol::add_partitions_to_txn_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (ver >= 4) {
+    {
+      auto& v_ = m.transactions;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 1);
+      }
+    }
+  }
+  if (ver <= 3) {
+    m.v3_and_below_transactional_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
+  }
+  if (ver <= 3) {
+    m.v3_and_below_producer_id = static_cast<std::int64_t>(seed * 37 + 3);
+  }
+  if (ver <= 3) {
+    m.v3_and_below_producer_epoch = static_cast<std::int16_t>(seed * 37 + 4);
+  }
+  if (ver <= 3) {
+    {
+      auto& v_ = m.v3_and_below_topics;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 5);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::add_partitions_to_txn_request::add_partitions_to_txn_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    {
+      auto& v_ = m.partitions;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::add_partitions_to_txn_request::add_partitions_to_txn_transaction& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (ver >= 4) {
+    m.transactional_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (ver >= 4) {
+    m.producer_id = static_cast<std::int64_t>(seed * 37 + 2);
+  }
+  if (ver >= 4) {
+    m.producer_epoch = static_cast<std::int16_t>(seed * 37 + 3);
+  }
+  if (ver >= 4) {
+    m.verify_only = (seed + 4) % 2 == 0;
+  }
+  if (ver >= 4) {
+    {
+      auto& v_ = m.topics;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 5);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::add_partitions_to_txn_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (ver >= 4) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
+  }
+  if (ver >= 4) {
+    {
+      auto& v_ = m.results_by_transaction;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 3);
+      }
+    }
+  }
+  if (ver <= 3) {
+    {
+      auto& v_ = m.results_by_topic_v3_and_below;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::add_partitions_to_txn_response::add_partitions_to_txn_partition_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.partition_index = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.partition_error_code = static_cast<std::int16_t>(seed * 37 + 2);
+  }
+}
+
+inline void fill(sd::protocol::add_partitions_to_txn_response::add_partitions_to_txn_topic_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    {
+      auto& v_ = m.results_by_partition;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::add_partitions_to_txn_response::add_partitions_to_txn_result& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (ver >= 4) {
+    m.transactional_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (ver >= 4) {
+    {
+      auto& v_ = m.topic_results;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::add_offsets_to_txn_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.transactional_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    m.producer_id = static_cast<std::int64_t>(seed * 37 + 2);
+  }
+  if (true) {
+    m.producer_epoch = static_cast<std::int16_t>(seed * 37 + 3);
+  }
+  if (true) {
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4";
+  }
+}
+
+inline void fill(sd::protocol::add_offsets_to_txn_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
+  }
+}
+
+inline void fill(sd::protocol::end_txn_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.transactional_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    m.producer_id = static_cast<std::int64_t>(seed * 37 + 2);
+  }
+  if (true) {
+    m.producer_epoch = static_cast<std::int16_t>(seed * 37 + 3);
+  }
+  if (true) {
+    m.committed = (seed + 4) % 2 == 0;
+  }
+}
+
+inline void fill(sd::protocol::end_txn_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
+  }
+  if (ver >= 5) {
+    m.producer_id = static_cast<std::int64_t>(seed * 37 + 3);
+  }
+  if (ver >= 5) {
+    m.producer_epoch = static_cast<std::int16_t>(seed * 37 + 4);
+  }
+}
+
+inline void fill(sd::protocol::txn_offset_commit_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.transactional_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    m.group_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
+  }
+  if (true) {
+    m.producer_id = static_cast<std::int64_t>(seed * 37 + 3);
+  }
+  if (true) {
+    m.producer_epoch = static_cast<std::int16_t>(seed * 37 + 4);
+  }
+  if (ver >= 3) {
+    m.generation_id = static_cast<std::int32_t>(seed * 37 + 5);
+  }
+  if (ver >= 3) {
+    m.member_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_6";
+  }
+  if (ver >= 3) {
+    if ((ver >= 3) && seed >= 0 && (seed + 7) % 3 == 2) { m.group_instance_id.reset(); } else { m.group_instance_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_7"; }
+  }
+  if (true) {
+    {
+      auto& v_ = m.topics;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 8);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::txn_offset_commit_request::txn_offset_commit_request_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    {
+      auto& v_ = m.partitions;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::txn_offset_commit_request::txn_offset_commit_request_topic::txn_offset_commit_request_partition& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.partition_index = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.committed_offset = static_cast<std::int64_t>(seed * 37 + 2);
+  }
+  if (ver >= 2) {
+    m.committed_leader_epoch = static_cast<std::int32_t>(seed * 37 + 3);
+  }
+  if (true) {
+    if ((true) && seed >= 0 && (seed + 4) % 3 == 2) { m.committed_metadata.reset(); } else { m.committed_metadata = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_4"; }
+  }
+}
+
+inline void fill(sd::protocol::txn_offset_commit_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    {
+      auto& v_ = m.topics;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::txn_offset_commit_response::txn_offset_commit_response_topic& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.name = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    {
+      auto& v_ = m.partitions;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::txn_offset_commit_response::txn_offset_commit_response_topic::txn_offset_commit_response_partition& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.partition_index = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
+  }
+}
+
+inline void fill(sd::protocol::describe_transactions_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    {
+      auto& v_ = m.transactional_ids;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_1";
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::describe_transactions_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    {
+      auto& v_ = m.transaction_states;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::describe_transactions_response::transaction_state_data& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.transactional_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_2";
+  }
+  if (true) {
+    m.transaction_state = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3";
+  }
+  if (true) {
+    m.transaction_timeout_ms = static_cast<std::int32_t>(seed * 37 + 4);
+  }
+  if (true) {
+    m.transaction_start_time_ms = static_cast<std::int64_t>(seed * 37 + 5);
+  }
+  if (true) {
+    m.producer_id = static_cast<std::int64_t>(seed * 37 + 6);
+  }
+  if (true) {
+    m.producer_epoch = static_cast<std::int16_t>(seed * 37 + 7);
+  }
+  if (true) {
+    {
+      auto& v_ = m.topics;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 8);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::describe_transactions_response::transaction_state_data::topic_data& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.topic = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    {
+      auto& v_ = m.partitions;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        e_ = static_cast<std::int32_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::list_transactions_request& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    {
+      auto& v_ = m.state_filters;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_1";
+      }
+    }
+  }
+  if (true) {
+    {
+      auto& v_ = m.producer_id_filters;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        e_ = static_cast<std::int64_t>((seed < 0 ? seed : seed + 1 + i_) * 37 + 2);
+      }
+    }
+  }
+  if (ver >= 1) {
+    m.duration_filter = static_cast<std::int64_t>(seed * 37 + 3);
+  }
+}
+
+inline void fill(sd::protocol::list_transactions_response& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.throttle_time_ms = static_cast<std::int32_t>(seed * 37 + 1);
+  }
+  if (true) {
+    m.error_code = static_cast<std::int16_t>(seed * 37 + 2);
+  }
+  if (true) {
+    {
+      auto& v_ = m.unknown_state_filters;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        e_ = (seed < 0 ? seed : seed + 1 + i_) < 0 ? std::string() : "s" + std::to_string((seed < 0 ? seed : seed + 1 + i_)) + "_3";
+      }
+    }
+  }
+  if (true) {
+    {
+      auto& v_ = m.transaction_states;
+      v_.clear();
+      for (int i_ = 0; i_ < (seed < 0 ? 1 : (seed % 2) + 1); ++i_) {
+        auto& e_ = v_.emplace_back();
+        fill(e_, ver, (seed < 0 ? seed : seed + 1 + i_) < 0 ? (seed < 0 ? seed : seed + 1 + i_) : (seed < 0 ? seed : seed + 1 + i_) + 4);
+      }
+    }
+  }
+}
+
+inline void fill(sd::protocol::list_transactions_response::transaction_state_data& m, [[maybe_unused]] std::int16_t ver, [[maybe_unused]] int seed) {
+  if (true) {
+    m.transactional_id = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_1";
+  }
+  if (true) {
+    m.producer_id = static_cast<std::int64_t>(seed * 37 + 2);
+  }
+  if (true) {
+    m.transaction_state = seed < 0 ? std::string() : "s" + std::to_string(seed) + "_3";
   }
 }
 
