@@ -43,5 +43,8 @@ TEST(KafkaJs, AdminConfigsOrderAndValidateOnly) { run_script("admin_configs.js",
 // Topics the broker recompresses (gzip <-> uncompressed) and a LogAppendTime topic, read by a kafkajs consumer.
 TEST(KafkaJs, BrokerCodecsAndLogAppendTime) { run_script("codecs.js", 0); }
 
+// Transactions (send + sendOffsets, commit and abort), read_committed consumption and fencing (transactions.js).
+TEST(KafkaJs, TransactionsCommitAbortAndFencing) { run_script("transactions.js", 0); }
+
 }  // namespace
 }  // namespace sd::itest

@@ -82,6 +82,12 @@ std::vector<consumed> read_all(const std::string& bootstrap, const std::string& 
   return consume(bootstrap, topic, partitions_upto(partitions), o);
 }
 
+std::vector<std::string> read_all_values(const std::string& bootstrap, const std::string& topic) {
+  std::vector<std::string> out;
+  for (auto& c : read_all(bootstrap, topic, 1, "read_committed")) out.push_back(c.value);
+  return out;
+}
+
 std::unique_ptr<RdKafka::KafkaConsumer> group_consumer(const std::string& bootstrap, const std::string& group,
                                                        const std::string& topic, const conf_map& overrides) {
   conf_map values = client_defaults(bootstrap);

@@ -60,6 +60,9 @@ std::vector<consumed> read_all(const std::string& bootstrap, const std::string& 
                                const std::string& isolation,
                                std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+/// The values of partition 0 read with read_committed, in offset order.
+std::vector<std::string> read_all_values(const std::string& bootstrap, const std::string& topic);
+
 /// A subscribed group consumer (read_committed, no auto commit, from the earliest offset).
 std::unique_ptr<RdKafka::KafkaConsumer> group_consumer(const std::string& bootstrap, const std::string& group,
                                                        const std::string& topic, const conf_map& overrides = {});
