@@ -58,6 +58,13 @@ void add_consume_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--max-in-flight", o.max_in_flight, "records received and unfinished before pausing (default 1000)");
   cmd->add_option("--parallel", o.parallel, "commands running at once, across keys (default 4)");
+  cmd->add_option("--transactional-output", o.transactional_output,
+                  "with --exec and a group: produce each command's stdout lines to TOPIC in the same transaction as "
+                  "the input offsets (exactly-once processing)");
+  cmd->add_option("--transactional-id", o.transactional_id,
+                  "transactional id for --transactional-output (default streamdown-<group>-<TOPIC>; one per instance)");
+  cmd->add_option("--transaction-records", o.transaction_records,
+                  "records per transaction at most with --transactional-output (default 500)");
   add_connection_flags(cmd, o.conn);
   cmd->callback([f] { run_command("consume", [&] { return run(*f); }); });
 }

@@ -18,6 +18,7 @@
 #include "client/key_scheduler.h"
 #include "client/partitioner.h"
 #include "client/record_reader.h"
+#include "client/transactional_pipe.h"
 #include "client/worker_pool.h"
 
 namespace sd::client {
@@ -542,6 +543,7 @@ int run_consume(const consume_options& o) {
   if (o.max_in_flight < 1) throw usage_error("--max-in-flight must be at least 1");
   if (!o.exec && (!o.retry_delays.empty() || !o.dlq_topic.empty()))
     throw usage_error("--dlq-topic and --retry-delays need --exec");
+  if (!o.transactional_output.empty()) return run_transactional_pipe(o);
   engine e(o);
   return e.run();
 }

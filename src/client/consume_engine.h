@@ -49,6 +49,9 @@ struct consume_options {
   std::vector<std::string> retry_delays;  // as typed ("5s"); topic <topic>.retry.<text>
   std::size_t max_in_flight = 1000;
   int parallel = 4;
+  std::string transactional_output;       // --transactional-output (transactional_pipe.h)
+  std::string transactional_id;           // default streamdown-<group>-<output>
+  std::size_t transaction_records = 500;  // records per transaction at most
 };
 
 /// Runs until the end condition, a signal (SIGINT/SIGTERM: finish running commands, commit, exit 0) or a
