@@ -383,6 +383,10 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   tcfg.max_timeout_ms = config.transaction_max_timeout_ms;
   tcfg.id_expiration_ms = config.transactional_id_expiration_ms;
   tcfg.abort_check_interval_ms = config.transaction_abort_check_interval_ms;
+  if (const char* at = std::getenv("STREAMDOWN_FAULT_TXN_KILL_AT")) {
+    tcfg.fault_kill_at = at;
+    spdlog::warn("fault injection is ON: the broker exits when a transaction's completion reaches '{}' (tests only)", at);
+  }
   auto transactions = txn::coordinator::open(
       tcfg, *fs, config.data_dir, flusher, **groups, [&c = *core]() { return c.producer_ids.next(); },
       (*logs)->opened_after_clean_shutdown());

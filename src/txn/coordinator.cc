@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 
 #include "base/clock.h"
@@ -328,6 +329,7 @@ net::awaitable<std::error_code> coordinator::end_transaction(txn_metadata& m, bo
 
 net::awaitable<std::error_code> coordinator::complete(txn_metadata& m) {
   const bool commit = m.state == txn_state::prepare_commit;
+  if (_cfg.fault_kill_at == "prepared") std::_Exit(137);
   // `m` stays valid across the awaits: the id is busy, so nothing erases or replaces it meanwhile.
   std::vector<topic_partition> tps(m.partitions.begin(), m.partitions.end());
   auto ec = co_await _partitions->write_markers(std::move(tps), m.producer_id, m.producer_epoch,
@@ -337,6 +339,7 @@ net::awaitable<std::error_code> coordinator::complete(txn_metadata& m) {
                  ec.message());
     co_return make_error_code(errc::completion_failed);
   }
+  if (_cfg.fault_kill_at == "marked") std::_Exit(137);
   if (commit) {
     for (const auto& [group_id, offsets] : m.offsets) {
       auto done = std::make_shared<net::deferred<std::error_code>>(_ex);

@@ -4,6 +4,9 @@
 // transaction did not announce; the aborted-transaction list and last stable offset in Fetch; and that the
 // broker keeps serving correctly after each refusal.
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
 
 #include "protocol/generated/all_messages.h"
 #include "protocol/record_batch.h"
@@ -299,6 +302,50 @@ TEST(TransactionsWire, AnOpenTransactionSurvivesAKillAndIsAbortedByTheNextInstan
   ASSERT_TRUE(freed.aborted_transactions.has_value());
   EXPECT_EQ(freed.aborted_transactions->size(), 1u);
   EXPECT_TRUE(read_all_values(broker.bootstrap(), "wire-crash").empty());
+}
+
+// kill -9 inside a commit: after the decision is durable but before any marker ("prepared"), and after the
+// markers but before the offsets and the final record ("marked"). The restarted broker finishes the commit
+// on its own: the records become readable and the offset lands, exactly once.
+TEST(TransactionsWire, ACommitInterruptedByACrashIsFinishedAfterRestart) {
+  for (const std::string point : {"prepared", "marked"}) {
+    SCOPED_TRACE(point);
+    broker_process broker;
+    broker.set_env({{"STREAMDOWN_FAULT_TXN_KILL_AT", point}});
+    broker.start();
+    create_topic(broker.bootstrap(), "wire-kill", 1);
+    {
+      codec_conn c(broker.kafka_port());
+      txn_client t{&c, "kill-1"};
+      ASSERT_EQ(t.init(), 0);
+      ASSERT_EQ(t.add_partitions({{"wire-kill", 0}}), (std::vector<std::int16_t>{0}));
+      ASSERT_EQ(t.add_offsets("kill-group"), 0);
+      ASSERT_EQ(t.produce("wire-kill", 4, 0).first, 0);
+      ASSERT_EQ(t.txn_commit_offset("kill-group", "wire-kill", 4), 0);
+      EXPECT_THROW(t.end(true), harness_error);  // the broker dies before answering
+    }
+    auto e = broker.signal_and_wait(SIGKILL);
+    EXPECT_TRUE(e.exited && e.code == 137) << e.describe();
+    broker.set_env({});
+    broker.start();
+    // The coordinator's timer completes the prepared commit right after start-up.
+    std::vector<std::string> values;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (values.size() < 4 && std::chrono::steady_clock::now() < deadline) {
+      values = read_all_values(broker.bootstrap(), "wire-kill");
+      if (values.size() < 4) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_EQ(values, (std::vector<std::string>{"kill-1-0", "kill-1-1", "kill-1-2", "kill-1-3"}));
+    EXPECT_EQ(committed_offset(broker.bootstrap(), "kill-group", "wire-kill", 0), 4);
+    codec_conn c(broker.kafka_port());
+    p::describe_transactions_request dr;
+    dr.transactional_ids = {"kill-1"};
+    auto d = c.call<p::describe_transactions_response>(dr, 0);
+    EXPECT_EQ(d.transaction_states.at(0).transaction_state, "CompleteCommit");
+    // Markers written twice ("marked": before the crash and again by recovery) change nothing visible.
+    auto f = fetch_committed(c, "wire-kill", 1);
+    EXPECT_EQ(f.last_stable_offset, f.high_watermark);
+  }
 }
 
 }  // namespace
