@@ -88,6 +88,9 @@ def build(rows, a):
              ("acksall", "mock", "produce acks=all linger 5 ms, 4 partitions"),
              ("acksall", "redis", "XADD appendfsync always, 32 conns x 16 pipelined"),
              ("acksall", "nats", "JetStream file store, async publish (4096 pending)"),
+             ("idem", "streamdown", "produce acks=all idempotent linger 5 ms, 4 partitions"),
+             ("txn", "streamdown", "transactions of 100 records, acks=all, linger 0, 4 partitions"),
+             ("txn", "mock", "transactions of 100 records, acks=all, linger 0, 4 partitions"),
              ("consume", "streamdown", f"consume {a.consume_mib} MiB log from page cache, 4 partitions"),
              ("latency", "streamdown", "open loop 10k msg/s acks=all linger 0, from intended time (librdkafka defaults; 20 s)"),
              ("latency5", "streamdown", "same, client max.in.flight 5 (librdkafka default: 1e6)"),
@@ -127,6 +130,8 @@ def build(rows, a):
     target("produce acks=1: streamdown / mock msg/s", round_ratio(rows, ("acks1", "streamdown", "msg_per_s"), ("acks1", "mock", "msg_per_s")), 0.7, True, "x")
     target("produce acks=all 4 partitions: streamdown / redis msg/s", round_ratio(rows, ("acksall", "streamdown", "msg_per_s"), ("acksall", "redis", "msg_per_s")), 1.0, True, "x")
     target("produce acks=all: streamdown MB/s / disk fdatasync'd 64 KiB MB/s", round_ratio(rows, ("acksall", "streamdown", "mb_per_s"), ("fsync64k", "disk", "mb_per_s")), 0.5, True, "x")
+    target("transactions of 100 records: streamdown txn / idempotent acks=all msg/s", round_ratio(rows, ("txn", "streamdown", "msg_per_s"), ("idem", "streamdown", "msg_per_s")), 0.7, True, "x")
+    target("(reference) transactions of 100 records: streamdown / mock msg/s", round_ratio(rows, ("txn", "streamdown", "msg_per_s"), ("txn", "mock", "msg_per_s")), 1.0, True, "x")
     target(f"consume ({a.consume_mib} MiB log): streamdown MB/s / loopback TCP MB/s", round_ratio(rows, ("consume", "streamdown", "mb_per_s"), ("loopback", "iperf3", "mb_per_s")), 0.45, True, "x")
     # The latency target is judged on the 60 s runs with the client's pipeline capped at 5 requests (the
     # Java client's default) and librdkafka's socket defaults; the other rows are context: the client's

@@ -28,6 +28,7 @@ struct bench_options {
   std::int64_t batch_bytes = 0;       // librdkafka batch.size; 0: library default
   std::string compression = "none";   // none | gzip | snappy | lz4 | zstd
   bool idempotence = false;
+  std::int64_t transaction_records = 0;  // produce: > 0 wraps every this many messages in one transaction
   double rate = 0.0;                  // msg/s; required for latency, optional cap for produce (0: unbounded)
   std::int64_t broker_pid = 0;        // 0: no broker CPU figure
   bool json = false;

@@ -23,6 +23,7 @@ std::string to_json(const bench_options& o, const bench_result& r) {
   j["linger_ms"] = o.linger_ms;
   j["compression"] = o.compression;
   j["idempotence"] = o.idempotence;
+  j["transaction_records"] = o.transaction_records;
   j["rate"] = o.rate;
   j["count"] = r.messages;
   j["bytes"] = r.bytes;

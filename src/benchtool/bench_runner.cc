@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -216,6 +217,8 @@ bool run_produce(const bench_options& o, bench_result& out, std::string& error, 
             set_conf(conf, "compression.codec", o.compression, error) &&
             set_conf(conf, "enable.idempotence", o.idempotence ? "true" : "false", error) &&
             set_conf(conf, "client.id", "streamdown-bench", error) &&
+            (o.transaction_records == 0 ||
+             set_conf(conf, "transactional.id", "streamdown-bench-" + std::to_string(::getpid()), error)) &&
             (o.batch_bytes == 0 || set_conf(conf, "batch.size", std::to_string(o.batch_bytes), error)) &&
             apply_sets(conf, o, error);
   if (!ok) {
@@ -233,6 +236,18 @@ bool run_produce(const bench_options& o, bench_result& out, std::string& error, 
   }
   int partitions = 0;
   if (!prepare_topic(rk.get(), o, partitions, error, progress)) return false;
+  const bool transactional = o.transaction_records > 0;
+  // A transactional run: every transaction_records messages end with commit_transaction (which waits for
+  // their delivery), so the figure includes the markers, the coordinator's log writes and the pauses.
+  auto txn_call = [&](rd_kafka_error_t* e, const char* what) {
+    if (!e) return true;
+    error = std::string(what) + ": " + rd_kafka_error_string(e);
+    rd_kafka_error_destroy(e);
+    return false;
+  };
+  if (transactional && !txn_call(rd_kafka_init_transactions(rk.get(), 30000), "init_transactions")) return false;
+  if (transactional && !txn_call(rd_kafka_begin_transaction(rk.get()), "begin_transaction")) return false;
+  std::uint64_t in_txn = 0;
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), o.topic.c_str(), nullptr);
 
   // One incompressible payload, never copied: librdkafka keeps a pointer (flags 0) until delivery.
@@ -285,6 +300,19 @@ bool run_produce(const bench_options& o, bench_result& out, std::string& error, 
     }
     if (out_of_time) break;
     ++sent;
+    if (transactional && ++in_txn >= static_cast<std::uint64_t>(o.transaction_records)) {
+      in_txn = 0;
+      if (!txn_call(rd_kafka_commit_transaction(rk.get(), 60000), "commit_transaction") ||
+          !txn_call(rd_kafka_begin_transaction(rk.get()), "begin_transaction")) {
+        st.first_error = error;
+        ++local_errors;
+        break;
+      }
+    }
+  }
+  if (transactional && in_txn > 0 && !txn_call(rd_kafka_commit_transaction(rk.get(), 60000), "commit_transaction")) {
+    st.first_error = error;
+    ++local_errors;
   }
   // Drain: wait (bounded) for every accepted message's delivery report.
   std::uint64_t accepted = sent - local_errors;

@@ -26,6 +26,8 @@ void add_options(CLI::App* cmd, bench_options& o) {
   cmd->add_option("--batch-bytes", o.batch_bytes, "producer batch.size (0: librdkafka default)");
   cmd->add_option("--compression", o.compression, "none | gzip | snappy | lz4 | zstd")->capture_default_str();
   cmd->add_flag("--idempotence", o.idempotence, "enable.idempotence=true (needs --acks all)");
+  cmd->add_option("--transaction-records", o.transaction_records,
+                  "produce: commit a transaction every N messages (transactional producer; needs --acks all)");
   cmd->add_option("--rate", o.rate, "messages per second (latency: required; produce: optional cap)");
   cmd->add_option("--broker-pid", o.broker_pid, "broker process id: report its CPU seconds per GB");
   cmd->add_flag("--json", o.json, "print the result as one JSON object on stdout");

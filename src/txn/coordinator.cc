@@ -358,8 +358,11 @@ net::awaitable<std::error_code> coordinator::complete(txn_metadata& m) {
   next.offsets.clear();
   next.start_ms = -1;
   next.last_update_ms = wall_ms_now();
-  // The decision and its effects are durable; this record only saves recovery from repeating them.
-  if (auto pe = co_await persist(next)) co_return pe;
+  // The decision and its effects are durable; this record only saves recovery from repeating them, so it
+  // is not waited for (it syncs with the next group commit; later records of the id follow it in the log).
+  std::vector<group::store_record> recs;
+  recs.push_back(group::opaque_record{next.id, encode_metadata(next)});
+  _log->append(std::move(recs), {});
   m = std::move(next);
   (commit ? _probe.commits_total : _probe.aborts_total).inc();
   refresh_gauges();

@@ -13,7 +13,7 @@
 //   1. EndTxn (or a timeout, or InitProducerId taking over) writes PrepareCommit/PrepareAbort: the decision.
 //   2. A marker is written to every partition of the transaction (partition_gateway, acks=all); a commit
 //      then stores its TxnOffsetCommit offsets in the groups (durably).
-//   3. CompleteCommit/CompleteAbort is written; EndTxn is answered.
+//   3. CompleteCommit/CompleteAbort is appended (not waited for: steps 1-2 are durable); EndTxn is answered.
 // A crash after 1 leaves Prepare*: start() finishes it (markers and offsets are idempotent to repeat). A
 // crash before 1 leaves Ongoing: the transaction times out and is aborted (or its producer's next
 // InitProducerId aborts it). Either way every transaction ends committed or aborted as a whole.
