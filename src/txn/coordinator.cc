@@ -384,10 +384,14 @@ net::awaitable<void> coordinator::abort_timed_out(std::string id) {
 
 net::awaitable<void> coordinator::on_timer() {
   const auto now = wall_ms_now();
+  // Timed-out transactions are looked for every abort_check_interval_ms; the loop itself runs at least once a
+  // second, so a Prepare* transaction (after a crash or a failed marker write) is finished promptly.
+  const bool scan_timeouts = now - _last_timeout_scan_ms >= _cfg.abort_check_interval_ms;
+  if (scan_timeouts) _last_timeout_scan_ms = now;
   std::vector<std::string> to_abort, to_complete, to_forget;
   for (const auto& [id, m] : _txns) {
     if (_busy.count(id)) continue;
-    if (m.state == txn_state::ongoing && m.start_ms >= 0 && now - m.start_ms > m.timeout_ms) {
+    if (scan_timeouts && m.state == txn_state::ongoing && m.start_ms >= 0 && now - m.start_ms > m.timeout_ms) {
       to_abort.push_back(id);
     } else if (m.state == txn_state::prepare_commit || m.state == txn_state::prepare_abort) {
       to_complete.push_back(id);

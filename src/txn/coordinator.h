@@ -139,6 +139,7 @@ class coordinator {
   std::map<std::string, txn_metadata> _txns;
   std::set<std::string> _busy;
   txn_probe _probe;
+  std::int64_t _last_timeout_scan_ms = 0;
   bool _closed = false;
 };
 

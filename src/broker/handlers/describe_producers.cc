@@ -1,6 +1,7 @@
 // DescribeProducers (key 61), v0 (flexible): the idempotent producers a partition currently remembers
 // (producer/producer_state.h), for tools such as kafka-transactions.sh --describe-producers. Expired producers
-// are dropped first; there are no transactions, so coordinator_epoch and current_txn_start_offset are -1.
+// are dropped first. current_txn_start_offset is the first offset of the producer's transaction open on the
+// partition (-1: none); coordinator_epoch is 0 for a producer that has one (one coordinator, never moved), else -1.
 // Authorisation: READ on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions (existence not
 // revealed).
 #include "base/clock.h"
@@ -47,8 +48,8 @@ net::awaitable<net::response_task> describe_producers(request_context& ctx) {
           s.producer_epoch = e.epoch;
           s.last_sequence = e.batches.empty() ? -1 : e.batches.back().last_seq;
           s.last_timestamp = e.batches.empty() ? -1 : e.batches.back().timestamp;
-          s.coordinator_epoch = -1;
-          s.current_txn_start_offset = -1;
+          s.coordinator_epoch = e.txn_first_offset >= 0 ? 0 : -1;
+          s.current_txn_start_offset = e.txn_first_offset;
         }
         return out;
       };
