@@ -55,10 +55,11 @@ struct read_amount {
   std::uint64_t records = 0;
 };
 
-/// The partition's offsets as of now (owner shard): high watermark, last stable offset, log start.
+/// The partition's offsets as of now (owner shard): high watermark, last stable offset (visible_end, published
+/// by the last change on this shard), log start.
 void report_offsets(partition_state& p, fetch_part_t& out) {
   out.high_watermark = p.log->next_offset().value();
-  out.last_stable_offset = std::min(out.high_watermark, p.producers->first_unstable_offset().value_or(out.high_watermark));
+  out.last_stable_offset = std::min(out.high_watermark, p.visible_end(isolation::read_committed));
   out.log_start_offset = p.log->start_offset().value();
 }
 
