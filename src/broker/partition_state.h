@@ -69,7 +69,9 @@ struct partition_state {
     const std::int64_t end = log->next_offset().value();
     std::int64_t stable = end;
     if (producers) {
-      if (auto first = producers->first_unstable_offset()) stable = std::min(stable, *first);
+      // Never below the log start: retention may have removed the start of an open transaction.
+      if (auto first = producers->first_unstable_offset())
+        stable = std::min(stable, std::max(*first, log->start_offset().value()));
       open_transactions.store(producers->open_transactions(), std::memory_order_relaxed);
     }
     // Readers load high_watermark first: publish the LSO before it so that LSO <= HW whenever both are read.

@@ -52,9 +52,11 @@ class pipe_engine : public RdKafka::RebalanceCb {
   void create_clients();
   std::vector<input_record> next_batch();
   /// Runs the command for each record (retrying a failure after backoff up to max_attempts, then writing
-  /// the record to the dead-letter topic) and produces its output lines; false if a fatal stop was asked.
+  /// the record to the dead-letter topic) and produces its output lines; false if a produce failed (the
+  /// transaction must then be aborted).
   bool process(const std::vector<input_record>& batch);
-  void produce(const std::string& topic, const std::optional<std::string>& key, const std::string& value,
+  /// Enqueues one record in the open transaction; false (reported) when librdkafka refuses it.
+  bool produce(const std::string& topic, const std::optional<std::string>& key, const std::string& value,
                RdKafka::Headers* headers = nullptr);
   /// Commits the batch's transaction with its offsets; on an abortable error aborts and rewinds the
   /// consumer to the batch's first offsets, so the batch is processed again. Returns false on a fatal error.
@@ -68,12 +70,15 @@ class pipe_engine : public RdKafka::RebalanceCb {
   error_log _log, _producer_log;
   std::map<topic_partition, bool> _eof;  // assigned partitions -> at their end
   std::uint64_t _finished = 0;
+  bool _rebalanced = false;  // set by rebalance_cb, consumed by next_batch
   std::string _fatal;
 };
 
 void pipe_engine::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                                std::vector<RdKafka::TopicPartition*>& partitions) {
-  // Rebalances run inside consume(), between transactions: nothing is open, nothing to commit.
+  // Rebalances run inside consume(), which only next_batch() calls: no transaction is open, nothing was
+  // produced for the batch being gathered; next_batch() drops it (rebalanced_mid_batch).
+  _rebalanced = true;
   const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     for (auto* tp : partitions) _eof[{tp->topic(), tp->partition()}] = false;
@@ -121,6 +126,21 @@ std::vector<input_record> pipe_engine::next_batch() {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now()).count();
     if (left <= 0) break;
     std::unique_ptr<RdKafka::Message> m(_consumer->consume(static_cast<int>(left)));
+    if (_rebalanced) {
+      // The assignment changed under the batch: drop it. An eager rebalance restarts every partition at its
+      // committed offset; a cooperative one keeps the partitions it did not move, so those are rewound to
+      // their first record of the batch (revoked ones belong to their new owner now).
+      _rebalanced = false;
+      if (_consumer->rebalance_protocol() == "COOPERATIVE") {
+        std::vector<input_record> kept;
+        for (auto& r : batch)
+          if (_eof.count({r.topic, r.partition})) kept.push_back(std::move(r));
+        rewind(kept);
+      }
+      batch.clear();
+      // A message returned by the same consume() comes from the new assignment (librdkafka drops what it had
+      // fetched for revoked partitions): it starts the new batch.
+    }
     if (!m) continue;
     switch (m->err()) {
       case RdKafka::ERR_NO_ERROR: break;
@@ -151,14 +171,19 @@ std::vector<input_record> pipe_engine::next_batch() {
   return batch;
 }
 
-void pipe_engine::produce(const std::string& topic, const std::optional<std::string>& key, const std::string& value,
+bool pipe_engine::produce(const std::string& topic, const std::optional<std::string>& key, const std::string& value,
                           RdKafka::Headers* headers) {
   for (;;) {
     auto e = _producer->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
                                 const_cast<char*>(value.data()), value.size(), key ? key->data() : nullptr,
                                 key ? key->size() : 0, 0, headers, nullptr);
-    if (e == RdKafka::ERR_NO_ERROR) return;
-    if (e != RdKafka::ERR__QUEUE_FULL) throw tool_error("cannot produce to " + topic + ": " + RdKafka::err2str(e));
+    if (e == RdKafka::ERR_NO_ERROR) return true;
+    if (e != RdKafka::ERR__QUEUE_FULL) {
+      // ERR__STATE: the transaction hit an abortable error; the caller aborts and re-reads the batch.
+      delete headers;  // not taken over on failure
+      std::cerr << "streamdown consume: cannot produce to " << topic << ": " << RdKafka::err2str(e) << "\n";
+      return false;
+    }
     _producer->poll(10);
   }
 }
@@ -181,7 +206,7 @@ bool pipe_engine::process(const std::vector<input_record>& batch) {
       while (start < out.size()) {
         auto nl = out.find('\n', start);
         const auto end = nl == std::string::npos ? out.size() : nl;
-        produce(_o.transactional_output, r.key, out.substr(start, end - start));
+        if (!produce(_o.transactional_output, r.key, out.substr(start, end - start))) return false;
         start = end + 1;
       }
       continue;
@@ -193,7 +218,8 @@ bool pipe_engine::process(const std::vector<input_record>& batch) {
     h->add("streamdown.source.offset", std::to_string(r.offset));
     h->add("streamdown.error", last_error);
     h->add("streamdown.attempts", std::to_string(_o.max_attempts));
-    produce(_o.dlq_topic.empty() ? r.topic + ".dlq" : _o.dlq_topic, r.key, r.value.value_or(""), h);
+    if (!produce(_o.dlq_topic.empty() ? r.topic + ".dlq" : _o.dlq_topic, r.key, r.value.value_or(""), h))
+      return false;
   }
   return true;
 }
@@ -276,7 +302,16 @@ int pipe_engine::run() {
       _fatal = "cannot begin a transaction: " + f->message;
       break;
     }
-    process(batch);
+    if (!process(batch)) {
+      // A produce failed (the transaction needs an abort): abort, re-read the batch.
+      const int timeout = static_cast<int>(timeout_of(_o.conn).count());
+      if (auto f = failure_of(_producer->abort_transaction(timeout)); f && f->fatal) {
+        _fatal = "cannot abort the transaction: " + f->message;
+        break;
+      }
+      rewind(batch);
+      continue;
+    }
     if (!commit(batch)) break;
     _finished += batch.size();
     if (_o.count > 0 && _finished >= _o.count) break;

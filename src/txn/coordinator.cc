@@ -31,15 +31,19 @@ void begin_if_idle(txn_metadata& m, std::int64_t now) {
 
 }  // namespace
 
+// Holds the busy set weakly: a request's coroutine frame may be destroyed after the coordinator (frames
+// suspended at shutdown die with the storage loops, which outlive it).
 class coordinator::busy_guard {
  public:
-  busy_guard(coordinator& c, std::string id) : _c(c), _id(std::move(id)) { _c._busy.insert(_id); }
-  ~busy_guard() { _c._busy.erase(_id); }
+  busy_guard(coordinator& c, std::string id) : _busy(c._busy), _id(std::move(id)) { c._busy->insert(_id); }
+  ~busy_guard() {
+    if (auto b = _busy.lock()) b->erase(_id);
+  }
   busy_guard(const busy_guard&) = delete;
   busy_guard& operator=(const busy_guard&) = delete;
 
  private:
-  coordinator& _c;
+  std::weak_ptr<std::set<std::string>> _busy;
   std::string _id;
 };
 
@@ -62,8 +66,10 @@ result<std::unique_ptr<coordinator>> coordinator::open(const txn_config& cfg, io
     if (!o) return;  // not a transaction record: ignored
     if (!o->value) {
       c->_txns.erase(o->key);
+      c->_appended.erase(o->key);
       return;
     }
+    c->_appended[o->key] = *o->value;
     auto m = decode_metadata(o->key, byte_span(o->value->data(), o->value->size()));
     if (!m) {
       bad = m.error();
@@ -116,11 +122,22 @@ std::error_code coordinator::check_producer(const txn_metadata& m, std::int64_t 
   return {};
 }
 
+void coordinator::append(const std::string& id, std::optional<sd::bytes> value, group::commit_callback durable) {
+  // What the log holds for the id from now on, whether or not the write has synced yet: compaction snapshots
+  // this, never _txns (which a waiting request updates only after its sync).
+  if (value) {
+    _appended[id] = *value;
+  } else {
+    _appended.erase(id);
+  }
+  std::vector<group::store_record> recs;
+  recs.push_back(group::opaque_record{id, std::move(value)});
+  _log->append(std::move(recs), std::move(durable));
+}
+
 net::awaitable<std::error_code> coordinator::persist(const txn_metadata& m) {
   auto done = std::make_shared<net::deferred<std::error_code>>(_ex);
-  std::vector<group::store_record> recs;
-  recs.push_back(group::opaque_record{m.id, encode_metadata(m)});
-  _log->append(std::move(recs), net::deferred<std::error_code>::completer(done));
+  append(m.id, encode_metadata(m), net::deferred<std::error_code>::completer(done));
   co_await done->done->wait();
   if (*done->value) co_return make_error_code(errc::storage_error);
   co_return std::error_code{};
@@ -128,9 +145,7 @@ net::awaitable<std::error_code> coordinator::persist(const txn_metadata& m) {
 
 net::awaitable<std::error_code> coordinator::forget(const std::string& id) {
   auto done = std::make_shared<net::deferred<std::error_code>>(_ex);
-  std::vector<group::store_record> recs;
-  recs.push_back(group::opaque_record{id, std::nullopt});
-  _log->append(std::move(recs), net::deferred<std::error_code>::completer(done));
+  append(id, std::nullopt, net::deferred<std::error_code>::completer(done));
   co_await done->done->wait();
   co_return *done->value;
 }
@@ -142,7 +157,7 @@ net::awaitable<init_result> coordinator::init_producer_id(std::string id, std::i
     out.error = errc::invalid_transaction_timeout;
     co_return out;
   }
-  if (_busy.count(id)) {
+  if (_busy->count(id)) {
     out.error = errc::concurrent_transactions;
     co_return out;
   }
@@ -230,7 +245,7 @@ net::awaitable<std::error_code> coordinator::add_partitions(std::string id, std:
     if (ec == make_error_code(errc::producer_fenced)) _probe.fenced_total.inc();
     co_return ec;
   }
-  if (_busy.count(id) || it->second.state == txn_state::prepare_commit || it->second.state == txn_state::prepare_abort)
+  if (_busy->count(id) || it->second.state == txn_state::prepare_commit || it->second.state == txn_state::prepare_abort)
     co_return make_error_code(errc::concurrent_transactions);
   busy_guard busy(*this, id);
   txn_metadata next = it->second;
@@ -258,7 +273,7 @@ net::awaitable<std::error_code> coordinator::add_offsets(std::string id, std::in
     if (ec == make_error_code(errc::producer_fenced)) _probe.fenced_total.inc();
     co_return ec;
   }
-  if (_busy.count(id) || it->second.state == txn_state::prepare_commit || it->second.state == txn_state::prepare_abort)
+  if (_busy->count(id) || it->second.state == txn_state::prepare_commit || it->second.state == txn_state::prepare_abort)
     co_return make_error_code(errc::concurrent_transactions);
   if (it->second.state == txn_state::ongoing && it->second.groups.count(group_id)) co_return std::error_code{};
   busy_guard busy(*this, id);
@@ -280,7 +295,7 @@ net::awaitable<std::error_code> coordinator::txn_offset_commit(std::string id, s
     if (ec == make_error_code(errc::producer_fenced)) _probe.fenced_total.inc();
     co_return ec;
   }
-  if (_busy.count(id) || it->second.state == txn_state::prepare_commit || it->second.state == txn_state::prepare_abort)
+  if (_busy->count(id) || it->second.state == txn_state::prepare_commit || it->second.state == txn_state::prepare_abort)
     co_return make_error_code(errc::concurrent_transactions);
   // The group must be part of the transaction (AddOffsetsToTxn first), else these offsets would never be
   // committed or aborted.
@@ -306,7 +321,7 @@ net::awaitable<std::error_code> coordinator::end_txn(std::string id, std::int64_
     if (ec == make_error_code(errc::producer_fenced)) _probe.fenced_total.inc();
     co_return ec;
   }
-  if (_busy.count(id)) co_return make_error_code(errc::concurrent_transactions);
+  if (_busy->count(id)) co_return make_error_code(errc::concurrent_transactions);
   const auto wanted_prepare = commit ? txn_state::prepare_commit : txn_state::prepare_abort;
   const auto wanted_complete = commit ? txn_state::complete_commit : txn_state::complete_abort;
   if (m.state == wanted_complete) co_return std::error_code{};  // a retry of an EndTxn that succeeded
@@ -328,6 +343,8 @@ net::awaitable<std::error_code> coordinator::end_transaction(txn_metadata& m, bo
 }
 
 net::awaitable<std::error_code> coordinator::complete(txn_metadata& m) {
+  if (m.state != txn_state::prepare_commit && m.state != txn_state::prepare_abort)
+    co_return make_error_code(errc::invalid_txn_state);  // finished meanwhile: nothing to complete
   const bool commit = m.state == txn_state::prepare_commit;
   if (_cfg.fault_kill_at == "prepared") std::_Exit(137);
   // `m` stays valid across the awaits: the id is busy, so nothing erases or replaces it meanwhile.
@@ -360,18 +377,19 @@ net::awaitable<std::error_code> coordinator::complete(txn_metadata& m) {
   next.last_update_ms = wall_ms_now();
   // The decision and its effects are durable; this record only saves recovery from repeating them, so it
   // is not waited for (it syncs with the next group commit; later records of the id follow it in the log).
-  std::vector<group::store_record> recs;
-  recs.push_back(group::opaque_record{next.id, encode_metadata(next)});
-  _log->append(std::move(recs), {});
+  append(next.id, encode_metadata(next), {});
   m = std::move(next);
   (commit ? _probe.commits_total : _probe.aborts_total).inc();
   refresh_gauges();
   co_return std::error_code{};
 }
 
-net::awaitable<void> coordinator::abort_timed_out(std::string id) {
+net::awaitable<void> coordinator::abort_timed_out(std::string id, std::int64_t started_ms) {
   auto it = _txns.find(id);
-  if (it == _txns.end() || _busy.count(id) || it->second.state != txn_state::ongoing) co_return;
+  // Still the transaction the scan found (it may have ended, and another begun, during an earlier await).
+  if (it == _txns.end() || _busy->count(id) || it->second.state != txn_state::ongoing ||
+      it->second.start_ms != started_ms)
+    co_return;
   busy_guard busy(*this, id);
   txn_metadata& m = it->second;
   spdlog::info("transaction {} (producer {} epoch {}) passed its timeout of {} ms: aborting it", id, m.producer_id,
@@ -388,34 +406,39 @@ net::awaitable<void> coordinator::on_timer() {
   // second, so a Prepare* transaction (after a crash or a failed marker write) is finished promptly.
   const bool scan_timeouts = now - _last_timeout_scan_ms >= _cfg.abort_check_interval_ms;
   if (scan_timeouts) _last_timeout_scan_ms = now;
-  std::vector<std::string> to_abort, to_complete, to_forget;
+  std::vector<std::pair<std::string, std::int64_t>> to_abort;  // id, start of the timed-out transaction
+  std::vector<std::string> to_complete, to_forget;
   for (const auto& [id, m] : _txns) {
-    if (_busy.count(id)) continue;
+    if (_busy->count(id)) continue;
     if (scan_timeouts && m.state == txn_state::ongoing && m.start_ms >= 0 && now - m.start_ms > m.timeout_ms) {
-      to_abort.push_back(id);
+      to_abort.emplace_back(id, m.start_ms);
     } else if (m.state == txn_state::prepare_commit || m.state == txn_state::prepare_abort) {
       to_complete.push_back(id);
     } else if (!is_open(m.state) && now - m.last_update_ms > _cfg.id_expiration_ms) {
       to_forget.push_back(id);
     }
   }
-  for (auto& id : to_abort) co_await abort_timed_out(id);
+  // Each id is checked again before acting: the awaits of earlier ids let requests change it meanwhile.
+  for (auto& [id, started] : to_abort) co_await abort_timed_out(id, started);
   for (auto& id : to_complete) {
     auto it = _txns.find(id);
-    if (it == _txns.end() || _busy.count(id)) continue;
+    if (it == _txns.end() || _busy->count(id)) continue;
+    if (it->second.state != txn_state::prepare_commit && it->second.state != txn_state::prepare_abort) continue;
     busy_guard busy(*this, id);
     co_await complete(it->second);
   }
   for (auto& id : to_forget) {
     auto it = _txns.find(id);
-    if (it == _txns.end() || _busy.count(id) || is_open(it->second.state)) continue;
+    if (it == _txns.end() || _busy->count(id) || is_open(it->second.state) ||
+        wall_ms_now() - it->second.last_update_ms <= _cfg.id_expiration_ms)
+      continue;
     busy_guard busy(*this, id);
     auto ec = co_await forget(id);
     if (!ec) _txns.erase(id);
   }
   if (_log->needs_compaction()) {
     std::vector<group::store_record> live;
-    for (const auto& [id, m] : _txns) live.push_back(group::opaque_record{id, encode_metadata(m)});
+    for (const auto& [id, value] : _appended) live.push_back(group::opaque_record{id, value});
     if (auto st = _log->compact(live); !st) spdlog::error("transaction log compaction failed: {}", st.error().message());
   }
   refresh_gauges();

@@ -23,6 +23,7 @@
 // under a bumped epoch too, so its producer cannot append to it afterwards.
 
 #include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <set>
@@ -127,7 +128,10 @@ class coordinator {
   net::awaitable<std::error_code> end_transaction(txn_metadata& m, bool commit, bool fence);
   /// Steps 2-3 for a transaction in Prepare*.
   net::awaitable<std::error_code> complete(txn_metadata& m);
-  net::awaitable<void> abort_timed_out(std::string id);
+  /// Aborts id's transaction if it is still the Ongoing one that began at started_ms.
+  net::awaitable<void> abort_timed_out(std::string id, std::int64_t started_ms);
+  /// Appends id's record (nullopt: forget it) and remembers it as the log's latest value for compaction.
+  void append(const std::string& id, std::optional<sd::bytes> value, group::commit_callback durable);
   void refresh_gauges();
 
   txn_config _cfg;
@@ -137,7 +141,10 @@ class coordinator {
   partition_gateway* _partitions = nullptr;
   std::unique_ptr<group::offset_log> _log;
   std::map<std::string, txn_metadata> _txns;
-  std::set<std::string> _busy;
+  /// Ids with a request in flight (shared: busy_guard holds it weakly, see coordinator.cc).
+  std::shared_ptr<std::set<std::string>> _busy = std::make_shared<std::set<std::string>>();
+  /// The value of each id's latest record in the log (written, maybe not yet synced): what compaction keeps.
+  std::map<std::string, sd::bytes> _appended;
   txn_probe _probe;
   std::int64_t _last_timeout_scan_ms = 0;
   bool _closed = false;

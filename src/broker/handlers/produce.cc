@@ -111,6 +111,19 @@ bool split_batches(mutable_byte_span records, std::size_t max_batch, const times
   return true;
 }
 
+/// Whether any whole batch header in `records` has the transactional bit (a cheap walk of the length fields;
+/// split_batches validates everything afterwards).
+bool has_transactional_batch(byte_span records) {
+  std::size_t pos = 0;
+  while (records.size() - pos >= batch::header_size) {
+    const auto h = batch::parse_header(records.data() + pos);
+    if (h.transactional()) return true;
+    if (h.batch_length <= 0 || h.total_size() > records.size() - pos) return false;
+    pos += h.total_size();
+  }
+  return false;
+}
+
 /// Applies the topic's produce policy to validated batches: recompression into the topic's codec (a batch
 /// already in it is kept as sent) and LogAppendTime stamping (attribute bit and MaxTimestamp, CRC resealed,
 /// in place). Fills `error` and returns false when a batch cannot be decoded or outgrows max.message.bytes
@@ -228,7 +241,10 @@ void append_on_owner_shard(broker_core& core, produce_state& st, const std::vect
           // marker) may append a transactional batch here.
           auto w = p.txn_writers.find(hdr.producer_id);
           if (w == p.txn_writers.end() || w->second != hdr.producer_epoch || !hdr.has_producer_id()) {
-            const bool older = w != p.txn_writers.end() && hdr.producer_epoch < w->second;
+            // An epoch older than the partition knows (a fenced zombie) is told so, admitted or not.
+            const auto* known = p.producers->find(hdr.producer_id);
+            const bool older = (w != p.txn_writers.end() && hdr.producer_epoch < w->second) ||
+                               (known && hdr.producer_epoch < known->epoch);
             pr.error_code = code(older ? kafka_error::invalid_producer_epoch : kafka_error::invalid_txn_state);
             pr.error_message = older ? "a newer epoch of this producer took over"
                                      : "the partition is not part of an open transaction of this producer";
@@ -370,6 +386,12 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
       // Timestamps are only checked when they are the producer's (CreateTime), as Kafka.
       const auto times = policy.log_append_time ? timestamp_bounds{}
                                                 : effective_timestamp_bounds(*broker_cfg, topic->overrides);
+      if (!pd.records.is_null && !req.transactional_id && has_transactional_batch(pd.records.data)) {
+        // Kafka's rule: transactional batches need WRITE on the request's transactional id, and there is none.
+        pr.error_code = code(kafka_error::transactional_id_authorization_failed);
+        pr.error_message = "transactional batches need the request's transactional id";
+        continue;
+      }
       if (pd.records.is_null || !split_batches(pd.records.data, max_batch, times, job.batches, err, why) ||
           (policy.changes_batches() && !apply_produce_policy(policy, max_batch, append_time, job, err, why))) {
         if (pd.records.is_null) {

@@ -97,7 +97,7 @@ struct txn_client {
   }
   /// Produces one transactional batch of n records (sequence `seq`) to partition 0; the partition's answer.
   std::pair<std::int16_t, std::int64_t> produce(const std::string& topic, int n, std::int32_t seq,
-                                                std::int16_t use_epoch = -2) {
+                                                std::int16_t use_epoch = -2, bool with_id = true) {
     p::batch_options o;
     o.producer_id = pid;
     o.producer_epoch = use_epoch == -2 ? epoch : use_epoch;
@@ -114,7 +114,7 @@ struct txn_client {
     auto batch = b.build();
     if (!batch) throw harness_error("cannot build a batch");
     p::produce_request r;
-    r.transactional_id = id;
+    if (with_id) r.transactional_id = id;
     r.acks = -1;
     r.timeout_ms = 10000;
     auto& td = r.topic_data.emplace_back();
@@ -186,6 +186,8 @@ TEST(TransactionsWire, ErrorCodesForBadRequestsAndNothingIsCorrupted) {
   EXPECT_EQ(appended.second, 0);
   // An older epoch of the same producer is refused by the partition too.
   EXPECT_EQ(t.produce("wire-txn", 1, 0, first_epoch).first, invalid_producer_epoch);
+  // Transactional batches in a request without a transactional id: TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+  EXPECT_EQ(t.produce("wire-txn", 1, 3, -2, false).first, 53);
 
   // Open: the last stable offset stays at the transaction's first offset.
   auto open = fetch_committed(c, "wire-txn", 1);
@@ -280,12 +282,16 @@ TEST(TransactionsWire, AnOpenTransactionSurvivesAKillAndIsAbortedByTheNextInstan
   broker_process broker;
   broker.start();
   create_topic(broker.bootstrap(), "wire-crash", 1);
+  std::int64_t old_pid = -1;
+  std::int16_t old_epoch = -1;
   {
     codec_conn c(broker.kafka_port());
     txn_client t{&c, "crash-1"};
     ASSERT_EQ(t.init(), 0);
     ASSERT_EQ(t.add_partitions({{"wire-crash", 0}}), (std::vector<std::int16_t>{0}));
     ASSERT_EQ(t.produce("wire-crash", 5, 0).first, 0);
+    old_pid = t.pid;
+    old_epoch = t.epoch;
   }
   broker.kill9();
   broker.start();
@@ -302,6 +308,9 @@ TEST(TransactionsWire, AnOpenTransactionSurvivesAKillAndIsAbortedByTheNextInstan
   ASSERT_TRUE(freed.aborted_transactions.has_value());
   EXPECT_EQ(freed.aborted_transactions->size(), 1u);
   EXPECT_TRUE(read_all_values(broker.bootstrap(), "wire-crash").empty());
+  // The old instance, a zombie now, is told its epoch is stale (the abort marker carried the new one).
+  txn_client zombie{&c, "crash-1", old_pid, old_epoch};
+  EXPECT_EQ(zombie.produce("wire-crash", 1, 5).first, invalid_producer_epoch);
 }
 
 // kill -9 inside a commit: after the decision is durable but before any marker ("prepared"), and after the
