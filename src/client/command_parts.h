@@ -18,6 +18,7 @@ void add_produce_command(CLI::App& app);
 void add_consume_command(CLI::App& app);
 void add_user_command(CLI::App& app);
 void add_acl_command(CLI::App& app);
+void add_transaction_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
 
 /// -b/--bootstrap, -X (repeatable), --timeout on cmd, stored in o (which must outlive parsing).

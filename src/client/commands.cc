@@ -47,6 +47,7 @@ void add_commands(CLI::App& app) {
   add_consume_command(app);
   add_user_command(app);
   add_acl_command(app);
+  add_transaction_command(app);
   add_verify_command(app);
 }
 

@@ -53,9 +53,10 @@ std::string get(const std::map<std::string, std::string>& m, const std::string& 
 }  // namespace
 
 std::string broker_error_text(std::int16_t code, const std::optional<std::string>& message) {
-  // librdkafka's error codes for broker errors are Kafka's codes.
-  return RdKafka::err2str(static_cast<RdKafka::ErrorCode>(code)) + " (error " + std::to_string(code) + ")" +
-         (message && !message->empty() ? ": " + *message : std::string());
+  // librdkafka's error codes for broker errors are Kafka's codes; 2.0.2 does not know the newest ones.
+  std::string name = code == 105 ? "Broker: Transactional id not found"
+                                 : RdKafka::err2str(static_cast<RdKafka::ErrorCode>(code));
+  return name + " (error " + std::to_string(code) + ")" + (message && !message->empty() ? ": " + *message : std::string());
 }
 
 wire_client::wire_client(const std::string& bootstrap, const std::map<std::string, std::string>& settings,
