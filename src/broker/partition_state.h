@@ -65,15 +65,21 @@ struct partition_state {
   metrics::counter records_out;
 
   /// Publishes the log's offsets and sizes (call on the owner shard after every change).
+  /// The last stable offset from the live state (owner shard): the first offset of the oldest transaction open
+  /// here, never below the log start (retention may have removed an open transaction's start), or the log end.
+  /// publish() stores it; owner-shard readers (Fetch, HTTP reads) call it directly.
+  std::int64_t last_stable_now() const {
+    const std::int64_t end = log->next_offset().value();
+    if (!producers) return end;
+    auto first = producers->first_unstable_offset();
+    if (!first) return end;
+    return std::min(end, std::max(*first, log->start_offset().value()));
+  }
+
   void publish() {
     const std::int64_t end = log->next_offset().value();
-    std::int64_t stable = end;
-    if (producers) {
-      // Never below the log start: retention may have removed the start of an open transaction.
-      if (auto first = producers->first_unstable_offset())
-        stable = std::min(stable, std::max(*first, log->start_offset().value()));
-      open_transactions.store(producers->open_transactions(), std::memory_order_relaxed);
-    }
+    const std::int64_t stable = last_stable_now();
+    if (producers) open_transactions.store(producers->open_transactions(), std::memory_order_relaxed);
     // Readers load high_watermark first: publish the LSO before it so that LSO <= HW whenever both are read.
     last_stable.store(stable, std::memory_order_release);
     high_watermark.store(end, std::memory_order_release);
@@ -83,8 +89,9 @@ struct partition_state {
     if (producers) producer_entries.store(producers->size(), std::memory_order_relaxed);
   }
 
-  /// THE end a consumer may read to, for every reader (Fetch, ListOffsets, lag, HTTP): the high watermark,
-  /// then under read_committed the last stable offset. Any thread (published values).
+  /// THE end a consumer may read to, for every reader (ListOffsets, lag, metrics; Fetch and HTTP reads use
+  /// last_stable_now(), the same definition on live state): the high watermark, then under read_committed the
+  /// last stable offset. Any thread (published values).
   std::int64_t visible_end(isolation level) const {
     const std::int64_t hw = high_watermark.load(std::memory_order_acquire);
     if (level == isolation::read_uncommitted) return hw;

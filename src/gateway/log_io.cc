@@ -115,7 +115,7 @@ net::awaitable<read_outcome> read_records(broker::broker_core& core, partition_p
       r.error = kafka_error::offset_out_of_range;
       return r;
     }
-    const std::int64_t visible = std::min(r.high_watermark, p->visible_end(broker::isolation::read_committed));
+    const std::int64_t visible = p->last_stable_now();  // read_committed (partition_state.h)
     if (from >= visible) return r;
     storage::read_options opts;
     opts.min_one_batch = true;

@@ -10,7 +10,7 @@
 // Long poll: while fewer than min_bytes are ready and max_wait_ms has not passed, wait for an append to
 // any requested partition, or for a marker that moves the last stable offset.
 // Isolation: read_uncommitted reads to the high watermark; read_committed reads to the last stable offset
-// (partition_state::visible_end defines both) and gets the partition's aborted transactions that overlap the
+// (partition_state::last_stable_now, published as visible_end) and gets the partition's aborted transactions that overlap the
 // returned range, which clients use to drop aborted records (their markers are in the data too).
 // Authorisation: READ on each topic, checked in phase one (the session belongs to the connection's executor);
 // a denied topic's partitions are answered TOPIC_AUTHORIZATION_FAILED with no records, whether or not the
@@ -55,11 +55,10 @@ struct read_amount {
   std::uint64_t records = 0;
 };
 
-/// The partition's offsets as of now (owner shard): high watermark, last stable offset (visible_end, published
-/// by the last change on this shard), log start.
+/// The partition's offsets as of now (owner shard): high watermark, last stable offset, log start.
 void report_offsets(partition_state& p, fetch_part_t& out) {
   out.high_watermark = p.log->next_offset().value();
-  out.last_stable_offset = std::min(out.high_watermark, p.visible_end(isolation::read_committed));
+  out.last_stable_offset = p.last_stable_now();
   out.log_start_offset = p.log->start_offset().value();
 }
 
