@@ -74,7 +74,7 @@ result<sd::bytes> batch_builder::build() const {
   h.leader_epoch = _opts.leader_epoch;
   h.magic = batch::magic_v2;
   h.attributes = static_cast<std::int16_t>(static_cast<int>(_opts.codec) | (_opts.log_append_time ? 0x8 : 0) |
-                                           (_opts.transactional ? 0x10 : 0));
+                                           (_opts.transactional ? 0x10 : 0) | (_opts.control ? 0x20 : 0));
   h.last_offset_delta = _count - 1;
   h.base_timestamp = _base_ts;
   h.max_timestamp = _max_ts;

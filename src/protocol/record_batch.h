@@ -50,6 +50,7 @@ struct batch_options {
   std::int16_t producer_epoch = -1;
   std::int32_t base_sequence = -1;
   bool transactional = false;
+  bool control = false;  // a control batch (transaction markers; only the broker writes them)
   bool log_append_time = false;
 };
 

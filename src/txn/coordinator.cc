@@ -116,9 +116,18 @@ void coordinator::start(partition_gateway& partitions) {
       net::asio::detached);
 }
 
-std::error_code coordinator::check_producer(const txn_metadata& m, std::int64_t producer_id, std::int16_t epoch) const {
-  if (m.producer_id != producer_id) return errc::invalid_producer_id_mapping;
-  if (m.producer_epoch != epoch) return errc::producer_fenced;
+std::error_code coordinator::check_request(const std::string& id, std::int64_t producer_id, std::int16_t epoch,
+                                           bool while_completing) {
+  auto it = _txns.find(id);
+  if (it == _txns.end() || it->second.producer_id != producer_id) return errc::invalid_producer_id_mapping;
+  const txn_metadata& m = it->second;
+  if (m.producer_epoch != epoch) {
+    _probe.fenced_total.inc();
+    return errc::producer_fenced;
+  }
+  if (_busy->count(id)) return errc::concurrent_transactions;
+  if (!while_completing && (m.state == txn_state::prepare_commit || m.state == txn_state::prepare_abort))
+    return errc::concurrent_transactions;
   return {};
 }
 
@@ -239,14 +248,8 @@ net::awaitable<init_result> coordinator::init_producer_id(std::string id, std::i
 
 net::awaitable<std::error_code> coordinator::add_partitions(std::string id, std::int64_t producer_id,
                                                             std::int16_t epoch, std::vector<topic_partition> tps) {
+  if (auto ec = check_request(id, producer_id, epoch, false)) co_return ec;
   auto it = _txns.find(id);
-  if (it == _txns.end()) co_return make_error_code(errc::invalid_producer_id_mapping);
-  if (auto ec = check_producer(it->second, producer_id, epoch)) {
-    if (ec == make_error_code(errc::producer_fenced)) _probe.fenced_total.inc();
-    co_return ec;
-  }
-  if (_busy->count(id) || it->second.state == txn_state::prepare_commit || it->second.state == txn_state::prepare_abort)
-    co_return make_error_code(errc::concurrent_transactions);
   busy_guard busy(*this, id);
   txn_metadata next = it->second;
   const bool was_ongoing = next.state == txn_state::ongoing;
@@ -267,14 +270,8 @@ net::awaitable<std::error_code> coordinator::add_partitions(std::string id, std:
 
 net::awaitable<std::error_code> coordinator::add_offsets(std::string id, std::int64_t producer_id, std::int16_t epoch,
                                                          std::string group_id) {
+  if (auto ec = check_request(id, producer_id, epoch, false)) co_return ec;
   auto it = _txns.find(id);
-  if (it == _txns.end()) co_return make_error_code(errc::invalid_producer_id_mapping);
-  if (auto ec = check_producer(it->second, producer_id, epoch)) {
-    if (ec == make_error_code(errc::producer_fenced)) _probe.fenced_total.inc();
-    co_return ec;
-  }
-  if (_busy->count(id) || it->second.state == txn_state::prepare_commit || it->second.state == txn_state::prepare_abort)
-    co_return make_error_code(errc::concurrent_transactions);
   if (it->second.state == txn_state::ongoing && it->second.groups.count(group_id)) co_return std::error_code{};
   busy_guard busy(*this, id);
   txn_metadata next = it->second;
@@ -289,14 +286,8 @@ net::awaitable<std::error_code> coordinator::add_offsets(std::string id, std::in
 
 net::awaitable<std::error_code> coordinator::txn_offset_commit(std::string id, std::int64_t producer_id,
                                                                std::int16_t epoch, group::commit_request req) {
+  if (auto ec = check_request(id, producer_id, epoch, false)) co_return ec;
   auto it = _txns.find(id);
-  if (it == _txns.end()) co_return make_error_code(errc::invalid_producer_id_mapping);
-  if (auto ec = check_producer(it->second, producer_id, epoch)) {
-    if (ec == make_error_code(errc::producer_fenced)) _probe.fenced_total.inc();
-    co_return ec;
-  }
-  if (_busy->count(id) || it->second.state == txn_state::prepare_commit || it->second.state == txn_state::prepare_abort)
-    co_return make_error_code(errc::concurrent_transactions);
   // The group must be part of the transaction (AddOffsetsToTxn first), else these offsets would never be
   // committed or aborted.
   if (it->second.state != txn_state::ongoing || !it->second.groups.count(req.group_id))
@@ -314,14 +305,8 @@ net::awaitable<std::error_code> coordinator::txn_offset_commit(std::string id, s
 
 net::awaitable<std::error_code> coordinator::end_txn(std::string id, std::int64_t producer_id, std::int16_t epoch,
                                                      bool commit) {
-  auto it = _txns.find(id);
-  if (it == _txns.end()) co_return make_error_code(errc::invalid_producer_id_mapping);
-  txn_metadata& m = it->second;
-  if (auto ec = check_producer(m, producer_id, epoch)) {
-    if (ec == make_error_code(errc::producer_fenced)) _probe.fenced_total.inc();
-    co_return ec;
-  }
-  if (_busy->count(id)) co_return make_error_code(errc::concurrent_transactions);
+  if (auto ec = check_request(id, producer_id, epoch, true)) co_return ec;
+  txn_metadata& m = _txns.find(id)->second;
   const auto wanted_prepare = commit ? txn_state::prepare_commit : txn_state::prepare_abort;
   const auto wanted_complete = commit ? txn_state::complete_commit : txn_state::complete_abort;
   if (m.state == wanted_complete) co_return std::error_code{};  // a retry of an EndTxn that succeeded

@@ -119,7 +119,11 @@ class coordinator {
 
   /// Marks `id` busy for a request's lifetime (released by the destructor).
   class busy_guard;
-  std::error_code check_producer(const txn_metadata& m, std::int64_t producer_id, std::int16_t epoch) const;
+  /// The checks every request of a producer starts with: the id is known with this producer id
+  /// (INVALID_PRODUCER_ID_MAPPING), at this epoch (PRODUCER_FENCED, counted), and not busy or, unless
+  /// `while_completing` (EndTxn retries), being completed (CONCURRENT_TRANSACTIONS).
+  std::error_code check_request(const std::string& id, std::int64_t producer_id, std::int16_t epoch,
+                                bool while_completing);
   /// Writes m's current value and waits until it is durable.
   net::awaitable<std::error_code> persist(const txn_metadata& m);
   net::awaitable<std::error_code> forget(const std::string& id);

@@ -49,9 +49,11 @@ struct partition_job {
 };
 
 /// Splits a partition's records into whole batches and checks each. Fills `error` and returns false when
-/// any batch is unusable: the partition then appends nothing.
+/// any batch is unusable: the partition then appends nothing. `has_transactional_id`: the request names one
+/// (Kafka's rule: transactional batches need WRITE on it, so without one they are refused).
 bool split_batches(mutable_byte_span records, std::size_t max_batch, const timestamp_bounds& times,
-                   std::vector<mutable_byte_span>& out, kafka_error& error, std::string& why) {
+                   bool has_transactional_id, std::vector<mutable_byte_span>& out, kafka_error& error,
+                   std::string& why) {
   const std::int64_t now_ms = times.unbounded() ? 0 : wall_ms_now();
   std::size_t pos = 0;
   if (records.empty()) {
@@ -97,6 +99,11 @@ bool split_batches(mutable_byte_span records, std::size_t max_batch, const times
       why = "control batches may not be produced by clients";
       return false;
     }
+    if (fr.hdr.transactional() && !has_transactional_id) {
+      error = kafka_error::transactional_id_authorization_failed;
+      why = "transactional batches need the request's transactional id";
+      return false;
+    }
     // message.timestamp.*.max.ms: the batch's first and largest timestamps bound its records' (clients write
     // non-negative deltas, so the first is the smallest).
     if (!times.unbounded() &&
@@ -109,19 +116,6 @@ bool split_batches(mutable_byte_span records, std::size_t max_batch, const times
     pos += fr.size;
   }
   return true;
-}
-
-/// Whether any whole batch header in `records` has the transactional bit (a cheap walk of the length fields;
-/// split_batches validates everything afterwards).
-bool has_transactional_batch(byte_span records) {
-  std::size_t pos = 0;
-  while (records.size() - pos >= batch::header_size) {
-    const auto h = batch::parse_header(records.data() + pos);
-    if (h.transactional()) return true;
-    if (h.batch_length <= 0 || h.total_size() > records.size() - pos) return false;
-    pos += h.total_size();
-  }
-  return false;
 }
 
 /// Applies the topic's produce policy to validated batches: recompression into the topic's codec (a batch
@@ -386,13 +380,8 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
       // Timestamps are only checked when they are the producer's (CreateTime), as Kafka.
       const auto times = policy.log_append_time ? timestamp_bounds{}
                                                 : effective_timestamp_bounds(*broker_cfg, topic->overrides);
-      if (!pd.records.is_null && !req.transactional_id && has_transactional_batch(pd.records.data)) {
-        // Kafka's rule: transactional batches need WRITE on the request's transactional id, and there is none.
-        pr.error_code = code(kafka_error::transactional_id_authorization_failed);
-        pr.error_message = "transactional batches need the request's transactional id";
-        continue;
-      }
-      if (pd.records.is_null || !split_batches(pd.records.data, max_batch, times, job.batches, err, why) ||
+      if (pd.records.is_null ||
+          !split_batches(pd.records.data, max_batch, times, req.transactional_id.has_value(), job.batches, err, why) ||
           (policy.changes_batches() && !apply_produce_policy(policy, max_batch, append_time, job, err, why))) {
         if (pd.records.is_null) {
           err = kafka_error::corrupt_message;

@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "support/kafka_client.h"
 #include "tools/tools_support.h"
@@ -14,14 +13,6 @@ namespace sd::itest {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);)
-    if (!l.empty()) out.push_back(l);
-  return out;
-}
 
 TEST(ToolsTransactions, TransactionalOutputThenListAndDescribe) {
   broker_config cfg;
@@ -46,7 +37,7 @@ TEST(ToolsTransactions, TransactionalOutputThenListAndDescribe) {
   auto out = run_tool(dir, {"consume", "-t", "tout", "--offset", "beginning", "--exit-at-end", "--format", "kv",
                             "--key-separator", ":", "-b", b});
   ASSERT_TRUE(out.exit.clean()) << out.describe();
-  auto got = lines_of(out.out);
+  auto got = split_lines(out.out);
   ASSERT_EQ(got.size(), 50u) << out.out;
   std::set<std::string> values(got.begin(), got.end());
   for (int i = 0; i < 50; ++i)
@@ -81,9 +72,9 @@ TEST(ToolsTransactions, TransactionalOutputThenListAndDescribe) {
   ASSERT_TRUE(failing.exit.clean()) << failing.describe();
   auto dlq = run_tool(dir, {"consume", "-t", "tin.dlq", "--offset", "beginning", "--exit-at-end", "-b", b});
   ASSERT_TRUE(dlq.exit.clean()) << dlq.describe();
-  EXPECT_EQ(lines_of(dlq.out).size(), 50u);
+  EXPECT_EQ(split_lines(dlq.out).size(), 50u);
   auto again = run_tool(dir, {"consume", "-t", "tout", "--offset", "beginning", "--exit-at-end", "-b", b});
-  EXPECT_EQ(lines_of(again.out).size(), 50u);  // unchanged
+  EXPECT_EQ(split_lines(again.out).size(), 50u);  // unchanged
 }
 
 }  // namespace
