@@ -19,6 +19,7 @@
 #include "app/metrics_sections.h"
 #include "app/observability.h"
 #include "base/clock.h"
+#include "broker/log_cleaner.h"
 #include "broker/broker_core.h"
 #include "broker/dispatcher.h"
 #include "broker/metadata_store.h"
@@ -403,6 +404,22 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   add_module_sections(exposition,
                       metric_sources{server.probe(), budget, *core, **logs, groups->get(), transactions->get()});
   exposition.add_section([&sec = security.shared](metrics::text_writer& w) { sec.probe.collect(w); });
+  // Log compaction (broker/log_cleaner.h) for topics with cleanup.policy=compact.
+  broker::log_cleaner_config ccfg;
+  ccfg.enable = config.log_cleaner_enable;
+  ccfg.threads = config.log_cleaner_threads;
+  ccfg.backoff_ms = config.log_cleaner_backoff_ms;
+  ccfg.io_max_bytes_per_second = config.log_cleaner_io_max_bytes_per_second;
+  ccfg.dedupe_buffer_size = config.log_cleaner_dedupe_buffer_size;
+  if (const char* at = std::getenv("STREAMDOWN_FAULT_CLEANER_KILL_AT")) {
+    const std::string step = at;
+    ccfg.step_hook = [step](std::string_view done) {
+      if (done == step) std::_Exit(137);
+    };
+    spdlog::warn("fault injection is ON: the broker exits when a cleaned segment's swap reaches '{}' (tests only)", step);
+  }
+  broker::log_cleaner cleaner(storage_loops, topics, *fs, std::move(ccfg));
+  exposition.add_section([&cleaner](metrics::text_writer& w) { cleaner.collect(w); });
   observability_config ocfg;
   ocfg.data_dir = config.data_dir;
   ocfg.rules = std::move(alert_rules);
@@ -501,6 +518,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   storage_loops.start();
   network_loops.start();
   start_retention_timers(storage_loops, topics, config.log_retention_check_interval_ms);
+  cleaner.start();
   (*groups)->start();
   (*transactions)->start(txn_gateway);
   obs.start();
@@ -524,6 +542,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   obs.stop();
   server.shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
   network_loops.stop();
+  cleaner.stop();  // waits for a pass in progress; its install step then finds the loops still running
   storage_loops.stop();
   if (auto st = (*transactions)->close(); !st)
     spdlog::error("closing the transaction log failed: {}", st.error().message());

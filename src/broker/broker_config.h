@@ -60,6 +60,12 @@ struct broker_config {
   std::int64_t log_retention_ms = 7ll * 24 * 3600 * 1000;  // log.retention.ms (-1: forever)
   std::int64_t log_retention_bytes = -1;               // log.retention.bytes (-1: unbounded)
   std::int64_t log_retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
+  // log compaction (broker/log_cleaner.h)
+  bool log_cleaner_enable = true;                      // log.cleaner.enable
+  std::int32_t log_cleaner_threads = 1;                // log.cleaner.threads
+  std::int64_t log_cleaner_backoff_ms = 15000;         // log.cleaner.backoff.ms
+  std::int64_t log_cleaner_io_max_bytes_per_second = INT64_MAX;  // log.cleaner.io.max.bytes.per.second
+  std::int64_t log_cleaner_dedupe_buffer_size = 128ll << 20;     // log.cleaner.dedupe.buffer.size (all threads)
   std::int32_t log_index_interval_bytes = 4096;        // log.index.interval.bytes
   std::int64_t log_flush_interval_messages = INT64_MAX;  // log.flush.interval.messages
   std::int64_t log_flush_interval_ms = -1;             // log.flush.interval.ms (-1: only when asked)

@@ -33,6 +33,7 @@ kafka_error to_kafka_error(std::error_code ec) noexcept {
       case storage::errc::io_error:
       case storage::errc::corrupt_log:
       case storage::errc::data_dir_locked:
+      case storage::errc::cleaning_conflict:
         return kafka_error::kafka_storage_error;
     }
     return kafka_error::unknown_server_error;

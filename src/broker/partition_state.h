@@ -11,10 +11,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "base/clock.h"
+#include "broker/delivery_schedule.h"
 #include "metrics/counter.h"
 #include "net/asio.h"
 #include "net/event.h"
@@ -48,8 +51,14 @@ struct partition_state {
   std::unordered_map<std::int64_t, std::int16_t> txn_writers;
 
   std::atomic<std::int64_t> high_watermark{0};  // next offset to be written (single node: log end)
-  /// The last stable offset: the first offset of the oldest transaction open here, or the high watermark.
+  /// The last stable offset: the first offset of the oldest transaction open here, or the high watermark
+  /// (transactions only: the delivery delay is applied by every reader on top, see visible_end).
   std::atomic<std::int64_t> last_stable{0};
+
+  /// Delayed delivery (streamdown.delivery.delay.ms; 0: none), set by apply_config. Any thread reads.
+  std::atomic<std::int64_t> delivery_delay_ms{0};
+  mutable delivery_schedule delivery;  // due times of the records not yet due (delivery_schedule.h)
+  std::int64_t scheduled_end = -1; // owner shard: the log end publish() last handed to `delivery`
   std::atomic<std::uint64_t> open_transactions{0};
   std::atomic<std::int64_t> log_start{0};
   // For the metrics scrape (broker/probe.h), published with the offsets.
@@ -64,21 +73,54 @@ struct partition_state {
   metrics::counter bytes_out;
   metrics::counter records_out;
 
-  /// Publishes the log's offsets and sizes (call on the owner shard after every change).
-  /// The last stable offset from the live state (owner shard): the first offset of the oldest transaction open
-  /// here, never below the log start (retention may have removed an open transaction's start), or the log end.
-  /// publish() stores it; owner-shard readers (Fetch, HTTP reads) call it directly.
-  std::int64_t last_stable_now() const {
+  /// The end a read_committed reader may read to, on live state (owner shard: Fetch, HTTP reads): the
+  /// delivery end (below) and the first offset of the oldest transaction open here (never below the log
+  /// start: retention may have removed an open transaction's start). publish() stores the transaction part.
+  std::int64_t last_stable_now() const { return std::min(delivery_end_now(), txn_stable_now()); }
+
+  /// The high watermark consumers see (owner shard): the log end, or under a delivery delay the first record
+  /// not yet due. Every reader's end is bounded by it (one definition, here).
+  std::int64_t delivery_end_now() const {
     const std::int64_t end = log->next_offset().value();
-    if (!producers) return end;
-    auto first = producers->first_unstable_offset();
-    if (!first) return end;
-    return std::min(end, std::max(*first, log->start_offset().value()));
+    return std::min(end, delivery_bound(wall_ms_now()).value_or(end));
+  }
+  /// The first offset not yet due, or nullopt (no delay, or everything due). Any thread.
+  std::optional<std::int64_t> delivery_bound(std::int64_t now_ms) const {
+    if (delivery_delay_ms.load(std::memory_order_relaxed) <= 0) return std::nullopt;
+    return delivery.first_not_due(now_ms);
   }
 
+  /// Applies the topic's effective config (owner shard, or before the partition serves).
+  void apply_config(const storage::log_config& cfg, std::int64_t delay_ms) {
+    log->update_config(cfg);
+    const std::int64_t before = delivery_delay_ms.exchange(delay_ms);
+    if (delay_ms <= 0) delivery.clear();
+    if (before <= 0 && delay_ms > 0) scheduled_end = log->next_offset().value();  // records before stay visible
+  }
+  /// After a restart (owner shard): records whose timestamps fall within the delay are due again at their
+  /// timestamp (never later than now) plus the delay. The schedule itself is not persisted.
+  void reschedule_after_restart(std::int64_t now_ms) {
+    const std::int64_t delay = delivery_delay_ms.load();
+    if (delay <= 0) return;
+    delivery.clear();
+    auto from = log->offset_for_timestamp(now_ms - delay);
+    if (from && *from) {
+      (void)log->scan_headers(**from, [&](const batch::header& h) {
+        delivery.appended(h.base_offset, h.last_offset() + 1, std::min(h.max_timestamp, now_ms) + delay, delay);
+      });
+    }
+    scheduled_end = log->next_offset().value();
+  }
+
+  /// Publishes the log's offsets and sizes (call on the owner shard after every change) and schedules the
+  /// records appended since the last call when the topic delays delivery.
   void publish() {
     const std::int64_t end = log->next_offset().value();
-    const std::int64_t stable = last_stable_now();
+    if (const auto delay = delivery_delay_ms.load(std::memory_order_relaxed); delay > 0 && end > scheduled_end) {
+      delivery.appended(scheduled_end, end, wall_ms_now() + delay, delay);
+    }
+    scheduled_end = end;
+    const std::int64_t stable = txn_stable_now();
     if (producers) open_transactions.store(producers->open_transactions(), std::memory_order_relaxed);
     // Readers load high_watermark first: publish the LSO before it so that LSO <= HW whenever both are read.
     last_stable.store(stable, std::memory_order_release);
@@ -90,10 +132,11 @@ struct partition_state {
   }
 
   /// THE end a consumer may read to, for every reader (ListOffsets, lag, metrics; Fetch and HTTP reads use
-  /// last_stable_now(), the same definition on live state): the high watermark, then under read_committed the
-  /// last stable offset. Any thread (published values).
+  /// last_stable_now() and delivery_end_now(), the same definition on live state): the high watermark bounded
+  /// by the first record not yet due, then under read_committed the last stable offset. Any thread.
   std::int64_t visible_end(isolation level) const {
-    const std::int64_t hw = high_watermark.load(std::memory_order_acquire);
+    std::int64_t hw = high_watermark.load(std::memory_order_acquire);
+    if (auto due = delivery_bound(wall_ms_now())) hw = std::min(hw, *due);
     if (level == isolation::read_uncommitted) return hw;
     return std::min(hw, last_stable.load(std::memory_order_acquire));
   }
@@ -108,6 +151,13 @@ struct partition_state {
     _waiters.push_back(std::move(ev));
     _has_waiters.store(true, std::memory_order_release);
   }
+  /// Records appended but not yet due (metrics), any thread.
+  std::int64_t records_not_due() const {
+    const std::int64_t hw = high_watermark.load(std::memory_order_acquire);
+    auto due = delivery_bound(wall_ms_now());
+    return due ? std::max<std::int64_t>(0, hw - *due) : 0;
+  }
+
   void wake_waiters() {
     if (!_has_waiters.load(std::memory_order_acquire)) return;  // the common case costs one load
     std::vector<std::weak_ptr<net::async_event>> ws;
@@ -121,6 +171,16 @@ struct partition_state {
   }
 
  private:
+  /// The transactions' last stable offset on live state (owner shard): the first offset of the oldest
+  /// transaction open here, never below the log start, or the log end.
+  std::int64_t txn_stable_now() const {
+    const std::int64_t end = log->next_offset().value();
+    if (!producers) return end;
+    auto first = producers->first_unstable_offset();
+    if (!first) return end;
+    return std::min(end, std::max(*first, log->start_offset().value()));
+  }
+
   std::mutex _waiters_mu;
   std::vector<std::weak_ptr<net::async_event>> _waiters;
   std::atomic<bool> _has_waiters{false};

@@ -203,6 +203,20 @@ void collect_partition_gauges(metrics::text_writer& w, const topic_table& topics
                   const auto hw = p.high_watermark.load(std::memory_order_acquire);
                   return std::max<std::int64_t>(0, hw - p.visible_end(isolation::read_committed));
                 });
+  // Delayed delivery (streamdown.delivery.delay.ms): only topics that delay.
+  w.family("streamdown_delivery_records_not_due", metric_type::gauge,
+           "records appended to a delayed topic that readers cannot see yet (their delivery delay runs)");
+  for (const auto& [topic, t] : *snap) {
+    std::int64_t waiting = 0;
+    bool delayed = false;
+    for (const auto& p : t->partitions) {
+      delayed |= p->delivery_delay_ms.load(std::memory_order_relaxed) > 0;
+      waiting += p->records_not_due();
+    }
+    if (!delayed) continue;
+    label l[] = {{"topic", topic}};
+    w.sample(l, static_cast<double>(waiting));
+  }
 }
 
 }  // namespace sd::broker

@@ -68,6 +68,25 @@ std::string ratio(const std::string& s) {
   return {};
 }
 
+/// cleanup.policy: a comma-separated list of `delete` and `compact` (each at most once, at least one).
+std::string cleanup_policy(const std::string& s) {
+  bool del = false, compact = false;
+  std::size_t at = 0;
+  while (at <= s.size()) {
+    auto comma = s.find(',', at);
+    std::string item = s.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    bool& seen = item == "delete" ? del : compact;
+    if ((item != "delete" && item != "compact") || seen)
+      return "expected 'delete', 'compact' or 'compact,delete', got '" + s + "'";
+    seen = true;
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  return {};
+}
+
 /// Kafka's message format / inter-broker protocol version strings: 0.8.0 .. 3.9, optionally -IV<n>.
 std::string format_version(const std::string& s) {
   std::size_t i = 0, dots = 0;
@@ -155,7 +174,23 @@ const std::vector<topic_key>& keys() {
       {"streamdown.page.cache.window.bytes", honoured,
        [](const broker_config& b) { return std::to_string(b.log_page_cache_window_bytes); }, int_range(-1, max_i64),
        set_int(&storage::log_config::cache_window_bytes)},
-      {"cleanup.policy", honoured, fixed("delete"), one_of({"delete"}, "compaction is not supported yet"), nullptr},
+      {"cleanup.policy", honoured, fixed("delete"), cleanup_policy,
+       [](storage::log_config& c, const std::string& s) {
+         c.compact = s.find("compact") != std::string::npos;
+         c.delete_by_retention = s.find("delete") != std::string::npos;
+       }},
+      // Log compaction (compaction/README.md); the log cleaner reads these.
+      {"delete.retention.ms", honoured, fixed("86400000"), int_range(0, max_i64),
+       set_int(&storage::log_config::delete_retention_ms)},
+      {"min.compaction.lag.ms", honoured, fixed("0"), int_range(0, max_i64),
+       set_int(&storage::log_config::min_compaction_lag_ms)},
+      {"max.compaction.lag.ms", honoured, fixed("9223372036854775807"), int_range(1, max_i64),
+       set_int(&storage::log_config::max_compaction_lag_ms)},
+      {"min.cleanable.dirty.ratio", honoured, fixed("0.5"), ratio,
+       [](storage::log_config& c, const std::string& s) { c.min_cleanable_dirty_ratio = std::strtod(s.c_str(), nullptr); }},
+      // streamdown's own: records become visible to readers only this long after their append (delayed
+      // delivery, broker/delivery_schedule.h); 0 = at once.
+      {"streamdown.delivery.delay.ms", honoured, fixed("0"), int_range(0, 7LL * 24 * 3600 * 1000), nullptr},
       // Produce recompresses batches whose codec differs (effective_produce_policy); producer keeps them as sent.
       {"compression.type", honoured, [](const broker_config& b) { return b.compression_type; },
        one_of({"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}), nullptr},
@@ -184,11 +219,6 @@ const std::vector<topic_key>& keys() {
       // Accepted with Kafka's validation and ignored, as Kafka 3 ignores it (the broker writes v2 batches).
       {"message.format.version", ignored, fixed("3.0-IV1"), format_version, nullptr},
       {"message.downconversion.enable", ignored, fixed("true"), boolean(), nullptr},
-      // Compaction keys: meaningful once cleanup.policy=compact exists (accepted so tools that set them work).
-      {"delete.retention.ms", ignored, fixed("86400000"), int_range(0, max_i64), nullptr},
-      {"min.compaction.lag.ms", ignored, fixed("0"), int_range(0, max_i64), nullptr},
-      {"max.compaction.lag.ms", ignored, fixed("9223372036854775807"), int_range(1, max_i64), nullptr},
-      {"min.cleanable.dirty.ratio", ignored, fixed("0.5"), ratio, nullptr},
       // Files of deleted segments go at once; there is no delayed deletion to configure.
       {"file.delete.delay.ms", ignored, fixed("60000"), int_range(0, max_i64), nullptr},
       {"preallocate", ignored, fixed("false"), boolean(), nullptr},
@@ -266,6 +296,12 @@ produce_policy effective_produce_policy(const broker_config& broker, const topic
   }
   p.log_append_time = value("message.timestamp.type", broker.log_message_timestamp_type) == "LogAppendTime";
   return p;
+}
+
+std::int64_t effective_delivery_delay_ms(const topic_overrides& overrides) {
+  auto it = overrides.find("streamdown.delivery.delay.ms");
+  if (it == overrides.end() || !find_key(it->first)->check(it->second).empty()) return 0;
+  return *to_int(it->second);
 }
 
 std::string validate_topic_config(const std::string& key, const std::string& value) {

@@ -67,6 +67,9 @@ struct produce_policy {
 };
 produce_policy effective_produce_policy(const broker_config& broker, const topic_overrides& overrides);
 
+/// streamdown.delivery.delay.ms of a topic (0: none).
+std::int64_t effective_delivery_delay_ms(const topic_overrides& overrides);
+
 /// Checks one key and value. Returns an empty string when valid, else what is wrong.
 std::string validate_topic_config(const std::string& key, const std::string& value);
 

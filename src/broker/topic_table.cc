@@ -72,9 +72,10 @@ net::awaitable<admin_result> topic_table::alter_broker_config(bool cluster_defau
   const auto snap = snapshot();  // held: a temporary would die before the loop ends
   for (const auto& [name, t] : *snap) {
     auto cfg = effective_log_config(*next, t->overrides);
+    const auto delay = effective_delivery_delay_ms(t->overrides);
     for (const auto& p : t->partitions) {
-      auto apply = [p, cfg] {
-        if (!p->deleted) p->log->update_config(cfg);
+      auto apply = [p, cfg, delay] {
+        if (!p->deleted) p->apply_config(cfg, delay);
       };
       co_await net::run_on(_shards.executor(p->shard), std::move(apply));
     }
@@ -140,7 +141,8 @@ status topic_table::load_existing() {
       // whole.
       auto ps = open_partition(name, p, cfg);
       if (!ps) return ps.error();
-      (*ps)->log->update_config(cfg);
+      (*ps)->apply_config(cfg, effective_delivery_delay_ms(ts->overrides));
+      (*ps)->reschedule_after_restart(wall_ms_now());  // delayed topics: records still within their delay
       ts->partitions.push_back(*ps);
     }
     (*next)[name] = std::move(ts);
@@ -216,6 +218,7 @@ admin_result topic_table::create_topic(const std::string& name, std::int32_t par
       spdlog::error("create topic {}: partition {}: {}", name, p, ps.error().message());
       return {kafka_error::kafka_storage_error, "could not create partition: " + ps.error().message()};
     }
+    (*ps)->apply_config(cfg, effective_delivery_delay_ms(overrides));
     ts->partitions.push_back(*ps);
   }
   auto next = std::make_shared<topic_map>(*current);
@@ -275,6 +278,7 @@ admin_result topic_table::create_partitions(const std::string& name, std::int32_
   for (std::int32_t p = have; p < total; ++p) {
     auto ps = open_partition(name, p, cfg);
     if (!ps) return {kafka_error::kafka_storage_error, "could not create partition: " + ps.error().message()};
+    (*ps)->apply_config(cfg, effective_delivery_delay_ms(ts->overrides));
     ts->partitions.push_back(*ps);
   }
   auto next = std::make_shared<topic_map>(*current);
@@ -313,9 +317,10 @@ net::awaitable<admin_result> topic_table::alter_config(const std::string& name, 
     updated = ts;
   }
   auto cfg = effective_log_config(*config(), updated->overrides);
+  const auto delay = effective_delivery_delay_ms(updated->overrides);
   for (const auto& p : updated->partitions) {
-    auto apply = [p, cfg] {
-      if (!p->deleted) p->log->update_config(cfg);
+    auto apply = [p, cfg, delay] {
+      if (!p->deleted) p->apply_config(cfg, delay);
     };
     co_await net::run_on(_shards.executor(p->shard), std::move(apply));
   }

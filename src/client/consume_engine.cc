@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <set>
 #include <memory>
 #include <queue>
 #include <unordered_map>
@@ -109,6 +110,8 @@ class engine : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb {
   std::unordered_map<std::uint64_t, record_item> _items;
   std::uint64_t _next_id = 1;
   std::map<std::string, std::pair<std::string, int>> _retry_stage_of;  // retry topic -> {base, stage}
+  std::set<std::string> _broker_delayed;  // retry topics whose broker delays delivery (prepare_topics)
+  static constexpr std::string_view delay_key = "streamdown.delivery.delay.ms";
   std::vector<std::chrono::milliseconds> _delays;
   using timer = std::pair<steady::time_point, std::uint64_t>;
   std::priority_queue<timer, std::vector<timer>, std::greater<>> _timers;
@@ -125,15 +128,39 @@ void engine::prepare_topics(admin_client& admin) {
     auto info = admin.require_topic(t);
     if (!exec_mode()) continue;
     const int parts = static_cast<int>(info.partitions.size());
-    std::vector<std::string> needed;
-    for (std::size_t i = 0; i < _o.retry_delays.size(); ++i) needed.push_back(retry_topic(t, int(i) + 1));
-    needed.push_back(dlq_of(t));
-    for (const auto& n : needed) {
-      if (admin.find_topic(n)) continue;
+    // Retry topics delay delivery on the broker (streamdown.delivery.delay.ms): their records reach this
+    // consumer only once due, so nothing waits here. A broker without that key (Kafka) gets plain topics,
+    // and the engine then holds each retried record until it is due (record_item::not_before).
+    for (std::size_t i = 0; i < _delays.size(); ++i) {
+      const auto name = retry_topic(t, int(i) + 1);
+      const std::map<std::string, std::string> delayed{{std::string(delay_key), std::to_string(_delays[i].count())}};
+      if (!admin.find_topic(name)) {
+        try {
+          admin.create_topic(name, parts, 1, delayed);
+        } catch (const tool_error&) {
+          try {
+            if (!admin.find_topic(name)) admin.create_topic(name, parts, 1, {});
+          } catch (const tool_error&) {
+            if (!admin.find_topic(name)) throw;  // lost a race with another consumer: fine if it exists now
+          }
+        }
+      }
       try {
-        admin.create_topic(n, parts, 1, {});
+        for (const auto& c : admin.describe_topic_configs(name))
+          if (c.name == delay_key && c.value && *c.value == delayed.begin()->second) _broker_delayed.insert(name);
+        if (!_broker_delayed.contains(name)) {  // made before delays existed (or by hand): set the delay
+          admin.alter_topic_configs(name, delayed);
+          _broker_delayed.insert(name);
+        }
       } catch (const tool_error&) {
-        if (!admin.find_topic(n)) throw;  // lost a race with another consumer: fine if it exists now
+      }
+    }
+    const auto dlq = dlq_of(t);
+    if (!admin.find_topic(dlq)) {
+      try {
+        admin.create_topic(dlq, parts, 1, {});
+      } catch (const tool_error&) {
+        if (!admin.find_topic(dlq)) throw;
       }
     }
   }
@@ -280,10 +307,12 @@ void engine::on_message(RdKafka::Message& m) {
     item.base_topic = r->second.first;
     item.stage = r->second.second;
     if (auto a = header_value(item.headers, h_attempts)) item.prior_attempts = std::atoi(a->c_str());
-    const auto due_ms = item.timestamp_ms + _delays[static_cast<std::size_t>(item.stage - 1)].count();
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
-    item.not_before = steady::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, due_ms - now_ms));
+    if (!_broker_delayed.contains(item.topic)) {  // the broker did not hold it back: hold it here
+      const auto due_ms = item.timestamp_ms + _delays[static_cast<std::size_t>(item.stage - 1)].count();
+      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+      item.not_before = steady::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, due_ms - now_ms));
+    }
   }
   const auto id = _next_id++;
   ++_received;

@@ -206,7 +206,14 @@ net::awaitable<bool> wait_for_appends(const std::vector<partition_ptr>& parts, c
                                       std::shared_ptr<net::async_event> wake) {
   if (wake->is_set()) co_return true;
   bool moved = false;
+  const std::int64_t now_wall = wall_ms_now();
   for (std::size_t i = 0; i < parts.size(); ++i) {
+    // A delayed topic's next record becoming due counts as an append (partition_state::delivery_bound).
+    if (parts[i]->delivery_delay_ms.load(std::memory_order_relaxed) > 0) {
+      if (auto due = parts[i]->delivery.next_due_ms(now_wall))
+        deadline = std::min(deadline, net::asio::steady_timer::clock_type::now() +
+                                          std::chrono::milliseconds(std::max<std::int64_t>(0, *due - now_wall + 1)));
+    }
     parts[i]->add_waiter(wake);
     // Registered first, then re-checked: an append between the caller's read and here is not missed.
     moved |= parts[i]->high_watermark.load(std::memory_order_acquire) != seen[i];

@@ -89,6 +89,32 @@ result<sd::bytes> batch_builder::build() const {
   return out;
 }
 
+result<sd::bytes> rebuild_batch(const batch::header& original, std::span<const sd::byte_span> kept) {
+  sd::bytes records;
+  for (const auto& k : kept) records.insert(records.end(), k.begin(), k.end());
+  batch::header h = original;
+  sd::bytes payload;
+  if (kept.empty()) {
+    h.attributes = static_cast<std::int16_t>(h.attributes & ~0x7);  // nothing to compress
+  } else if (original.codec() == batch::compression::none) {
+    payload = std::move(records);
+  } else {
+    auto c = compress(original.codec(), records);
+    if (!c) return c.error();
+    payload = std::move(c).value();
+  }
+  if (payload.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()) - batch::header_size) {
+    return errc::malformed;
+  }
+  h.records_count = static_cast<std::int32_t>(kept.size());
+  h.batch_length = static_cast<std::int32_t>(batch::header_size - batch::length_field_end + payload.size());
+  sd::bytes out(batch::header_size + payload.size());
+  batch::write_header(out.data(), h);
+  std::copy(payload.begin(), payload.end(), out.begin() + batch::header_size);
+  batch::seal_crc(out);
+  return out;
+}
+
 result<sd::bytes> build_batch(std::span<const record> records, const batch_options& opts) {
   batch_builder b(opts);
   for (const auto& r : records) b.add(r);
@@ -128,10 +154,12 @@ result<decoded_batch> read_batch(sd::byte_span data, std::size_t max_uncompresse
   out.records.reserve(static_cast<std::size_t>(out.header.records_count));
   byte_reader r(payload);
   for (std::int32_t i = 0; i < out.header.records_count; ++i) {
+    const std::size_t record_start = payload.size() - r.remaining();
     std::int32_t len = r.read_varint();
     if (!r.ok() || len < 0 || static_cast<std::size_t>(len) > r.remaining()) return errc::corrupt_batch;
     byte_reader rr(r.read_span(static_cast<std::size_t>(len)));
     record_view& v = out.records.emplace_back();
+    v.encoded = payload.subspan(record_start, payload.size() - r.remaining() - record_start);
     v.attributes = rr.read_i8();
     std::int64_t ts_delta = rr.read_varlong();
     std::int32_t off_delta = rr.read_varint();

@@ -91,6 +91,9 @@ struct record_view {
   std::optional<sd::byte_span> key;
   std::optional<sd::byte_span> value;
   std::vector<header_view> headers;
+  /// The record's whole encoding (length varint included) inside the batch's uncompressed records; with the
+  /// batch's BaseOffset and BaseTimestamp unchanged it can be copied into another batch as is.
+  sd::byte_span encoded;
 
   record to_record() const;
 };
@@ -113,6 +116,14 @@ result<decoded_batch> read_batch(sd::byte_span data, std::size_t max_uncompresse
 /// the end is ignored (brokers may return a partial last batch); any other defect is an error.
 result<std::vector<decoded_batch>> read_batches(sd::byte_span data,
                                                 std::size_t max_uncompressed = default_max_batch_bytes);
+
+/// A copy of `original` (a batch header as stored) that holds only `kept` records (record_view::encoded spans
+/// of that batch), compressed with the same codec: BaseOffset, LastOffsetDelta, BaseTimestamp, MaxTimestamp,
+/// producer id, epoch, base sequence and the transactional/control/timestamp-type attributes are kept, so
+/// every kept record keeps its offset and timestamp and the producer's sequence state stays valid (the log
+/// cleaner's rewrite, as Kafka's). With no record kept the result is an empty, uncompressed batch carrying the
+/// same header fields (Kafka keeps such a batch for a producer's last sequence).
+result<sd::bytes> rebuild_batch(const batch::header& original, std::span<const sd::byte_span> kept);
 
 /// Codec primitives (exposed for tests and tools).
 result<sd::bytes> compress(batch::compression codec, sd::byte_span in, int level = 0);

@@ -21,6 +21,7 @@ std::string describe(int code) {
     case errc::unknown_partition: return "unknown partition";
     case errc::log_closed: return "partition log is closed";
     case errc::corrupt_log: return "partition log is corrupt beyond tail repair";
+    case errc::cleaning_conflict: return "the segments changed while they were being cleaned";
   }
   return "unknown storage error";
 }

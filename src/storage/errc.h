@@ -21,6 +21,7 @@ enum class errc {
   unknown_partition,    // no such partition
   log_closed,           // the partition log was closed or removed
   corrupt_log,          // start-up found damage it cannot repair by truncating the tail
+  cleaning_conflict,    // install_cleaned: the segments changed since the cleaner's snapshot (nothing done)
 };
 
 const std::error_category& error_category() noexcept;

@@ -28,6 +28,34 @@ std::string segment_file_name(offset base, segment_file_kind kind) {
   return offset_name(base) + std::string(ext_of(kind));
 }
 
+namespace {
+std::optional<offset> parse_offset_digits(std::string_view digits) {
+  if (digits.size() != offset_digits) return std::nullopt;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc{} || p != digits.data() + digits.size()) return std::nullopt;
+  return offset(v);
+}
+}  // namespace
+
+std::string cleaning_file_name(offset base) { return offset_name(base) + ".cleaning" + std::string(tmp_suffix); }
+
+std::string swap_file_name(offset base, offset end) {
+  return offset_name(base) + "." + offset_name(end) + std::string(swap_ext);
+}
+
+std::optional<swap_file> parse_swap_file_name(std::string_view name) {
+  if (name.size() != 2 * offset_digits + 1 + swap_ext.size() || !name.ends_with(swap_ext)) return std::nullopt;
+  if (name[offset_digits] != '.') return std::nullopt;
+  auto base = parse_offset_digits(name.substr(0, offset_digits));
+  auto end = parse_offset_digits(name.substr(offset_digits + 1, offset_digits));
+  if (!base || !end || *end <= *base) return std::nullopt;
+  return swap_file{*base, *end};
+}
+
 std::optional<segment_file> parse_segment_file_name(std::string_view name) {
   if (name.size() <= offset_digits) return std::nullopt;
   std::string_view digits = name.substr(0, offset_digits);

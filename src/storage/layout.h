@@ -8,7 +8,12 @@
 //       00000000000000000000.log              segments, named by base offset (20 digits, zero-padded)
 //       00000000000000000000.index            sparse offset index (storage/offset_index_format.h)
 //       00000000000000000000.timeindex        time index (storage/time_index_format.h)
-//       log-start-offset                      raised log start offset (storage/log_start_format.h)
+//       log-start-offset                      raised log start offset (storage/log_start_offset.h)
+//       cleaner-checkpoint                    log compaction: where the dirty part starts (storage/cleaning.h)
+//       00000000000000000000.cleaning.tmp     a cleaned segment being written (removed at start-up)
+//       00000000000000000000.00000000000000008192.swap
+//                                             a cleaned segment committed to replace the segments with base
+//                                             offsets in [first, second); start-up finishes the swap
 //       00000000000000004096.snapshot         producer-state snapshot, owned by producer/ (producer/snapshot_format.h)
 //   <data_dir>/<topic>-<partition>.<n>.deleted  a partition being removed; deleted at start-up if left over
 //
@@ -26,6 +31,8 @@ namespace sd::storage::layout {
 constexpr std::string_view lock_file = ".lock";
 constexpr std::string_view clean_shutdown_file = ".clean_shutdown";
 constexpr std::string_view log_start_file = "log-start-offset";
+constexpr std::string_view cleaner_checkpoint_file = "cleaner-checkpoint";
+constexpr std::string_view swap_ext = ".swap";
 constexpr std::string_view deleted_suffix = ".deleted";
 constexpr std::string_view tmp_suffix = ".tmp";
 constexpr std::string_view log_ext = ".log";
@@ -39,6 +46,17 @@ enum class segment_file_kind { log, index, time_index };
 std::string offset_name(offset base);
 /// "<20 digits><ext>".
 std::string segment_file_name(offset base, segment_file_kind kind);
+
+/// "<20 digits>.cleaning.tmp": where the cleaner writes a segment replacing those from `base`.
+std::string cleaning_file_name(offset base);
+/// "<20 digits base>.<20 digits end>.swap".
+std::string swap_file_name(offset base, offset end);
+struct swap_file {
+  offset base;
+  offset end;
+};
+/// Parses a swap file name; nullopt for anything else.
+std::optional<swap_file> parse_swap_file_name(std::string_view name);
 
 struct segment_file {
   offset base;

@@ -7,12 +7,16 @@
 // Unclean shutdown: fully scan every segment (CRC included) and rebuild its indexes. The first bad batch
 // truncates its segment; segments after a truncated (or non-contiguous) segment are removed, because the
 // log must stay contiguous. Then every segment is fdatasync'ed so flushed == next at the end of open().
+// Log compaction (storage/cleaning.h): a leftover <base>.<end>.swap is a committed cleaned segment whose swap
+// was interrupted; it is finished first. Segments whose base lies below the cleaner checkpoint may have
+// offset gaps (inside and after them); every other segment must be contiguous.
 
 #include <algorithm>
 
 #include "base/clock.h"
 #include "storage/errc.h"
 #include "storage/log_start_offset.h"
+#include "storage/offset_file.h"
 #include "storage/partition_log.h"
 #include "storage/segment_scan.h"
 
@@ -46,7 +50,8 @@ result<bytes> read_whole(io::filesystem& fs, const std::string& path, bool& miss
 
 // Loads the segment's index files if they are consistent with a log of `log_size` bytes whose offsets end
 // before offset_end. On success seg's indexes and max_timestamp are set and true is returned.
-result<bool> load_indexes(io::filesystem& fs, segment& seg, std::uint64_t log_size, offset offset_end) {
+result<bool> load_indexes(io::filesystem& fs, segment& seg, std::uint64_t log_size, offset offset_end,
+                          bool allow_gaps) {
   bool missing_o = false;
   bool missing_t = false;
   auto odata = read_whole(fs, seg.path(layout::segment_file_kind::index), missing_o);
@@ -60,7 +65,8 @@ result<bool> load_indexes(io::filesystem& fs, segment& seg, std::uint64_t log_si
   if (log_size == 0) return oidx->entries().empty() && tidx->entries().empty();
   if (oidx->entries().empty() || tidx->entries().empty()) return false;
   const auto& first = oidx->entries().front();
-  if (first.batch_base != seg.base || first.position != file_pos(0)) return false;
+  if ((allow_gaps ? first.batch_base < seg.base : first.batch_base != seg.base) || first.position != file_pos(0))
+    return false;
   // The last entry must point at a batch header carrying that offset.
   const auto& last = oidx->entries().back();
   auto h = read_header_at(*seg.log, last.position, log_size);
@@ -69,6 +75,32 @@ result<bool> load_indexes(io::filesystem& fs, segment& seg, std::uint64_t log_si
   seg.oidx = std::move(*oidx);
   seg.tidx = std::move(*tidx);
   seg.max_timestamp = seg.tidx.entries().back().max_timestamp;
+  return true;
+}
+
+// Finishes the interrupted swaps found in `dir` (storage/cleaning.h, steps 3-5): raise the checkpoint so it
+// covers the swapped segment, delete the replaced segments' files, rename the swap file to <base>.log.
+// Returns whether anything was done (the caller then lists the directory again).
+result<bool> finish_swaps(io::filesystem& fs, const std::string& dir, const std::vector<io::dir_entry>& entries) {
+  std::vector<layout::swap_file> swaps;
+  for (const auto& e : entries)
+    if (auto sw = layout::parse_swap_file_name(e.name); sw && !e.is_dir) swaps.push_back(*sw);
+  if (swaps.empty()) return false;
+  const std::string ckpt_name(layout::cleaner_checkpoint_file);
+  for (const auto& sw : swaps) {
+    auto ckpt = read_offset_file(fs, dir, ckpt_name, cleaner_checkpoint_magic);
+    if (!ckpt) return ckpt.error();
+    if (!*ckpt || **ckpt <= sw.base) SD_TRY(write_offset_file(fs, dir, ckpt_name, cleaner_checkpoint_magic, sw.base + 1));
+    for (const auto& e : entries) {
+      auto f = layout::parse_segment_file_name(e.name);
+      if (!f || f->base < sw.base || f->base >= sw.end) continue;
+      auto r = fs.remove(dir + "/" + e.name);
+      if (!r && r.error() != std::errc::no_such_file_or_directory) return r.error();
+    }
+    SD_TRY(fs.rename(dir + "/" + layout::swap_file_name(sw.base, sw.end),
+                     dir + "/" + layout::segment_file_name(sw.base, layout::segment_file_kind::log)));
+  }
+  SD_TRY(fs.sync_dir(dir));
   return true;
 }
 
@@ -86,6 +118,15 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   SD_TRY(fs.mkdir(dir));
   auto entries = fs.list(dir);
   if (!entries) return entries.error();
+  auto swapped = finish_swaps(fs, dir, *entries);
+  if (!swapped) return swapped.error();
+  if (*swapped) {
+    entries = fs.list(dir);
+    if (!entries) return entries.error();
+  }
+  auto cleaned_through = read_offset_file(fs, dir, std::string(layout::cleaner_checkpoint_file), cleaner_checkpoint_magic);
+  if (!cleaned_through) return cleaned_through.error();
+  const offset checkpoint = cleaned_through->value_or(offset(0));
 
   std::vector<offset> bases;
   std::vector<std::string> index_files;
@@ -129,6 +170,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   for (std::size_t i = 0; i < bases.size(); ++i) {
     const bool is_last = i + 1 == bases.size();
     const offset offset_end = is_last ? offset::max() : bases[i + 1];
+    const bool allow_gaps = bases[i] < checkpoint;  // a cleaned segment
     auto seg = std::make_unique<segment>(dir, bases[i], nullptr);
     auto f = fs.open(seg->path(layout::segment_file_kind::log), io::open_mode::read_write);
     if (!f) return f.error();
@@ -138,7 +180,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
 
     bool done = false;
     if (options.clean_shutdown) {
-      auto loaded = load_indexes(fs, *seg, *file_size, offset_end);
+      auto loaded = load_indexes(fs, *seg, *file_size, offset_end, allow_gaps);
       if (!loaded) return loaded.error();
       if (*loaded && !is_last) {
         seg->size = *file_size;
@@ -152,7 +194,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
           seg->size = last.position.value();
           seg->next_offset = last.batch_base;
         }
-        auto out = scan_segment(*seg, *file_size, config.index_interval_bytes);
+        auto out = scan_segment(*seg, *file_size, config.index_interval_bytes, allow_gaps);
         if (!out) return out.error();
         done = out->reached_file_end;
       }
@@ -166,7 +208,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
 
     if (!done) {
       ++rep.segments_scanned;
-      auto out = scan_segment(*seg, *file_size, config.index_interval_bytes);
+      auto out = scan_segment(*seg, *file_size, config.index_interval_bytes, allow_gaps);
       if (!out) return out.error();
       if (!out->reached_file_end) {
         rep.bytes_truncated += *file_size - out->valid_end;
@@ -187,13 +229,16 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
         }
       }
       // A segment that does not end where the next one begins breaks contiguity: drop the rest.
-      if (!is_last && (!out->reached_file_end || seg->next_offset != offset_end)) {
+      const bool continues = allow_gaps ? seg->next_offset <= offset_end : seg->next_offset == offset_end;
+      if (!is_last && (!out->reached_file_end || !continues)) {
         for (std::size_t j = i + 1; j < bases.size(); ++j) {
           segment doomed(dir, bases[j], nullptr);
           SD_TRY(remove_segment_files(fs, doomed));
           ++rep.segments_removed;
         }
         bases.resize(i + 1);
+      } else if (!is_last) {
+        seg->next_offset = offset_end;  // a cleaned segment covers up to the next one, gaps included
       }
     }
     log->_segments.push_back(std::move(seg));
@@ -216,6 +261,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   for (auto& s : log->_segments) log->_size_bytes += s->size;
   log->_next = act.next_offset;
   log->_start = log->_segments.front()->base;
+  log->_cleaned_through = checkpoint;
   if (*persisted_start && **persisted_start > log->_start) log->_start = std::min(**persisted_start, log->_next);
   rep.segments = log->_segments.size();
   log->_sync = std::make_shared<sync_state>(fs, dir, log->_next, options.probe);

@@ -10,6 +10,7 @@
 #include "storage/flusher.h"
 #include "storage/header_cursor.h"
 #include "storage/log_start_offset.h"
+#include "storage/offset_file.h"
 
 namespace sd::storage {
 
@@ -63,7 +64,7 @@ result<append_info> partition_log::append(mutable_byte_span one_batch, std::int6
   segment* seg = &active();
   if (!seg->empty()) {
     bool too_big = seg->size + one_batch.size() > static_cast<std::uint64_t>(cfg.segment_bytes);
-    bool too_old = now_ms - seg->rolling_base_ms >= cfg.segment_ms;
+    bool too_old = now_ms - seg->rolling_base_ms >= cfg.effective_roll_ms();
     bool rel_overflow = (_next - seg->base) + delta > std::numeric_limits<std::int32_t>::max();
     if (too_big || too_old || rel_overflow) {
       SD_TRY(roll(_next, now_ms));
@@ -273,6 +274,7 @@ result<std::size_t> partition_log::enforce_retention(std::int64_t now_ms) {
   if (_closed) return errc::log_closed;
   const log_config cfg = config();
   std::size_t deleted = 0;
+  if (!cfg.delete_by_retention) return deleted;  // cleanup.policy=compact: only the cleaner removes records
   while (_segments.size() > 1) {
     const segment& oldest = *_segments.front();
     bool over_size = cfg.retention_bytes >= 0 &&
@@ -283,6 +285,77 @@ result<std::size_t> partition_log::enforce_retention(std::int64_t now_ms) {
     ++deleted;
   }
   return deleted;
+}
+
+cleaning_view partition_log::view_for_cleaning() const {
+  cleaning_view v;
+  v.start = _start;
+  v.checkpoint = _cleaned_through;
+  v.active_base = _segments.back()->base;
+  v.dir = _dir;
+  for (std::size_t i = 0; i + 1 < _segments.size(); ++i) {
+    const segment& s = *_segments[i];
+    v.segments.push_back({s.base, _segments[i + 1]->base, s.log, s.size, s.max_timestamp});
+  }
+  return v;
+}
+
+status partition_log::install_cleaned(cleaned_segment c, const cleaning_step_hook& hook) {
+  const std::string tmp_path = _dir + "/" + layout::cleaning_file_name(c.base);
+  auto discard = [&](std::error_code why) -> status {
+    (void)_fs.remove(tmp_path);
+    return why;
+  };
+  if (_closed) return discard(errc::log_closed);
+  if (_sync->failed()) return discard(errc::io_error);
+  // The replaced segments must still be exactly the snapshotted ones, and none of them the active segment.
+  std::size_t first = 0;
+  while (first < _segments.size() && _segments[first]->base < c.base) ++first;
+  const std::size_t n = c.replaced.size();
+  bool same = n > 0 && first + n < _segments.size() && _segments[first]->base == c.base &&
+              _segments[first + n]->base == c.end;
+  for (std::size_t k = 0; same && k < n; ++k) same = _segments[first + k]->log == c.replaced[k];
+  if (!same) return discard(errc::cleaning_conflict);
+  auto step = [&hook](std::string_view name) {
+    if (hook) hook(name);
+  };
+
+  // 2. Commit.
+  const std::string swap_path = _dir + "/" + layout::swap_file_name(c.base, c.end);
+  if (auto r = _fs.rename(tmp_path, swap_path); !r) return discard(r.error());
+  if (auto r = _fs.sync_dir(_dir); !r) return fail(r.error());
+  step("committed");
+  // 3. Checkpoint: from here on recovery accepts the new segment's gaps.
+  const offset ckpt = std::max(_cleaned_through, c.checkpoint_after);
+  if (ckpt != _cleaned_through) {
+    if (auto r = write_offset_file(_fs, _dir, std::string(layout::cleaner_checkpoint_file), cleaner_checkpoint_magic,
+                                   ckpt);
+        !r)
+      return fail(r.error());
+    _cleaned_through = ckpt;
+  }
+  step("checkpointed");
+  // 4. Remove the replaced segments (their files stay open for readers holding slices).
+  std::uint64_t replaced_bytes = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    replaced_bytes += _segments[first + k]->size;
+    if (auto r = remove_segment_files(_fs, *_segments[first + k]); !r) return fail(r.error());
+  }
+  step("removed");
+  // 5. Install the new segment under the first one's name.
+  if (auto r = _fs.rename(swap_path, c.seg->path(layout::segment_file_kind::log)); !r) return fail(r.error());
+  c.seg->seal_time_index();
+  auto idx = write_indexes(_fs, *c.seg);
+  if (!idx) return fail(idx.error());
+  for (auto& f : *idx) _sync->add_dirty_file(std::move(f));
+  if (auto r = _fs.sync_dir(_dir); !r) return fail(r.error());
+  _size_bytes = _size_bytes - replaced_bytes + c.seg->size;
+  c.seg->next_offset = c.end;
+  _segments.erase(_segments.begin() + static_cast<std::ptrdiff_t>(first + 1),
+                  _segments.begin() + static_cast<std::ptrdiff_t>(first + n));
+  _segments[first] = std::move(c.seg);
+  step("installed");
+  return ok();
 }
 
 status partition_log::flush() {

@@ -37,6 +37,7 @@
 #include "base/record_batch_header.h"
 #include "base/result.h"
 #include "io/filesystem.h"
+#include "storage/cleaning.h"
 #include "storage/log_config.h"
 #include "storage/page_cache_window.h"
 #include "storage/read_result.h"
@@ -118,6 +119,15 @@ class partition_log {
   /// Returns how many were deleted.
   result<std::size_t> enforce_retention(std::int64_t now_ms);
 
+  /// Log compaction (storage/cleaning.h), owner thread: a snapshot of the sealed segments for the cleaner,
+  /// and the swap of a cleaned segment for the segments it replaces (crash-atomic). install_cleaned returns
+  /// cleaning_conflict (and deletes the cleaned file) when those segments changed since the snapshot
+  /// (retention, DeleteRecords); an I/O failure after the commit point is sticky (start-up finishes the swap).
+  cleaning_view view_for_cleaning() const;
+  status install_cleaned(cleaned_segment cleaned, const cleaning_step_hook& hook = {});
+  /// Offsets below this were cleaned (0: never); persisted in the cleaner-checkpoint file.
+  offset cleaner_checkpoint() const { return _cleaned_through; }
+
   std::uint64_t size_bytes() const { return _size_bytes; }
   std::size_t segment_count() const { return _segments.size(); }
 
@@ -169,6 +179,7 @@ class partition_log {
   std::vector<std::unique_ptr<segment>> _segments;  // by base offset; back() is the active segment
   offset _start;
   offset _next;
+  offset _cleaned_through{0};  // the cleaner checkpoint
   std::uint64_t _size_bytes = 0;
   std::int64_t _records_since_flush_request = 0;
   std::shared_ptr<sync_state> _sync;

@@ -27,7 +27,8 @@ result<bool> crc_ok(io::file& f, file_pos pos, std::size_t total, std::uint32_t 
 }
 }  // namespace
 
-result<scan_outcome> scan_segment(segment& seg, std::uint64_t file_size, std::int64_t index_interval_bytes) {
+result<scan_outcome> scan_segment(segment& seg, std::uint64_t file_size, std::int64_t index_interval_bytes,
+                                  bool allow_gaps) {
   bytes buf;
   header_cursor cursor(*seg.log, file_size, chunk_size);
   for (;;) {
@@ -44,7 +45,8 @@ result<scan_outcome> scan_segment(segment& seg, std::uint64_t file_size, std::in
         (hdr.records_count > 0 && hdr.records_count - 1 > hdr.last_offset_delta)) {
       break;
     }
-    if (offset(hdr.base_offset) != seg.next_offset) break;  // offsets must continue without gap or overlap
+    // Offsets continue without gap or overlap (a cleaned segment may skip ahead, never back).
+    if (allow_gaps ? offset(hdr.base_offset) < seg.next_offset : offset(hdr.base_offset) != seg.next_offset) break;
     if (byte_span whole = cursor.buffered(pos, total); !whole.empty()) {
       if (batch::compute_crc(whole) != hdr.crc) break;
     } else {

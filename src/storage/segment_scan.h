@@ -15,6 +15,8 @@ struct scan_outcome {
 
 /// Scans seg.log from seg.size (which must be a batch boundary, with seg.next_offset the expected next
 /// BaseOffset) up to file_size. I/O errors are returned; damage just ends the scan.
-result<scan_outcome> scan_segment(segment& seg, std::uint64_t file_size, std::int64_t index_interval_bytes);
+/// allow_gaps (a cleaned segment, storage/cleaning.h): a BaseOffset may skip ahead but never go back.
+result<scan_outcome> scan_segment(segment& seg, std::uint64_t file_size, std::int64_t index_interval_bytes,
+                                  bool allow_gaps = false);
 
 }  // namespace sd::storage

@@ -8,7 +8,10 @@
 // response is returned whole even when larger (KIP-74), so a consumer can always make progress. Record data
 // stays in the segment files: the response carries file slices that plaintext connections sendfile().
 // Long poll: while fewer than min_bytes are ready and max_wait_ms has not passed, wait for an append to
-// any requested partition, or for a marker that moves the last stable offset.
+// any requested partition, for a marker that moves the last stable offset, or for the next record of a
+// delayed topic (streamdown.delivery.delay.ms) to become due.
+// Delayed delivery: the high watermark answered is the first record not yet due
+// (partition_state::delivery_end_now) and no read goes past it; an offset up to the log end is still valid.
 // Isolation: read_uncommitted reads to the high watermark; read_committed reads to the last stable offset
 // (partition_state::last_stable_now, published as visible_end) and gets the partition's aborted transactions that overlap the
 // returned range, which clients use to drop aborted records (their markers are in the data too).
@@ -44,8 +47,8 @@ struct fetch_target {
   partition_ptr partition;  // null: unknown
   std::int64_t fetch_offset;
   std::int32_t partition_max_bytes;
-  std::int64_t seen_high_watermark = -1;  // as read in the last round
-  std::int64_t seen_last_stable = -1;
+  std::int64_t seen_high_watermark = -1;  // published log end, as read in the last round
+  std::int64_t seen_last_stable = -1;     // published (transactions') last stable offset, idem
   std::size_t bytes = 0;                  // batch bytes and records read in the last round (sent if it is the
   std::uint64_t records = 0;              // final one)
 };
@@ -53,11 +56,13 @@ struct fetch_target {
 struct read_amount {
   std::size_t bytes = 0;
   std::uint64_t records = 0;
+  std::int64_t published_end = -1;     // the partition's published offsets when it was read (long-poll
+  std::int64_t published_stable = -1;  // change detection)
 };
 
-/// The partition's offsets as of now (owner shard): high watermark, last stable offset, log start.
+/// The partition's offsets as of now (owner shard): high watermark (delivery end), last stable offset, log start.
 void report_offsets(partition_state& p, fetch_part_t& out) {
-  out.high_watermark = p.log->next_offset().value();
+  out.high_watermark = p.delivery_end_now();
   out.last_stable_offset = p.last_stable_now();
   out.log_start_offset = p.log->start_offset().value();
 }
@@ -66,8 +71,8 @@ void report_offsets(partition_state& p, fetch_part_t& out) {
 read_amount read_partition(partition_state& p, const fetch_target& t, isolation level, std::size_t budget,
                            bool first_in_response, fetch_part_t& out) {
   report_offsets(p, out);
-  const std::int64_t end = out.high_watermark;
-  const std::int64_t visible = level == isolation::read_committed ? out.last_stable_offset : end;
+  const std::int64_t end = p.log->next_offset().value();
+  const std::int64_t visible = level == isolation::read_committed ? out.last_stable_offset : out.high_watermark;
   if (t.fetch_offset < out.log_start_offset || t.fetch_offset > end) {
     out.error_code = code(kafka_error::offset_out_of_range);
     return {};
@@ -105,7 +110,7 @@ read_amount read_partition(partition_state& p, const fetch_target& t, isolation 
       out.records.chunks.emplace_back(std::move(*copied));
     }
   }
-  return {r->total_bytes, r->records};
+  return {r->total_bytes, r->records, -1, -1};
 }
 
 /// What phase one decided about each requested topic: looked up once there (by id from v13, else by name
@@ -189,18 +194,20 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
               out.error_code = code(kafka_error::unknown_topic_or_partition);
               return {read_amount{}, std::move(out)};
             }
+            read_amount n;
             if (budget == 0 && !first) {
-              // Nothing more fits: report offsets only.
-              report_offsets(*p, out);
-              return {read_amount{}, std::move(out)};
+              report_offsets(*p, out);  // nothing more fits: report offsets only
+            } else {
+              n = read_partition(*p, t, level, budget, first, out);
             }
-            auto n = read_partition(*p, t, level, budget, first, out);
+            n.published_end = p->high_watermark.load(std::memory_order_acquire);
+            n.published_stable = p->last_stable.load(std::memory_order_acquire);
             return {n, std::move(out)};
           };
       auto [added, result] = co_await net::run_on(core.shards.executor(t.partition->shard), std::move(read_one));
       pr = std::move(result);
-      t.seen_high_watermark = pr.high_watermark;
-      t.seen_last_stable = pr.last_stable_offset;
+      t.seen_high_watermark = added.published_end;
+      t.seen_last_stable = added.published_stable;
       t.bytes = added.bytes;
       t.records = added.records;
       total += added.bytes;
@@ -220,14 +227,20 @@ net::response_task run_fetch(broker_core& core, protocol::fetch_request req, std
     // the reads above is not missed.
     auto ev = std::make_shared<net::async_event>(ex);
     bool moved = false;
+    auto wake_at = deadline;  // or when the next delayed record becomes due
+    const std::int64_t now_wall = wall_ms_now();
     for (auto& t : targets) {
       if (!t.partition) continue;
+      if (t.partition->delivery_delay_ms.load(std::memory_order_relaxed) > 0) {
+        if (auto due = t.partition->delivery.next_due_ms(now_wall))
+          wake_at = std::min(wake_at, clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, *due - now_wall + 1)));
+      }
       t.partition->add_waiter(ev);
       moved |= t.partition->high_watermark.load(std::memory_order_acquire) != t.seen_high_watermark ||
                (level == isolation::read_committed &&
                 t.partition->last_stable.load(std::memory_order_acquire) != t.seen_last_stable);
     }
-    if (!moved) co_await ev->wait_until(deadline);
+    if (!moved) co_await ev->wait_until(wake_at);
   }
 }
 

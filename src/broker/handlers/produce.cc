@@ -35,6 +35,22 @@
 namespace sd::broker::handlers {
 namespace {
 
+/// The index (within the request's records of one partition) of the first record without a key, or nullopt.
+/// Only compacted topics ask (cleanup.policy=compact): a record without a key cannot be compacted. A batch
+/// that does not decode counts as keyless at its first record (split_batches already checked its framing).
+std::optional<std::int32_t> first_record_without_key(const std::vector<mutable_byte_span>& batches) {
+  std::int32_t index = 0;
+  for (const auto& b : batches) {
+    auto decoded = protocol::read_batch(byte_span(b.data(), b.size()));
+    if (!decoded) return index;
+    for (const auto& r : decoded->records) {
+      if (!r.key) return index;
+      ++index;
+    }
+  }
+  return std::nullopt;
+}
+
 using produce_resp_t = protocol::produce_response;
 using produce_part_resp_t = produce_resp_t::topic_produce_response::partition_produce_response;
 
@@ -375,7 +391,8 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
       job.partition = std::move(target);
       kafka_error err = kafka_error::none;
       std::string why;
-      auto max_batch = static_cast<std::size_t>(effective_log_config(*broker_cfg, topic->overrides).max_batch_bytes);
+      const auto log_cfg = effective_log_config(*broker_cfg, topic->overrides);
+      auto max_batch = static_cast<std::size_t>(log_cfg.max_batch_bytes);
       const auto policy = effective_produce_policy(*broker_cfg, topic->overrides);
       // Timestamps are only checked when they are the producer's (CreateTime), as Kafka.
       const auto times = policy.log_append_time ? timestamp_bounds{}
@@ -391,6 +408,16 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
         pr.error_message = why;
         spdlog::debug("produce to {}-{} from {} refused: {}", td.name, pd.index, ctx.conn.remote, why);
         continue;
+      }
+      if (log_cfg.compact) {
+        if (auto keyless = first_record_without_key(job.batches)) {
+          // Kafka's answer: INVALID_RECORD with the record's index (v8+), CORRUPT_MESSAGE before.
+          pr.error_code = code(ctx.version >= 8 ? kafka_error::invalid_record : kafka_error::corrupt_message);
+          pr.error_message = "Compacted topic cannot accept message without key in topic partition " + td.name +
+                             "-" + std::to_string(pd.index) + ".";
+          if (ctx.version >= 8) pr.record_errors.push_back({*keyless, pr.error_message});
+          continue;
+        }
       }
       if (policy.log_append_time) pr.log_append_time_ms = append_time;
       jobs.push_back(std::move(job));

@@ -1,0 +1,185 @@
+#include "broker/log_cleaner.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/clock.h"
+#include "storage/errc.h"
+#include "storage/layout.h"
+
+namespace sd::broker {
+
+/// One offset map per cleaner thread: a pass takes one for its duration. The pool's threads never run more
+/// passes at once than there are maps, so acquire() always finds one.
+class log_cleaner::map_pool {
+ public:
+  map_pool(int n, std::size_t bytes_each) {
+    for (int i = 0; i < n; ++i) _free.push_back(std::make_unique<compaction::offset_map>(bytes_each));
+  }
+  std::unique_ptr<compaction::offset_map> acquire() {
+    std::lock_guard lk(_mu);
+    auto m = std::move(_free.back());
+    _free.pop_back();
+    return m;
+  }
+  void release(std::unique_ptr<compaction::offset_map> m) {
+    std::lock_guard lk(_mu);
+    _free.push_back(std::move(m));
+  }
+
+ private:
+  std::mutex _mu;
+  std::vector<std::unique_ptr<compaction::offset_map>> _free;
+};
+
+log_cleaner::log_cleaner(net::shard_set& shards, topic_table& topics, io::filesystem& fs, log_cleaner_config cfg)
+    : _shards(shards),
+      _topics(topics),
+      _fs(fs),
+      _cfg(std::move(cfg)),
+      _throttle(_cfg.io_max_bytes_per_second == INT64_MAX ? 0.0 : static_cast<double>(_cfg.io_max_bytes_per_second)) {
+  _cfg.threads = std::max(1, _cfg.threads);
+  _pool = std::make_unique<net::asio::thread_pool>(static_cast<std::size_t>(_cfg.threads));
+  _maps = std::make_unique<map_pool>(_cfg.threads,
+                                     static_cast<std::size_t>(_cfg.dedupe_buffer_size / _cfg.threads));
+}
+
+log_cleaner::~log_cleaner() { stop(); }
+
+void log_cleaner::start() {
+  if (!_cfg.enable) return;
+  for (std::size_t s = 0; s < _shards.size(); ++s)
+    net::asio::co_spawn(_shards.executor(s), shard_loop(s), net::asio::detached);
+}
+
+void log_cleaner::stop() {
+  if (_stopped.exchange(true)) return;
+  if (_pool) _pool->join();
+}
+
+net::awaitable<void> log_cleaner::shard_loop(std::size_t shard) {
+  net::asio::steady_timer timer(_shards.executor(shard));
+  while (!_stopped) {
+    timer.expires_after(std::chrono::milliseconds(_cfg.backoff_ms));
+    boost::system::error_code ec;
+    co_await timer.async_wait(net::no_throw(ec));
+    if (ec || _stopped) co_return;
+    for (auto& p : _topics.partitions_on_shard(shard)) {
+      if (_stopped) co_return;
+      if (p->deleted || !p->log->config().compact) continue;
+      co_await clean_partition(p);
+    }
+  }
+}
+
+namespace {
+
+compaction::partition_facts facts_of(partition_state& p) {
+  compaction::partition_facts f;
+  f.last_stable = p.last_stable_now();
+  for (const auto& a : p.producers->aborted()) f.aborted.push_back({a.producer_id, a.first_offset, a.last_offset});
+  for (const auto& e : p.producers->entries())
+    if (!e.batches.empty()) f.last_batch_of_producer[e.producer_id] = e.batches.back().base_offset;
+  return f;
+}
+
+}  // namespace
+
+net::awaitable<void> log_cleaner::clean_partition(partition_ptr p) {
+  // Runs on p's owner shard; only the pass itself leaves it.
+  constexpr int max_passes_per_round = 64;
+  bool follow_up = false;  // the previous pass stopped with a full map
+  for (int pass = 0; pass < max_passes_per_round && !_stopped; ++pass) {
+    if (p->deleted) co_return;
+    const auto cfg = p->log->config();
+    if (!cfg.compact) co_return;
+    const std::int64_t now = wall_ms_now();
+    auto view = p->log->view_for_cleaning();
+    auto facts = facts_of(*p);
+    auto plan = compaction::assess(view, cfg, facts, now);
+    {
+      std::lock_guard lk(_stats_mu);
+      _stats[{p->topic, p->id}].dirty_ratio = plan.dirty_ratio;
+    }
+    if (!plan.due && !(follow_up && plan.dirty_bytes > 0)) co_return;
+
+    auto work = [this, view, cfg, facts, plan, now]() {
+      auto map = _maps->acquire();
+      auto out = compaction::clean(_fs, view, cfg, facts, plan, now, *map, &_throttle);
+      _maps->release(std::move(map));
+      return out;
+    };
+    auto out = co_await net::run_on(_pool->get_executor(), std::move(work));
+    if (!out) {
+      ++_failures;
+      spdlog::warn("log cleaner: {}-{}: {}", p->topic, p->id, out.error().message());
+      co_return;
+    }
+    _bytes_read += out->stats.bytes_read;
+    _bytes_written += out->stats.bytes_written;
+    if (out->segments.empty()) co_return;  // nothing cleanable (or not one batch fits the map)
+    bool installed_all = true;
+    std::size_t i = 0;
+    for (; i < out->segments.size(); ++i) {
+      const auto base = out->segments[i].base;
+      auto st = p->deleted ? status(storage::errc::log_closed)
+                           : p->log->install_cleaned(std::move(out->segments[i]), _cfg.step_hook);
+      if (!st) {
+        installed_all = false;
+        if (st.error() != storage::errc::cleaning_conflict && st.error() != storage::errc::log_closed) {
+          ++_failures;
+          spdlog::warn("log cleaner: {}-{}: installing the segment at {} failed: {}", p->topic, p->id, base.value(),
+                       st.error().message());
+        }
+        ++i;
+        break;
+      }
+    }
+    // Segments not installed: their .tmp files go now (start-up would remove them too).
+    for (; i < out->segments.size(); ++i)
+      (void)_fs.remove(view.dir + "/" + storage::layout::cleaning_file_name(out->segments[i].base));
+    if (!p->deleted) p->publish();
+    ++_runs;
+    _records_removed += out->stats.records_removed;
+    {
+      std::lock_guard lk(_stats_mu);
+      _stats[{p->topic, p->id}].last_clean_ms = now;
+    }
+    spdlog::debug("log cleaner: {}-{}: {} segment(s) cleaned up to offset {}, {} record(s) removed, map {} keys{}",
+                  p->topic, p->id, out->segments.size(), out->map_end.value(), out->stats.records_removed,
+                  out->stats.map_keys, out->stats.map_full ? " (full: another pass follows)" : "");
+    if (!installed_all || !out->stats.map_full) co_return;
+    follow_up = true;
+  }
+}
+
+void log_cleaner::collect(metrics::text_writer& w) const {
+  using metrics::metric_type;
+  w.family("streamdown_log_cleaner_runs_total", metric_type::counter, "cleaning passes installed");
+  w.sample(static_cast<double>(_runs.load()));
+  w.family("streamdown_log_cleaner_failures_total", metric_type::counter, "cleaning passes that failed");
+  w.sample(static_cast<double>(_failures.load()));
+  w.family("streamdown_log_cleaner_read_bytes_total", metric_type::counter, "bytes the cleaner read");
+  w.sample(static_cast<double>(_bytes_read.load()));
+  w.family("streamdown_log_cleaner_written_bytes_total", metric_type::counter, "bytes the cleaner wrote");
+  w.sample(static_cast<double>(_bytes_written.load()));
+  w.family("streamdown_log_cleaner_records_removed_total", metric_type::counter,
+           "records the cleaner removed (older values of a key, expired tombstones, aborted data)");
+  w.sample(static_cast<double>(_records_removed.load()));
+  std::lock_guard lk(_stats_mu);
+  w.family("streamdown_log_cleaner_dirty_ratio", metric_type::gauge,
+           "dirty bytes / cleanable bytes of a compacted partition, as last assessed");
+  for (const auto& [key, s] : _stats) {
+    const auto id = std::to_string(key.second);
+    metrics::label l[] = {{"topic", key.first}, {"partition", id}};
+    w.sample(l, s.dirty_ratio);
+  }
+  w.family("streamdown_log_cleaner_last_clean_timestamp_seconds", metric_type::gauge,
+           "wall-clock time of the partition's last installed cleaning pass (0: never)");
+  for (const auto& [key, s] : _stats) {
+    const auto id = std::to_string(key.second);
+    metrics::label l[] = {{"topic", key.first}, {"partition", id}};
+    w.sample(l, static_cast<double>(s.last_clean_ms) / 1000.0);
+  }
+}
+
+}  // namespace sd::broker
