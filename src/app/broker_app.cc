@@ -419,6 +419,9 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
     spdlog::warn("fault injection is ON: the broker exits when a cleaned segment's swap reaches '{}' (tests only)", step);
   }
   broker::log_cleaner cleaner(storage_loops, topics, *fs, std::move(ccfg));
+  // The coordinators' logs are compacted logs on storage loop 0 (group/offset_log.h).
+  cleaner.add_internal_log(group::offsets_log_dir, (*groups)->log().log(), 0);
+  cleaner.add_internal_log(txn::transaction_log_dir, (*transactions)->log(), 0);
   exposition.add_section([&cleaner](metrics::text_writer& w) { cleaner.collect(w); });
   observability_config ocfg;
   ocfg.data_dir = config.data_dir;

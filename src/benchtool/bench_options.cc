@@ -26,6 +26,7 @@ std::string validate(const bench_options& o) {
     return "--compression must be none, gzip, snappy, lz4 or zstd";
   if (o.idempotence && o.acks != "all" && o.acks != "-1") return "--idempotence needs --acks all";
   if (o.transaction_records < 0) return "--transaction-records must not be negative";
+  if (o.keys < 0) return "--keys must not be negative";
   if (o.transaction_records > 0 && o.acks != "all" && o.acks != "-1") return "--transaction-records needs --acks all";
   if (o.transaction_records > 0 && o.kind != workload::produce) return "--transaction-records is for produce";
   if (o.rate < 0) return "--rate must be >= 0";

@@ -29,6 +29,7 @@ struct bench_options {
   std::string compression = "none";   // none | gzip | snappy | lz4 | zstd
   bool idempotence = false;
   std::int64_t transaction_records = 0;  // produce: > 0 wraps every this many messages in one transaction
+  std::int64_t keys = 0;              // > 0: message i has key "k<i % keys>" (compacted topics); 0: no key
   double rate = 0.0;                  // msg/s; required for latency, optional cap for produce (0: unbounded)
   std::int64_t broker_pid = 0;        // 0: no broker CPU figure
   bool json = false;

@@ -24,6 +24,7 @@ std::string to_json(const bench_options& o, const bench_result& r) {
   j["compression"] = o.compression;
   j["idempotence"] = o.idempotence;
   j["transaction_records"] = o.transaction_records;
+  j["keys"] = o.keys;
   j["rate"] = o.rate;
   j["count"] = r.messages;
   j["bytes"] = r.bytes;

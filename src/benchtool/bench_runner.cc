@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -282,8 +283,13 @@ bool run_produce(const bench_options& o, bench_result& out, std::string& error, 
     // The latency origin: the intended time (open loop) or this send call (closed loop).
     std::uint64_t origin = from_intended ? due : t;
     bool out_of_time = false;
+    char key[24];
+    const int key_len = o.keys > 0 ? std::snprintf(key, sizeof key, "k%llu",
+                                                    static_cast<unsigned long long>(sent % static_cast<std::uint64_t>(o.keys)))
+                                   : 0;
     for (;;) {
-      int r = rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, 0, payload.data(), payload.size(), nullptr, 0,
+      int r = rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, 0, payload.data(), payload.size(),
+                               key_len > 0 ? key : nullptr, static_cast<std::size_t>(key_len),
                                reinterpret_cast<void*>(static_cast<std::uintptr_t>(origin)));
       if (r == 0) break;
       rd_kafka_resp_err_t e = rd_kafka_last_error();

@@ -28,6 +28,7 @@ void add_options(CLI::App* cmd, bench_options& o) {
   cmd->add_flag("--idempotence", o.idempotence, "enable.idempotence=true (needs --acks all)");
   cmd->add_option("--transaction-records", o.transaction_records,
                   "produce: commit a transaction every N messages (transactional producer; needs --acks all)");
+  cmd->add_option("--keys", o.keys, "message i gets key k<i % N> (a compacted topic needs keys; 0: no key)");
   cmd->add_option("--rate", o.rate, "messages per second (latency: required; produce: optional cap)");
   cmd->add_option("--broker-pid", o.broker_pid, "broker process id: report its CPU seconds per GB");
   cmd->add_flag("--json", o.json, "print the result as one JSON object on stdout");

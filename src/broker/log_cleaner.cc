@@ -45,6 +45,10 @@ log_cleaner::log_cleaner(net::shard_set& shards, topic_table& topics, io::filesy
 
 log_cleaner::~log_cleaner() { stop(); }
 
+void log_cleaner::add_internal_log(std::string name, std::shared_ptr<storage::partition_log> log, std::size_t shard) {
+  _internal.push_back({target{std::move(name), 0, std::move(log), nullptr}, shard});
+}
+
 void log_cleaner::start() {
   if (!_cfg.enable) return;
   for (std::size_t s = 0; s < _shards.size(); ++s)
@@ -63,10 +67,18 @@ net::awaitable<void> log_cleaner::shard_loop(std::size_t shard) {
     boost::system::error_code ec;
     co_await timer.async_wait(net::no_throw(ec));
     if (ec || _stopped) co_return;
-    for (auto& p : _topics.partitions_on_shard(shard)) {
+    // Named locals, not temporaries, around co_await: GCC 12 mishandles temporaries in a coroutine's
+    // range-for initialiser and in co_await expressions (double frees seen here).
+    const std::vector<partition_ptr> mine = _topics.partitions_on_shard(shard);
+    for (const auto& p : mine) {
       if (_stopped) co_return;
       if (p->deleted || !p->log->config().compact) continue;
-      co_await clean_partition(p);
+      const target t{p->topic, p->id, p->log, p};
+      co_await clean_log(t);
+    }
+    for (const auto& in : _internal) {
+      if (_stopped) co_return;
+      if (in.shard == shard) co_await clean_log(in.t);
     }
   }
 }
@@ -84,21 +96,29 @@ compaction::partition_facts facts_of(partition_state& p) {
 
 }  // namespace
 
-net::awaitable<void> log_cleaner::clean_partition(partition_ptr p) {
-  // Runs on p's owner shard; only the pass itself leaves it.
+net::awaitable<void> log_cleaner::clean_log(const target& in) {
+  // Runs on the log's owner shard; only the pass itself leaves it.
+  const target t = in;
   constexpr int max_passes_per_round = 64;
+  const auto& p = t.partition;
+  auto gone = [&p] { return p && p->deleted; };
   bool follow_up = false;  // the previous pass stopped with a full map
   for (int pass = 0; pass < max_passes_per_round && !_stopped; ++pass) {
-    if (p->deleted) co_return;
-    const auto cfg = p->log->config();
+    if (gone()) co_return;
+    const auto cfg = t.log->config();
     if (!cfg.compact) co_return;
     const std::int64_t now = wall_ms_now();
-    auto view = p->log->view_for_cleaning();
-    auto facts = facts_of(*p);
+    auto view = t.log->view_for_cleaning();
+    compaction::partition_facts facts;
+    if (p) {
+      facts = facts_of(*p);
+    } else {
+      facts.last_stable = t.log->next_offset().value();
+    }
     auto plan = compaction::assess(view, cfg, facts, now);
     {
       std::lock_guard lk(_stats_mu);
-      _stats[{p->topic, p->id}].dirty_ratio = plan.dirty_ratio;
+      _stats[{t.topic, t.id}].dirty_ratio = plan.dirty_ratio;
     }
     if (!plan.due && !(follow_up && plan.dirty_bytes > 0)) co_return;
 
@@ -111,7 +131,7 @@ net::awaitable<void> log_cleaner::clean_partition(partition_ptr p) {
     auto out = co_await net::run_on(_pool->get_executor(), std::move(work));
     if (!out) {
       ++_failures;
-      spdlog::warn("log cleaner: {}-{}: {}", p->topic, p->id, out.error().message());
+      spdlog::warn("log cleaner: {}-{}: {}", t.topic, t.id, out.error().message());
       co_return;
     }
     _bytes_read += out->stats.bytes_read;
@@ -121,13 +141,13 @@ net::awaitable<void> log_cleaner::clean_partition(partition_ptr p) {
     std::size_t i = 0;
     for (; i < out->segments.size(); ++i) {
       const auto base = out->segments[i].base;
-      auto st = p->deleted ? status(storage::errc::log_closed)
-                           : p->log->install_cleaned(std::move(out->segments[i]), _cfg.step_hook);
+      auto st = gone() ? status(storage::errc::log_closed)
+                       : t.log->install_cleaned(std::move(out->segments[i]), _cfg.step_hook);
       if (!st) {
         installed_all = false;
         if (st.error() != storage::errc::cleaning_conflict && st.error() != storage::errc::log_closed) {
           ++_failures;
-          spdlog::warn("log cleaner: {}-{}: installing the segment at {} failed: {}", p->topic, p->id, base.value(),
+          spdlog::warn("log cleaner: {}-{}: installing the segment at {} failed: {}", t.topic, t.id, base.value(),
                        st.error().message());
         }
         ++i;
@@ -137,15 +157,15 @@ net::awaitable<void> log_cleaner::clean_partition(partition_ptr p) {
     // Segments not installed: their .tmp files go now (start-up would remove them too).
     for (; i < out->segments.size(); ++i)
       (void)_fs.remove(view.dir + "/" + storage::layout::cleaning_file_name(out->segments[i].base));
-    if (!p->deleted) p->publish();
+    if (p && !p->deleted) p->publish();
     ++_runs;
     _records_removed += out->stats.records_removed;
     {
       std::lock_guard lk(_stats_mu);
-      _stats[{p->topic, p->id}].last_clean_ms = now;
+      _stats[{t.topic, t.id}].last_clean_ms = now;
     }
     spdlog::debug("log cleaner: {}-{}: {} segment(s) cleaned up to offset {}, {} record(s) removed, map {} keys{}",
-                  p->topic, p->id, out->segments.size(), out->map_end.value(), out->stats.records_removed,
+                  t.topic, t.id, out->segments.size(), out->map_end.value(), out->stats.records_removed,
                   out->stats.map_keys, out->stats.map_full ? " (full: another pass follows)" : "");
     if (!installed_all || !out->stats.map_full) co_return;
     follow_up = true;
@@ -166,9 +186,16 @@ void log_cleaner::collect(metrics::text_writer& w) const {
            "records the cleaner removed (older values of a key, expired tombstones, aborted data)");
   w.sample(static_cast<double>(_records_removed.load()));
   std::lock_guard lk(_stats_mu);
+  // Partitions of deleted topics drop out of the per-partition families (their entries stay until then).
+  auto live = [this](const std::pair<std::string, std::int32_t>& key) {
+    for (const auto& in : _internal)
+      if (in.t.topic == key.first) return true;
+    return _topics.find(key.first, key.second) != nullptr;
+  };
   w.family("streamdown_log_cleaner_dirty_ratio", metric_type::gauge,
            "dirty bytes / cleanable bytes of a compacted partition, as last assessed");
   for (const auto& [key, s] : _stats) {
+    if (!live(key)) continue;
     const auto id = std::to_string(key.second);
     metrics::label l[] = {{"topic", key.first}, {"partition", id}};
     w.sample(l, s.dirty_ratio);
@@ -176,6 +203,7 @@ void log_cleaner::collect(metrics::text_writer& w) const {
   w.family("streamdown_log_cleaner_last_clean_timestamp_seconds", metric_type::gauge,
            "wall-clock time of the partition's last installed cleaning pass (0: never)");
   for (const auto& [key, s] : _stats) {
+    if (!live(key)) continue;
     const auto id = std::to_string(key.second);
     metrics::label l[] = {{"topic", key.first}, {"partition", id}};
     w.sample(l, static_cast<double>(s.last_clean_ms) / 1000.0);

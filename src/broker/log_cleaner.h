@@ -10,6 +10,9 @@
 // once by another, so a partition with more keys than the map holds is cleaned in several passes. Reads and
 // writes of all threads together are paced to log.cleaner.io.max.bytes.per.second.
 //
+// The group offsets log and the transaction log are compacted logs too (group/offset_log.h); they are cleaned
+// the same way on the coordinator's shard (add_internal_log).
+//
 // Produce never waits for the cleaner: only the install step runs on the owner shard (a few renames and
 // directory syncs).
 
@@ -46,6 +49,10 @@ class log_cleaner {
   log_cleaner(const log_cleaner&) = delete;
   log_cleaner& operator=(const log_cleaner&) = delete;
 
+  /// Also cleans a log that is not a topic partition (the group offsets log, the transaction log), owned by
+  /// `shard`'s event loop. Call before start().
+  void add_internal_log(std::string name, std::shared_ptr<storage::partition_log> log, std::size_t shard);
+
   /// Starts one checking loop per shard (no-op when disabled).
   void start();
   /// Stops the loops and the pool; a pass in progress finishes its current step.
@@ -60,9 +67,22 @@ class log_cleaner {
     std::int64_t last_clean_ms = 0;
   };
   class map_pool;
+  /// What one cleaning round works on: a topic partition (with its broker state) or an internal log.
+  struct target {
+    std::string topic;
+    std::int32_t id = 0;
+    std::shared_ptr<storage::partition_log> log;
+    partition_ptr partition;  // null for an internal log
+  };
+  struct internal_log {
+    target t;
+    std::size_t shard;
+  };
 
   net::awaitable<void> shard_loop(std::size_t shard);
-  net::awaitable<void> clean_partition(partition_ptr p);
+  /// By reference: GCC 12 destroys a coroutine's non-trivial by-value parameters twice (net/shard_set.h).
+  /// The caller awaits it at once, so `in` outlives the coroutine; it copies what it keeps.
+  net::awaitable<void> clean_log(const target& in);
 
   net::shard_set& _shards;
   topic_table& _topics;
@@ -72,6 +92,7 @@ class log_cleaner {
   std::unique_ptr<map_pool> _maps;
   compaction::io_throttle _throttle;
   std::atomic<bool> _stopped{false};
+  std::vector<internal_log> _internal;  // fixed before start()
 
   std::atomic<std::uint64_t> _runs{0};
   std::atomic<std::uint64_t> _failures{0};

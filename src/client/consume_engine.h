@@ -11,7 +11,9 @@
 //   paused, and resumed once the count falls to half of it.
 // - A failed record is retried in place after backoff_policy delays until `max_attempts` attempts at this
 //   stage; then it moves to the next retry topic (`<topic>.retry.<delay>`, processed no earlier than its
-//   timestamp plus the delay) or, after the last stage, to the dead-letter topic. Both carry the record's key,
+//   append plus the delay: the topic carries streamdown.delivery.delay.ms, so the broker holds it back; on a
+//   broker without that key the engine holds it until its timestamp plus the delay) or, after the last
+//   stage, to the dead-letter topic. Both carry the record's key,
 //   value and headers plus streamdown.source.{topic,partition,offset}, streamdown.error, streamdown.attempts.
 // - On revocation the finished offsets of the revoked partitions are committed; their unfinished records are
 //   dropped (they are delivered again to whoever gets the partition: at-least-once).

@@ -223,3 +223,27 @@ result<pass_output> clean(io::filesystem& fs, const storage::cleaning_view& view
 }
 
 }  // namespace sd::compaction
+
+namespace sd::compaction {
+
+result<int> clean_synchronously(storage::partition_log& log, io::filesystem& fs, offset_map& map, std::int64_t now_ms,
+                                partition_facts facts) {
+  int passes = 0;
+  bool follow_up = false;
+  for (;;) {
+    auto view = log.view_for_cleaning();
+    if (facts.last_stable == 0) facts.last_stable = log.next_offset().value();
+    const auto cfg = log.config();
+    const auto plan = assess(view, cfg, facts, now_ms);
+    if (!plan.due && !(follow_up && plan.dirty_bytes > 0)) return passes;
+    auto out = clean(fs, view, cfg, facts, plan, now_ms, map);
+    if (!out) return out.error();
+    if (out->segments.empty()) return passes;
+    for (auto& s : out->segments) SD_TRY(log.install_cleaned(std::move(s)));
+    ++passes;
+    if (!out->stats.map_full) return passes;
+    follow_up = true;
+  }
+}
+
+}  // namespace sd::compaction

@@ -37,6 +37,7 @@
 #include "io/filesystem.h"
 #include "storage/cleaning.h"
 #include "storage/log_config.h"
+#include "storage/partition_log.h"
 
 namespace sd::compaction {
 
@@ -98,5 +99,11 @@ struct pass_output {
 result<pass_output> clean(io::filesystem& fs, const storage::cleaning_view& view, const storage::log_config& cfg,
                           const partition_facts& facts, const assessment& plan, std::int64_t now_ms, offset_map& map,
                           io_throttle* throttle = nullptr);
+
+/// Runs passes on `log` on the calling (owner) thread until none is due, installing each pass's segments;
+/// returns the passes installed. For logs without a cleaner thread (tests, tools). `facts.last_stable` of 0
+/// means the log end (no open transaction).
+result<int> clean_synchronously(storage::partition_log& log, io::filesystem& fs, offset_map& map, std::int64_t now_ms,
+                                partition_facts facts = {});
 
 }  // namespace sd::compaction

@@ -40,10 +40,6 @@ time_point coordinator::on_timer() {
     _last_retention_check_ms = wall;
     _manager->expire_offsets();
   }
-  if (_log->needs_compaction()) {
-    if (auto st = _log->compact(_manager->snapshot()); !st)
-      spdlog::error("offsets log compaction failed: {}", st.error().message());
-  }
   return next;
 }
 

@@ -97,8 +97,6 @@ class group_manager {
   /// Removes offsets of Empty groups older than offsets.retention; drops groups left with nothing.
   void expire_offsets();
 
-  /// The whole live state as records (compaction writes it as a snapshot).
-  std::vector<store_record> snapshot() const;
   /// Committed offsets per group (all groups when filter is nullopt), for lag reports.
   std::vector<std::pair<std::string, std::vector<std::pair<topic_partition, committed_offset>>>> offsets(
       const std::optional<std::string>& filter) const;

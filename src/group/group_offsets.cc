@@ -335,28 +335,6 @@ void group_manager::expire_offsets() {
   // Groups left with nothing go in the next tick().
 }
 
-std::vector<store_record> group_manager::snapshot() const {
-  std::vector<store_record> out;
-  for (const auto& [id, g] : _groups) {
-    group_metadata md;
-    md.protocol_type = g->protocol_type;
-    md.protocol = g->protocol;
-    md.generation = g->generation;
-    md.leader = g->leader;
-    md.state_timestamp_ms = g->state_timestamp_ms;
-    if (g->state == group_state::stable) {
-      for (const auto& [mid, m] : g->members) {
-        persisted_member pm{mid, m.instance_id, m.client_id, m.client_host, m.session_timeout_ms,
-                            m.rebalance_timeout_ms, m.protocols, m.assignment};
-        md.members.push_back(std::move(pm));
-      }
-    }
-    out.push_back(group_record{id, std::move(md)});
-    for (const auto& [tp, c] : g->offsets) out.push_back(offset_record{id, tp, c});
-  }
-  return out;
-}
-
 std::vector<std::pair<std::string, std::vector<std::pair<topic_partition, committed_offset>>>>
 group_manager::offsets(const std::optional<std::string>& filter) const {
   std::vector<std::pair<std::string, std::vector<std::pair<topic_partition, committed_offset>>>> out;

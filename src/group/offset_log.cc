@@ -19,6 +19,13 @@ result<std::unique_ptr<offset_log>> offset_log::open(io::filesystem& fs, std::st
   lc.retention_bytes = -1;
   lc.retention_ms = -1;
   lc.max_batch_bytes = 8 << 20;
+  // Bounded by key compaction (broker/log_cleaner.h registers this log): the latest record of each group and
+  // offset stays, deletions are tombstones. Nobody reads this log while it is cleaned except replay at
+  // start-up, so tombstones can go at the first pass that sees them.
+  lc.compact = true;
+  lc.delete_by_retention = false;
+  lc.min_cleanable_dirty_ratio = cfg.log_min_cleanable_dirty_ratio;
+  lc.delete_retention_ms = 0;
   storage::open_options oo;
   oo.clean_shutdown = clean_shutdown;
   auto log = storage::partition_log::open(fs, std::move(dir), lc, oo);
@@ -45,10 +52,8 @@ status offset_log::replay(const std::function<void(const store_record&)>& fn) {
     while (!rest.empty()) {
       auto fr = batch::frame(rest, rest.size());
       if (fr.status != batch::check::ok) return make_error_code(errc::storage_error);
-      std::int64_t off = fr.hdr.base_offset;
-      bool ok = for_each_record(rest.first(fr.size), [&](byte_span k, std::optional<byte_span> v) {
-        const std::int64_t this_offset = off++;
-        if (this_offset < start) return true;  // before the log start (an older part of the first batch)
+      bool ok = for_each_record(rest.first(fr.size), [&](byte_span k, std::optional<byte_span> v, std::int64_t at) {
+        if (at < start) return true;  // before the log start (an older part of the first batch)
         auto rec = decode_record(k, v);
         if (!rec) return false;
         fn(*rec);
@@ -109,28 +114,6 @@ void offset_log::append(std::vector<store_record> records, commit_callback durab
     if (!st) spdlog::error("offsets log: sync failed: {}", st.error().message());
     durable(st ? std::error_code{} : make_error_code(errc::storage_error));
   });
-}
-
-bool offset_log::needs_compaction() const {
-  return _log->size_bytes() > std::max<std::uint64_t>(_cfg.compact_min_bytes, 4 * _snapshot_bytes);
-}
-
-status offset_log::compact(const std::vector<store_record>& live) {
-  const auto first = _log->next_offset();
-  const auto before = _log->size_bytes();
-  auto end = write(live);
-  if (!end) return end.error();
-  SD_TRY(_log->flush());
-  SD_TRY(_log->delete_records_before(first));
-  _snapshot_bytes = 0;
-  for (const auto& r : live) {
-    auto e = encode_record(r);
-    _snapshot_bytes += e.key.size() + (e.value ? e.value->size() : 0) + 16;
-  }
-  ++_compactions;
-  spdlog::info("offsets log compacted: {} record(s) in the snapshot, {} -> {} bytes", live.size(), before,
-               _log->size_bytes());
-  return ok();
 }
 
 }  // namespace sd::group

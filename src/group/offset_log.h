@@ -4,11 +4,10 @@
 // upserts of records.h, packed into uncompressed RecordBatch v2 batches we encode ourselves.
 //
 // Durability: append() calls back once the flusher's group-commit fdatasync covers the records (acks=all).
-// Bounded size: when the log exceeds max(compact_min_bytes, 4 x the last snapshot), compact() writes the
-// whole live state as a snapshot, syncs it, then raises the log start to the snapshot's first offset
-// (delete_records_before), which deletes every older segment. Replay starts at the log start, so it sees the
-// snapshot and what came after. A crash mid-snapshot leaves the old start: replay then applies the old records
-// and the partial snapshot, which holds only current values, so the result is the same.
+// Bounded size: the log is a compacted log (cleanup.policy=compact): the broker's log cleaner
+// (broker/log_cleaner.h, add_internal_log) keeps the latest record of each key (group metadata, one offset
+// of a group, a transactional id) and drops tombstones, so the log holds about the live state plus what was
+// written since the last pass. Replay applies records in offset order, which a compacted log preserves.
 //
 // Threading: one owner thread (the coordinator shard), like any partition_log. Callbacks of append() run on
 // the flusher thread.
@@ -41,14 +40,12 @@ class offset_log final : public group_store {
 
   void append(std::vector<store_record> records, commit_callback durable) override;
 
-  bool needs_compaction() const;
-  /// Writes `live` as a snapshot and drops everything before it.
-  status compact(const std::vector<store_record>& live);
+  /// The underlying log, for the log cleaner (owner thread only, as every use of this log).
+  const std::shared_ptr<storage::partition_log>& log() const { return _log; }
 
   std::uint64_t size_bytes() const { return _log->size_bytes(); }
   std::int64_t start_offset() const { return _log->start_offset().value(); }
   std::int64_t next_offset() const { return _log->next_offset().value(); }
-  std::uint64_t compactions() const { return _compactions; }
   status close();
 
  private:
@@ -60,8 +57,6 @@ class offset_log final : public group_store {
   std::shared_ptr<storage::partition_log> _log;
   storage::flusher* _flusher;
   coordinator_config _cfg;
-  std::uint64_t _snapshot_bytes = 0;
-  std::uint64_t _compactions = 0;
 };
 
 }  // namespace sd::group

@@ -217,7 +217,7 @@ sd::bytes encode_batch(const std::vector<encoded_record>& records, std::int64_t 
 }
 
 bool for_each_record(byte_span whole_batch,
-                     const std::function<bool(byte_span key, std::optional<byte_span> value)>& fn) {
+                     const std::function<bool(byte_span key, std::optional<byte_span> value, std::int64_t offset)>& fn) {
   if (whole_batch.size() < batch::header_size) return false;
   auto h = batch::parse_header(whole_batch.data());
   if (h.codec() != batch::compression::none) return false;
@@ -229,7 +229,7 @@ bool for_each_record(byte_span whole_batch,
     if (!r.ok()) return false;
     rec.read_i8();
     rec.read_varlong();
-    rec.read_varint();
+    const std::int32_t offset_delta = rec.read_varint();
     auto klen = rec.read_varint();
     if (klen < 0) return false;
     auto key = rec.read_span(static_cast<std::size_t>(klen));
@@ -237,7 +237,7 @@ bool for_each_record(byte_span whole_batch,
     std::optional<byte_span> value;
     if (vlen >= 0) value = rec.read_span(static_cast<std::size_t>(vlen));
     if (!rec.ok()) return false;
-    if (!fn(key, value)) return false;
+    if (!fn(key, value, h.base_offset + offset_delta)) return false;
   }
   return r.ok();
 }

@@ -73,8 +73,9 @@ result<store_record> decode_record(byte_span key, std::optional<byte_span> value
 
 /// A RecordBatch v2 (uncompressed, CRC sealed, base offset 0) holding `records`.
 sd::bytes encode_batch(const std::vector<encoded_record>& records, std::int64_t timestamp_ms);
-/// Calls fn(key, value) for each record of one framed batch; false if the records are malformed.
+/// Calls fn(key, value, offset) for each record of one framed batch (offset: the batch's BaseOffset plus the
+/// record's OffsetDelta; the log cleaner leaves gaps between them); false if the records are malformed.
 bool for_each_record(byte_span whole_batch,
-                     const std::function<bool(byte_span key, std::optional<byte_span> value)>& fn);
+                     const std::function<bool(byte_span key, std::optional<byte_span> value, std::int64_t offset)>& fn);
 
 }  // namespace sd::group

@@ -167,9 +167,9 @@ struct coordinator_config {
   std::int32_t max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
   std::int64_t offsets_retention_ms = 7LL * 24 * 3600 * 1000;  // offsets.retention.minutes
   std::size_t max_metadata_bytes = 4096;           // offset.metadata.max.bytes
-  // Offsets log: segment size and the size past which it is rewritten as a snapshot.
+  // Offsets log: segment size, and the dirty ratio at which the log cleaner compacts it (offset_log.h).
   std::int64_t log_segment_bytes = 16LL << 20;
-  std::uint64_t compact_min_bytes = 64ULL << 20;   // compact once the log exceeds max(this, 4 x live size)
+  double log_min_cleanable_dirty_ratio = 0.5;
   std::int64_t tick_interval_ms = 100;             // longest sleep of the coordinator (deadlines wake it earlier)
   std::int64_t retention_check_interval_ms = 60000;
 };

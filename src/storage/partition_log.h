@@ -116,7 +116,7 @@ class partition_log {
   /// offset_out_of_range when before > next_offset(); lower values are a no-op.
   status delete_records_before(offset before);
   /// Deletes whole segments beyond retention_bytes / older than retention_ms (never the active segment).
-  /// Returns how many were deleted.
+  /// Returns how many were deleted. A log without delete_by_retention (cleanup.policy=compact) deletes none.
   result<std::size_t> enforce_retention(std::int64_t now_ms);
 
   /// Log compaction (storage/cleaning.h), owner thread: a snapshot of the sealed segments for the cleaner,

@@ -7,6 +7,8 @@
 //  - bytes [0, size) of the file are whole, valid batches with contiguous offsets [base, next_offset);
 //    bytes past `size` are not part of the log (a write being rolled back, or a torn tail not yet truncated);
 //  - the first batch starts at 0 and has BaseOffset == base;
+//  - except in a cleaned segment (storage/cleaning.h): there offsets only increase, the first batch may start
+//    after base, and next_offset is the next segment's base (the range the segment covers, gaps included);
 //  - oidx / tidx only index batches inside [0, size).
 // A segment is owned by its partition_log (one thread); the log file is shared (std::shared_ptr) with the
 // flusher thread and with readers holding file slices, so deleting a segment never invalidates them.

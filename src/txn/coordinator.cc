@@ -54,7 +54,6 @@ result<std::unique_ptr<coordinator>> coordinator::open(const txn_config& cfg, io
   std::unique_ptr<coordinator> c(new coordinator(cfg, groups.executor(), groups, std::move(allocate_producer_id)));
   group::coordinator_config lcfg;
   lcfg.log_segment_bytes = cfg.log_segment_bytes;
-  lcfg.compact_min_bytes = cfg.compact_min_bytes;
   auto log = group::offset_log::open(fs, data_dir + "/" + transaction_log_dir, lcfg, &flusher, clean_shutdown);
   if (!log) return log.error();
   c->_log = std::move(*log);
@@ -66,10 +65,8 @@ result<std::unique_ptr<coordinator>> coordinator::open(const txn_config& cfg, io
     if (!o) return;  // not a transaction record: ignored
     if (!o->value) {
       c->_txns.erase(o->key);
-      c->_appended.erase(o->key);
       return;
     }
-    c->_appended[o->key] = *o->value;
     auto m = decode_metadata(o->key, byte_span(o->value->data(), o->value->size()));
     if (!m) {
       bad = m.error();
@@ -132,13 +129,6 @@ std::error_code coordinator::check_request(const std::string& id, std::int64_t p
 }
 
 void coordinator::append(const std::string& id, std::optional<sd::bytes> value, group::commit_callback durable) {
-  // What the log holds for the id from now on, whether or not the write has synced yet: compaction snapshots
-  // this, never _txns (which a waiting request updates only after its sync).
-  if (value) {
-    _appended[id] = *value;
-  } else {
-    _appended.erase(id);
-  }
   std::vector<group::store_record> recs;
   recs.push_back(group::opaque_record{id, std::move(value)});
   _log->append(std::move(recs), std::move(durable));
@@ -420,11 +410,6 @@ net::awaitable<void> coordinator::on_timer() {
     busy_guard busy(*this, id);
     auto ec = co_await forget(id);
     if (!ec) _txns.erase(id);
-  }
-  if (_log->needs_compaction()) {
-    std::vector<group::store_record> live;
-    for (const auto& [id, value] : _appended) live.push_back(group::opaque_record{id, value});
-    if (auto st = _log->compact(live); !st) spdlog::error("transaction log compaction failed: {}", st.error().message());
   }
   refresh_gauges();
 }

@@ -4,7 +4,7 @@
 // end in the group manager, which lives there too, so no state is shared across threads.
 //
 // Durable state: <data_dir>/__transaction_state, a log of the offsets log's format and class
-// (group/offset_log.h: same recovery, group-commit fdatasync and snapshot compaction), holding one upsert
+// (group/offset_log.h: same recovery, group-commit fdatasync and key compaction by the log cleaner), holding one upsert
 // per transactional id (metadata_codec.h). Every state change is written and synced before it is answered.
 //
 // Requests are coroutines that run on executor() (handlers co_spawn them there and await the result). A
@@ -103,6 +103,8 @@ class coordinator {
 
   // Reads (call on executor()).
   const txn_metadata* find(const std::string& id) const;
+  /// The transaction log, for the log cleaner (owner thread only).
+  const std::shared_ptr<storage::partition_log>& log() const { return _log->log(); }
   std::vector<txn_metadata> list() const;
   /// True when an open transaction holds offsets for the group's partition (OffsetFetch require_stable).
   bool has_pending_offsets(const std::string& group_id, const topic_partition& tp) const;
@@ -147,8 +149,6 @@ class coordinator {
   std::map<std::string, txn_metadata> _txns;
   /// Ids with a request in flight (shared: busy_guard holds it weakly, see coordinator.cc).
   std::shared_ptr<std::set<std::string>> _busy = std::make_shared<std::set<std::string>>();
-  /// The value of each id's latest record in the log (written, maybe not yet synced): what compaction keeps.
-  std::map<std::string, sd::bytes> _appended;
   txn_probe _probe;
   std::int64_t _last_timeout_scan_ms = 0;
   bool _closed = false;

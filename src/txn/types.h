@@ -53,8 +53,7 @@ struct txn_config {
   std::int32_t max_timeout_ms = 900000;                 // transaction.max.timeout.ms
   std::int64_t id_expiration_ms = 604800000;            // transactional.id.expiration.ms
   std::int32_t abort_check_interval_ms = 10000;         // ...abort.timed.out.transaction.cleanup.interval.ms
-  std::int64_t log_segment_bytes = 16LL << 20;          // the transaction log (same rules as the offsets log)
-  std::uint64_t compact_min_bytes = 16ULL << 20;
+  std::int64_t log_segment_bytes = 16LL << 20;          // the transaction log (compacted as the offsets log)
   /// Test facility (STREAMDOWN_FAULT_TXN_KILL_AT): the process exits at once, as under kill -9, when a
   /// transaction's completion reaches this point: "prepared" (the decision is durable, no marker written)
   /// or "marked" (markers durable, offsets and the final record not written). Empty: never.

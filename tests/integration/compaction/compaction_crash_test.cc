@@ -51,7 +51,8 @@ TEST(CompactionCrash, KillDuringCompactionLosesAndDoublesNothing) {
       if (rng() % 7 != 0) v = "c" + std::to_string(cycle) + "-" + std::to_string(i);
       recs.emplace_back(k, v);
     }
-    ASSERT_EQ(produce_keyed(broker.bootstrap(), "crashy", recs, model), recs.size()) << "cycle " << cycle;
+    ASSERT_EQ(produce_keyed(broker.bootstrap(), "crashy", recs, model), recs.size())
+        << "cycle " << cycle << "\n" << broker.diagnostics();
 
     // Restart into the crash.
     const std::string& step = steps[static_cast<std::size_t>(cycle) % steps.size()];

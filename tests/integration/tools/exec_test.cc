@@ -217,6 +217,59 @@ TEST_F(tools_exec, retry_topic_delays_then_dead_letters) {
             high_watermarks(broker->bootstrap(), "work", 2));
 }
 
+TEST_F(tools_exec, retry_chain_delays_each_stage_on_the_broker_without_blocking_the_partition) {
+  if (!has_groups()) GTEST_SKIP() << "broker does not advertise consumer-group APIs (JoinGroup)";
+  create_topic(broker->bootstrap(), "chain", 1);
+  // "poison" fails on the topic and on its first retry topic, and succeeds on the second; the 20 records
+  // behind it (other keys, same partition) succeed at once.
+  const std::string chain_log = dir.file("chain.log");
+  const std::string chain_script = dir.file("chain.sh");
+  write_file(chain_script,
+             "v=$(cat)\n"
+             "echo \"$(date +%s%3N) $STREAMDOWN_TOPIC $v\" >> " + chain_log + "\n"
+             "[ \"$v\" != poison ] || [ \"$STREAMDOWN_TOPIC\" = chain.retry.2s ]\n");
+  std::string in = "p poison\n";
+  for (int i = 0; i < 20; ++i) in += "k" + std::to_string(i) + " ok-" + std::to_string(i) + "\n";
+  ASSERT_TRUE(tool({"produce", "-t", "chain", "-K", " "}, in).exit.clean());
+  auto run = tool({"consume", "-t", "chain", "-g", "chainers", "--from-beginning", "--exit-at-end", "--exec",
+                   "sh " + chain_script, "--max-attempts", "1", "--retry-delays", "1s", "2s"});
+  ASSERT_TRUE(run.exit.clean()) << run.describe();
+
+  std::vector<std::int64_t> poison_at;  // ms, per stage
+  std::vector<std::string> poison_topic;
+  std::map<std::string, std::int64_t> ok_at;
+  for (const auto& l : split_lines(read_file(chain_log))) {
+    std::istringstream line(l);
+    std::int64_t ms = 0;
+    std::string topic, value;
+    line >> ms >> topic >> value;
+    if (value == "poison") {
+      poison_at.push_back(ms);
+      poison_topic.push_back(topic);
+    } else {
+      EXPECT_EQ(topic, "chain");
+      EXPECT_TRUE(ok_at.emplace(value, ms).second) << value << " processed twice";
+    }
+  }
+  ASSERT_EQ(poison_at.size(), 3u) << read_file(chain_log);
+  EXPECT_EQ(poison_topic, (std::vector<std::string>{"chain", "chain.retry.1s", "chain.retry.2s"}));
+  // Each retry comes after its delay (the broker held it: the retry topics carry the delivery delay) ...
+  EXPECT_GE(poison_at[1] - poison_at[0], 1000);
+  EXPECT_GE(poison_at[2] - poison_at[1], 2000);
+  EXPECT_LT(poison_at[2] - poison_at[0], 3000 + 10000) << "retries far later than their delays";
+  // ... while everything behind the poison record was processed before its first retry.
+  ASSERT_EQ(ok_at.size(), 20u);
+  for (const auto& [value, ms] : ok_at) EXPECT_LT(ms, poison_at[1]) << value << " waited for the poison record";
+  for (const std::string t : {"chain.retry.1s", "chain.retry.2s"}) {
+    auto d = tool({"topic", "describe", t});
+    ASSERT_TRUE(d.exit.clean()) << d.describe();
+    const std::string want = t.ends_with("1s") ? "1000" : "2000";
+    EXPECT_NE(d.out.find("streamdown.delivery.delay.ms"), std::string::npos) << d.out;
+    EXPECT_NE(d.out.find(want), std::string::npos) << d.out;
+  }
+  EXPECT_TRUE(read_json_topic(*this, "chain.dlq").empty());
+}
+
 TEST_F(tools_exec, kill_and_restart_loses_nothing_and_repeats_only_uncommitted) {
   if (!has_groups()) GTEST_SKIP() << "broker does not advertise consumer-group APIs (JoinGroup)";
   create_topic(broker->bootstrap(), "work", 2);

@@ -17,8 +17,35 @@ TEST(TopicConfig, ValidatesKeysAndValues) {
   EXPECT_FALSE(validate_topic_config("retention.ms", "soon").empty());
   EXPECT_FALSE(validate_topic_config("no.such.key", "1").empty());
   EXPECT_TRUE(validate_topic_config("cleanup.policy", "delete").empty());
-  auto e = validate_topic_config("cleanup.policy", "compact");
-  EXPECT_NE(e.find("not supported"), std::string::npos) << e;
+  for (auto p : {"compact", "compact,delete", "delete,compact", "compact, delete"})
+    EXPECT_TRUE(validate_topic_config("cleanup.policy", p).empty()) << p;
+  for (auto p : {"", "shred", "compact,compact", "compact,", ",delete", "Compact"})
+    EXPECT_FALSE(validate_topic_config("cleanup.policy", p).empty()) << p;
+  EXPECT_TRUE(validate_topic_config("streamdown.delivery.delay.ms", "2000").empty());
+  EXPECT_FALSE(validate_topic_config("streamdown.delivery.delay.ms", "-1").empty());
+}
+
+TEST(TopicConfig, CompactionKeysReachTheLogConfig) {
+  broker_config b;
+  auto c = effective_log_config(b, {{"cleanup.policy", "compact"},
+                                    {"min.cleanable.dirty.ratio", "0.25"},
+                                    {"min.compaction.lag.ms", "100"},
+                                    {"max.compaction.lag.ms", "5000"},
+                                    {"delete.retention.ms", "42"}});
+  EXPECT_TRUE(c.compact);
+  EXPECT_FALSE(c.delete_by_retention);
+  EXPECT_DOUBLE_EQ(c.min_cleanable_dirty_ratio, 0.25);
+  EXPECT_EQ(c.min_compaction_lag_ms, 100);
+  EXPECT_EQ(c.max_compaction_lag_ms, 5000);
+  EXPECT_EQ(c.delete_retention_ms, 42);
+  EXPECT_EQ(c.effective_roll_ms(), 5000) << "a compacted log rolls by max.compaction.lag.ms";
+  auto both = effective_log_config(b, {{"cleanup.policy", "compact,delete"}});
+  EXPECT_TRUE(both.compact && both.delete_by_retention);
+  auto plain = effective_log_config(b, {});
+  EXPECT_FALSE(plain.compact);
+  EXPECT_TRUE(plain.delete_by_retention);
+  EXPECT_EQ(effective_delivery_delay_ms({{"streamdown.delivery.delay.ms", "1500"}}), 1500);
+  EXPECT_EQ(effective_delivery_delay_ms({}), 0);
 }
 
 TEST(TopicConfig, OverridesApplyOverBrokerDefaults) {
@@ -70,7 +97,6 @@ TEST(TopicConfig, AcceptsEveryKafkaKeyWithKafkasValidation) {
   EXPECT_FALSE(validate_topic_config("max.compaction.lag.ms", "0").empty());
   // What would be accepted and ignored is refused instead.
   EXPECT_FALSE(validate_topic_config("remote.storage.enable", "true").empty());
-  EXPECT_FALSE(validate_topic_config("cleanup.policy", "compact").empty());
   // Every codec, and the levels with Kafka's ranges.
   for (auto c : {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"})
     EXPECT_TRUE(validate_topic_config("compression.type", c).empty()) << c;

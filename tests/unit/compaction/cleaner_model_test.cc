@@ -188,7 +188,7 @@ TEST_F(CleanerModel, ProducersLastBatchStaysAbortedDataGoesMarkersStay) {
   facts.last_stable = log->next_offset().value();
   facts.aborted.push_back({9, 3, 4});
   facts.last_batch_of_producer[7] = 1;
-  run_cleaner(*log, io::posix_filesystem(), map, now, {}, facts);
+  run_cleaner(*log, io::posix_filesystem(), map, now, facts);
   std::vector<batch::header> hs;
   auto recs = read_all(*log, &hs);
   ASSERT_EQ(hs.size(), 4u);  // producer 7's last batch (emptied), p=3, the marker, ~roll

@@ -74,27 +74,12 @@ inline std::vector<stored> read_all(storage::partition_log& log, std::vector<bat
   return out;
 }
 
-/// Runs passes until none is due (or a pass makes no progress). Returns the passes installed.
+/// Runs passes until none is due (clean_synchronously), expecting no error. Returns the passes installed.
 inline int run_cleaner(storage::partition_log& log, io::filesystem& fs, offset_map& map, std::int64_t now_ms,
-                       const storage::cleaning_step_hook& hook = {}, partition_facts facts = {}) {
-  int passes = 0;
-  for (int guard = 0; guard < 1000; ++guard) {
-    auto view = log.view_for_cleaning();
-    if (facts.last_stable == 0) facts.last_stable = log.next_offset().value();
-    auto cfg = log.config();
-    auto plan = assess(view, cfg, facts, now_ms);
-    if (!plan.due) break;
-    auto out = clean(fs, view, cfg, facts, plan, now_ms, map);
-    EXPECT_TRUE(out) << (out ? "" : out.error().message());
-    if (!out || out->segments.empty()) break;
-    for (auto& s : out->segments) {
-      auto st = log.install_cleaned(std::move(s), hook);
-      EXPECT_TRUE(st) << (st ? "" : st.error().message());
-      if (!st) return passes;
-    }
-    ++passes;
-  }
-  return passes;
+                       partition_facts facts = {}) {
+  auto r = clean_synchronously(log, fs, map, now_ms, std::move(facts));
+  EXPECT_TRUE(r) << (r ? "" : r.error().message());
+  return r ? *r : 0;
 }
 
 /// The model's check on a log read back: offsets strictly increase; each key's LAST record is its latest
