@@ -36,7 +36,9 @@ key_hash hash_key(byte_span key) {
 }
 
 offset_map::offset_map(std::size_t memory_bytes, double max_load) {
-  const std::size_t n = std::max<std::size_t>(16, memory_bytes / sizeof(slot));
+  // A power of two at most the budget allows: the home slot is a mask, not a division.
+  std::size_t n = 16;
+  while (n * 2 * sizeof(slot) <= memory_bytes) n *= 2;
   _slots.assign(n, slot{0, 0, -1});
   _max_entries = std::clamp<std::size_t>(static_cast<std::size_t>(static_cast<double>(n) * max_load), 1, n - 1);
 }
@@ -47,7 +49,7 @@ void offset_map::clear() {
 }
 
 void offset_map::put(const key_hash& h, std::int64_t o) {
-  for (std::size_t i = home(h);; i = (i + 1) % _slots.size()) {
+  for (std::size_t i = home(h);; i = (i + 1) & (_slots.size() - 1)) {
     slot& s = _slots[i];
     if (s.offset < 0) {
       if (_entries >= _max_entries) return;  // full: the caller checks free() first
@@ -63,7 +65,7 @@ void offset_map::put(const key_hash& h, std::int64_t o) {
 }
 
 std::optional<std::int64_t> offset_map::get(const key_hash& h) const {
-  for (std::size_t i = home(h);; i = (i + 1) % _slots.size()) {
+  for (std::size_t i = home(h);; i = (i + 1) & (_slots.size() - 1)) {
     const slot& s = _slots[i];
     if (s.offset < 0) return std::nullopt;
     if (s.hi == h.hi && s.lo == h.lo) return s.offset;

@@ -1,7 +1,8 @@
 #pragma once
 // offset_map: the log cleaner's fixed-size map from a key's 128-bit hash to the offset of its latest record.
 //
-// Memory is fixed at construction (24 bytes a slot, open addressing with linear probing) and never grows:
+// Memory is fixed at construction (24 bytes a slot, a power of two of them within the budget, open addressing
+// with linear probing) and never grows:
 // the cleaner asks free() before each batch and ends its pass early when the batch might not fit, leaving
 // the rest of the dirty records to the next pass (more keys than fit means more passes, not more memory).
 // A map is filled to at most `max_load` of its slots so that probes stay short.
@@ -49,7 +50,7 @@ class offset_map {
     std::uint64_t lo;
     std::int64_t offset;  // -1: empty
   };
-  std::size_t home(const key_hash& h) const { return static_cast<std::size_t>(h.lo % _slots.size()); }
+  std::size_t home(const key_hash& h) const { return static_cast<std::size_t>(h.lo) & (_slots.size() - 1); }
 
   std::vector<slot> _slots;
   std::size_t _max_entries;

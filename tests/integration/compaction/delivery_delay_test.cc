@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <thread>
 
@@ -135,6 +136,9 @@ TEST(DeliveryDelay, ALongPollWakesWithin50msOfTheDueTime) {
     late_ms.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(answered - ack).count() - delay_ms);
   }
   std::sort(late_ms.begin(), late_ms.end());
+  std::string seen;
+  for (auto v : late_ms) seen += std::to_string(v) + " ";
+  std::printf("long-poll answer after (acknowledgement + delay), ms, sorted: %s\n", seen.c_str());
   EXPECT_LE(late_ms[late_ms.size() / 2], 50) << "median wake-up later than 50 ms after the due time";
   EXPECT_LE(late_ms.back(), 250) << "a wake-up far later than the due time";
 }
