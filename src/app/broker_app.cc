@@ -547,6 +547,12 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   network_loops.stop();
   cleaner.stop();  // waits for a pass in progress; its install step then finds the loops still running
   storage_loops.stop();
+  // Delayed topics keep their due times across a clean restart (no shard runs any more: nothing appends).
+  const auto final_topics = topics.snapshot();  // named: the loop must not walk a temporary's map
+  for (const auto& [name, t] : *final_topics)
+    for (const auto& p : t->partitions)
+      if (auto st = p->save_delivery_schedule(); !st)
+        spdlog::warn("{}-{}: saving the delivery schedule failed: {}", name, p->id, st.error().message());
   if (auto st = (*transactions)->close(); !st)
     spdlog::error("closing the transaction log failed: {}", st.error().message());
   if (auto st = (*groups)->close(); !st) spdlog::error("closing the offsets log failed: {}", st.error().message());

@@ -6,9 +6,10 @@
 // offset order and due times never decrease (a wall clock stepping back does not make a later record due
 // earlier), so "the first record not due" splits the log in two and order within the partition is unchanged.
 //
-// Bounded: appends whose due times fall within one bucket (delay / 1024, at least 1 ms) share one entry
+// Bounded: appends whose due times fall within one bucket (delay / 1024 rounded up, at least 1 ms) share one entry
 // whose due time is the bucket's latest, so a record may become visible up to one bucket late, never early,
-// and a partition holds at most about 1,025 entries whatever its rate (plus one per clock step back).
+// and a partition holds at most about 1,025 entries whatever its rate (plus one per clock step back): entries
+// already due go at every append and every read.
 //
 // Threads: the owner shard calls appended(); any thread calls the readers. One mutex guards the entries.
 
@@ -16,6 +17,11 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "io/filesystem.h"
 
 namespace sd::broker {
 
@@ -30,6 +36,14 @@ class delivery_schedule {
   /// Forgets every entry (the delay was turned off).
   void clear();
   std::size_t entries() const;
+
+  /// Persistence across a clean restart: <partition dir>/delivery-schedule (storage/layout.h), written at clean
+  /// shutdown and consumed (read, then removed) at start-up. Format: u32 magic "SDDS", u32 count, then count
+  /// x (i64 base, i64 first_due, i64 due), then u32 CRC-32C of everything before; big-endian.
+  status save(io::filesystem& fs, const std::string& dir) const;
+  /// Replaces the entries with the saved ones below `log_end` and removes the file. False (entries
+  /// untouched, file removed) when there is none or it does not verify.
+  result<bool> load_and_remove(io::filesystem& fs, const std::string& dir, std::int64_t log_end);
 
  private:
   struct entry {

@@ -115,6 +115,7 @@ net::awaitable<void> log_cleaner::clean_log(const target& in) {
     } else {
       facts.last_stable = t.log->next_offset().value();
     }
+    facts.tombstone_horizon = t.log->tombstone_horizon(now - cfg.delete_retention_ms).value();
     auto plan = compaction::assess(view, cfg, facts, now);
     {
       std::lock_guard lk(_stats_mu);
@@ -122,9 +123,12 @@ net::awaitable<void> log_cleaner::clean_log(const target& in) {
     }
     if (!plan.due && !(follow_up && plan.dirty_bytes > 0)) co_return;
 
-    auto work = [this, view, cfg, facts, plan, now]() {
+    // Only durable data is cleaned: the pass first syncs the log up to the clean limit, on the cleaner's thread
+    // (sync_state::sync is safe from any thread; usually the roll's flush already covered it).
+    auto work = [this, view, cfg, facts, plan, sync = t.log->sync()]() -> result<compaction::pass_output> {
+      if (sync->flushed() < plan.clean_limit) SD_TRY(sync->sync());
       auto map = _maps->acquire();
-      auto out = compaction::clean(_fs, view, cfg, facts, plan, now, *map, &_throttle);
+      auto out = compaction::clean(_fs, view, cfg, facts, plan, *map, &_throttle);
       _maps->release(std::move(map));
       return out;
     };
@@ -145,6 +149,7 @@ net::awaitable<void> log_cleaner::clean_log(const target& in) {
                        : t.log->install_cleaned(std::move(out->segments[i]), _cfg.step_hook);
       if (!st) {
         installed_all = false;
+        if (gone()) (void)_fs.remove(view.dir + "/" + storage::layout::cleaning_file_name(base));
         if (st.error() != storage::errc::cleaning_conflict && st.error() != storage::errc::log_closed) {
           ++_failures;
           spdlog::warn("log cleaner: {}-{}: installing the segment at {} failed: {}", t.topic, t.id, base.value(),
@@ -157,6 +162,7 @@ net::awaitable<void> log_cleaner::clean_log(const target& in) {
     // Segments not installed: their .tmp files go now (start-up would remove them too).
     for (; i < out->segments.size(); ++i)
       (void)_fs.remove(view.dir + "/" + storage::layout::cleaning_file_name(out->segments[i].base));
+    if (!gone()) t.log->record_clean_pass(now);
     if (p && !p->deleted) p->publish();
     ++_runs;
     _records_removed += out->stats.records_removed;

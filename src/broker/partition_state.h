@@ -96,12 +96,21 @@ struct partition_state {
     const std::int64_t before = delivery_delay_ms.exchange(delay_ms);
     if (delay_ms <= 0) delivery.clear();
     if (before <= 0 && delay_ms > 0) scheduled_end = log->next_offset().value();  // records before stay visible
+    if (before != delay_ms) wake_waiters();  // records held back may be visible now
   }
-  /// After a restart (owner shard): records whose timestamps fall within the delay are due again at their
-  /// timestamp (never later than now) plus the delay. The schedule itself is not persisted.
-  void reschedule_after_restart(std::int64_t now_ms) {
+  /// After a restart (owner shard, before serving): the due times saved at a clean shutdown
+  /// (save_delivery_schedule), or after a crash (or without a file) records whose timestamps fall within the
+  /// delay are due again at their timestamp (never later than now) plus the delay. The file is consumed.
+  void reschedule_after_restart(std::int64_t now_ms, bool clean_shutdown) {
     const std::int64_t delay = delivery_delay_ms.load();
-    if (delay <= 0) return;
+    const std::int64_t end = log->next_offset().value();
+    scheduled_end = end;
+    auto loaded = delivery.load_and_remove(log->filesystem(), log->dir(), end);
+    if (delay <= 0) {
+      delivery.clear();
+      return;
+    }
+    if (clean_shutdown && loaded && *loaded) return;
     delivery.clear();
     auto from = log->offset_for_timestamp(now_ms - delay);
     if (from && *from) {
@@ -109,7 +118,11 @@ struct partition_state {
         delivery.appended(h.base_offset, h.last_offset() + 1, std::min(h.max_timestamp, now_ms) + delay, delay);
       });
     }
-    scheduled_end = log->next_offset().value();
+  }
+  /// At a clean shutdown, after the last append: keeps the due times for the next start.
+  status save_delivery_schedule() const {
+    if (delivery_delay_ms.load() <= 0 || deleted) return ok();
+    return delivery.save(log->filesystem(), log->dir());
   }
 
   /// Publishes the log's offsets and sizes (call on the owner shard after every change) and schedules the

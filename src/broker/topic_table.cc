@@ -142,7 +142,7 @@ status topic_table::load_existing() {
       auto ps = open_partition(name, p, cfg);
       if (!ps) return ps.error();
       (*ps)->apply_config(cfg, effective_delivery_delay_ms(ts->overrides));
-      (*ps)->reschedule_after_restart(wall_ms_now());  // delayed topics: records still within their delay
+      (*ps)->reschedule_after_restart(wall_ms_now(), _logs.opened_after_clean_shutdown());  // delayed topics
       ts->partitions.push_back(*ps);
     }
     (*next)[name] = std::move(ts);

@@ -102,7 +102,7 @@ void io_throttle::charge(std::uint64_t n) {
 }
 
 result<pass_output> clean(io::filesystem& fs, const storage::cleaning_view& view, const storage::log_config& cfg,
-                          const partition_facts& facts, const assessment& plan, std::int64_t now_ms, offset_map& map,
+                          const partition_facts& facts, const assessment& plan, offset_map& map,
                           io_throttle* throttle) {
   pass_output out;
   map.clear();
@@ -160,7 +160,6 @@ result<pass_output> clean(io::filesystem& fs, const storage::cleaning_view& view
   }
 
   // 3. Write each group.
-  const std::int64_t tombstone_horizon = now_ms - cfg.delete_retention_ms;
   for (const auto& group : groups) {
     const offset base = group.front()->base;
     const offset end = group.back()->end;
@@ -173,11 +172,17 @@ result<pass_output> clean(io::filesystem& fs, const storage::cleaning_view& view
         const std::int64_t batch_records = std::max<std::int32_t>(0, h.records_count);
         bytes rebuilt;
         byte_span write = b;
+        auto last_of = facts.last_batch_of_producer.find(h.producer_id);
+        const bool producers_last =
+            h.producer_id >= 0 && last_of != facts.last_batch_of_producer.end() && last_of->second == h.base_offset;
         if (h.last_offset() < view.start.value() || in_aborted(facts, h)) {
           out.stats.records_removed += static_cast<std::uint64_t>(batch_records);
-          return ok();
-        }
-        if (!h.control() && offset(h.base_offset) < map_end) {
+          if (!producers_last || h.last_offset() < view.start.value()) return ok();
+          auto r = protocol::rebuild_batch(h, {});  // the producer's sequence stays known
+          if (!r) return r.error();
+          rebuilt = std::move(*r);
+          write = rebuilt;
+        } else if (!h.control() && offset(h.base_offset) < map_end) {
           auto decoded = protocol::read_batch(b);
           if (!decoded) return storage::errc::corrupt_log;
           kept.clear();
@@ -185,14 +190,11 @@ result<pass_output> clean(io::filesystem& fs, const storage::cleaning_view& view
             if (!r.key) continue;
             auto latest = map.get(hash_key(*r.key));
             if (latest && *latest > r.offset) continue;
-            if (!r.value && h.max_timestamp < tombstone_horizon) continue;
+            if (!r.value && r.offset < facts.tombstone_horizon) continue;
             kept.push_back(r.encoded);
           }
           out.stats.records_removed += decoded->records.size() - kept.size();
           if (kept.size() != decoded->records.size()) {
-            auto last_of = facts.last_batch_of_producer.find(h.producer_id);
-            const bool producers_last =
-                h.producer_id >= 0 && last_of != facts.last_batch_of_producer.end() && last_of->second == h.base_offset;
             if (kept.empty() && !producers_last) return ok();
             auto r = protocol::rebuild_batch(h, kept);
             if (!r) return r.error();
@@ -230,16 +232,20 @@ result<int> clean_synchronously(storage::partition_log& log, io::filesystem& fs,
                                 partition_facts facts) {
   int passes = 0;
   bool follow_up = false;
+  const bool ask_log = facts.tombstone_horizon < 0;
   for (;;) {
     auto view = log.view_for_cleaning();
     if (facts.last_stable == 0) facts.last_stable = log.next_offset().value();
     const auto cfg = log.config();
+    if (ask_log) facts.tombstone_horizon = log.tombstone_horizon(now_ms - cfg.delete_retention_ms).value();
     const auto plan = assess(view, cfg, facts, now_ms);
     if (!plan.due && !(follow_up && plan.dirty_bytes > 0)) return passes;
-    auto out = clean(fs, view, cfg, facts, plan, now_ms, map);
+    if (log.flushed_offset() < plan.clean_limit) SD_TRY(log.flush());
+    auto out = clean(fs, view, cfg, facts, plan, map);
     if (!out) return out.error();
     if (out->segments.empty()) return passes;
     for (auto& s : out->segments) SD_TRY(log.install_cleaned(std::move(s)));
+    log.record_clean_pass(now_ms);
     ++passes;
     if (!out->stats.map_full) return passes;
     follow_up = true;

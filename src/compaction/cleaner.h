@@ -14,11 +14,14 @@
 // What a pass keeps (offsets never change; gaps are fine):
 //   - every record at or past the map's end (not yet de-duplicated), and control batches (transaction markers);
 //   - a keyed record unless the map holds a later offset for its key;
-//   - a tombstone (null value) only while its batch's MaxTimestamp is within delete.retention.ms of now;
+//   - a tombstone (null value) until delete.retention.ms after the first pass that cleaned it
+//     (facts.tombstone_horizon), so a consumer reading the log from its start within that time sees it;
 //   - not records without a key (a compacted topic refuses them; older data may hold some), nor batches of
 //     aborted transactions, nor batches wholly below the log start;
-//   - the last batch of each idempotent producer, emptied if none of its records stays, so that producer
-//     state rebuilt from the log still knows the producer's last sequence.
+//   - the last batch of each idempotent producer, emptied if none of its records stays (also when it is
+//     aborted data), so that producer state rebuilt from the log still knows the producer's last sequence.
+// Only durable data is cleaned: the caller syncs the log up to the clean limit first (a dropped older value
+// must never depend on a newer one a power loss could still take away).
 // Batches whose records all stay are copied byte for byte; others are rebuilt with the same header fields
 // (protocol::rebuild_batch) and compressed with the same codec.
 //
@@ -51,6 +54,9 @@ struct partition_facts {
   };
   std::vector<aborted_range> aborted;                       // aborted transactions' data ranges
   std::map<std::int64_t, std::int64_t> last_batch_of_producer;  // producer id -> base offset of its last batch
+  /// Tombstones below this offset may go (partition_log::tombstone_horizon(now - delete.retention.ms): they
+  /// were cleaned at least delete.retention.ms ago). -1: ask the log (clean_synchronously).
+  std::int64_t tombstone_horizon = -1;
 };
 
 struct assessment {
@@ -97,11 +103,11 @@ struct pass_output {
 /// One pass; `map` is cleared first. errc-style errors are I/O errors reading the snapshot or writing the
 /// .tmp files (the log is untouched). An empty `segments` means there was nothing to do.
 result<pass_output> clean(io::filesystem& fs, const storage::cleaning_view& view, const storage::log_config& cfg,
-                          const partition_facts& facts, const assessment& plan, std::int64_t now_ms, offset_map& map,
+                          const partition_facts& facts, const assessment& plan, offset_map& map,
                           io_throttle* throttle = nullptr);
 
-/// Runs passes on `log` on the calling (owner) thread until none is due, installing each pass's segments;
-/// returns the passes installed. For logs without a cleaner thread (tests, tools). `facts.last_stable` of 0
+/// Runs passes on `log` on the calling (owner) thread until none is due (flushing first, installing each
+/// pass's segments, recording each pass for the tombstone horizon); returns the passes installed. For logs without a cleaner thread (tests, tools). `facts.last_stable` of 0
 /// means the log end (no open transaction).
 result<int> clean_synchronously(storage::partition_log& log, io::filesystem& fs, offset_map& map, std::int64_t now_ms,
                                 partition_facts facts = {});

@@ -112,6 +112,7 @@ net::awaitable<read_outcome> read_records(broker::broker_core& core, partition_p
     r.log_start_offset = p->log->start_offset().value();
     r.next_offset = from;
     if (from < r.log_start_offset || from > r.high_watermark) {
+      r.high_watermark = p->delivery_end_now();  // what consumers see, in the error's body
       r.error = kafka_error::offset_out_of_range;
       return r;
     }

@@ -42,8 +42,8 @@ net::awaitable<std::vector<record_result>> produce_items(gateway::impl& g, const
                                                          const std::vector<record_json::item>& items, int acks) {
   std::vector<record_result> results(items.size());
   const auto n = static_cast<std::int32_t>(topic.partitions.size());
-  const auto max_batch =
-      static_cast<std::size_t>(broker::effective_log_config(*g.core.topics.config(), topic.overrides).max_batch_bytes);
+  const auto log_cfg = broker::effective_log_config(*g.core.topics.config(), topic.overrides);
+  const auto max_batch = static_cast<std::size_t>(log_cfg.max_batch_bytes);
   const std::int32_t keyless = n > 0 ? static_cast<std::int32_t>(g.keyless_rotation++ % static_cast<std::uint32_t>(n)) : 0;
   const std::int64_t now = wall_ms_now();
 
@@ -67,6 +67,11 @@ net::awaitable<std::vector<record_result>> produce_items(gateway::impl& g, const
     }
     if (p < 0) p = r.key ? client::murmur2_partition(*r.key, n) : keyless;
     res.partition = p;
+    if (log_cfg.compact && !r.key) {  // as Produce: a compacted topic keeps records by key
+      res.error_code = "invalid_record";
+      res.message = "compacted topic " + topic.name + " cannot accept a record without a key";
+      continue;
+    }
     if (record_size_bound(r) + batch_header_bytes > max_batch) {
       res.error_code = "message_too_large";
       res.message = "the record is larger than the topic's max.message.bytes (" + std::to_string(max_batch) + ")";

@@ -1,5 +1,7 @@
 #include "io/file.h"
 
+#include "io/filesystem.h"
+
 #include <system_error>
 
 namespace sd::io {
@@ -25,6 +27,21 @@ result<std::size_t> read_up_to(file& f, file_pos pos, mutable_byte_span out) {
     total += *n;
   }
   return total;
+}
+
+result<std::optional<bytes>> read_whole_file(filesystem& fs, const std::string& path) {
+  auto f = fs.open(path, open_mode::read_only);
+  if (!f) {
+    if (f.error() == std::errc::no_such_file_or_directory) return std::optional<bytes>();
+    return f.error();
+  }
+  auto size = (*f)->size();
+  if (!size) return size.error();
+  bytes data(*size);
+  auto n = read_up_to(**f, file_pos(0), data);
+  if (!n) return n.error();
+  data.resize(*n);
+  return std::optional<bytes>(std::move(data));
 }
 
 }  // namespace sd::io

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,5 +59,8 @@ class filesystem {
 
 /// The process-wide POSIX implementation.
 filesystem& posix_filesystem();
+
+/// The whole file at path (for small metadata files), or nullopt when it does not exist.
+result<std::optional<bytes>> read_whole_file(filesystem& fs, const std::string& path);
 
 }  // namespace sd::io

@@ -30,22 +30,10 @@ struct log_opener {
 namespace {
 
 result<bytes> read_whole(io::filesystem& fs, const std::string& path, bool& missing) {
-  missing = false;
-  auto f = fs.open(path, io::open_mode::read_only);
-  if (!f) {
-    if (f.error() == std::errc::no_such_file_or_directory) {
-      missing = true;
-      return bytes{};
-    }
-    return f.error();
-  }
-  auto size = (*f)->size();
-  if (!size) return size.error();
-  bytes data(*size);
-  auto n = io::read_up_to(**f, file_pos(0), data);
-  if (!n) return n.error();
-  data.resize(*n);
-  return data;
+  auto data = io::read_whole_file(fs, path);
+  if (!data) return data.error();
+  missing = !*data;
+  return missing ? bytes{} : std::move(**data);
 }
 
 // Loads the segment's index files if they are consistent with a log of `log_size` bytes whose offsets end
@@ -127,6 +115,15 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   auto cleaned_through = read_offset_file(fs, dir, std::string(layout::cleaner_checkpoint_file), cleaner_checkpoint_magic);
   if (!cleaned_through) return cleaned_through.error();
   const offset checkpoint = cleaned_through->value_or(offset(0));
+  // A checkpoint file that exists but does not read (damage) may have covered cleaned segments: accept gaps in
+  // every sealed segment then, rather than truncate cleaned segments as corrupt (a missing file means the
+  // log was never cleaned: the cleaner writes it before its first swap and never removes it).
+  bool checkpoint_damaged = false;
+  if (!*cleaned_through) {
+    auto there = fs.exists(dir + "/" + std::string(layout::cleaner_checkpoint_file));
+    if (!there) return there.error();
+    checkpoint_damaged = *there;
+  }
 
   std::vector<offset> bases;
   std::vector<std::string> index_files;
@@ -170,7 +167,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   for (std::size_t i = 0; i < bases.size(); ++i) {
     const bool is_last = i + 1 == bases.size();
     const offset offset_end = is_last ? offset::max() : bases[i + 1];
-    const bool allow_gaps = bases[i] < checkpoint;  // a cleaned segment
+    const bool allow_gaps = bases[i] < checkpoint || (checkpoint_damaged && !is_last);  // a cleaned segment
     auto seg = std::make_unique<segment>(dir, bases[i], nullptr);
     auto f = fs.open(seg->path(layout::segment_file_kind::log), io::open_mode::read_write);
     if (!f) return f.error();
@@ -262,6 +259,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   log->_next = act.next_offset;
   log->_start = log->_segments.front()->base;
   log->_cleaned_through = checkpoint;
+  log->_clean_history.emplace_back(now_ms, checkpoint);
   if (*persisted_start && **persisted_start > log->_start) log->_start = std::min(**persisted_start, log->_next);
   rep.segments = log->_segments.size();
   log->_sync = std::make_shared<sync_state>(fs, dir, log->_next, options.probe);

@@ -341,6 +341,7 @@ status partition_log::install_cleaned(cleaned_segment c, const cleaning_step_hoo
     replaced_bytes += _segments[first + k]->size;
     if (auto r = remove_segment_files(_fs, *_segments[first + k]); !r) return fail(r.error());
   }
+  if (auto r = _fs.sync_dir(_dir); !r) return fail(r.error());  // the removals are durable before the rename
   step("removed");
   // 5. Install the new segment under the first one's name.
   if (auto r = _fs.rename(swap_path, c.seg->path(layout::segment_file_kind::log)); !r) return fail(r.error());
@@ -356,6 +357,27 @@ status partition_log::install_cleaned(cleaned_segment c, const cleaning_step_hoo
   _segments[first] = std::move(c.seg);
   step("installed");
   return ok();
+}
+
+offset partition_log::tombstone_horizon(std::int64_t before_ms) const {
+  offset h(0);
+  for (const auto& [t, ckpt] : _clean_history) {
+    if (t > before_ms) break;
+    h = ckpt;
+  }
+  return h;
+}
+
+void partition_log::record_clean_pass(std::int64_t now_ms) {
+  constexpr std::size_t max_entries = 128;
+  _clean_history.emplace_back(now_ms, _cleaned_through);
+  if (_clean_history.size() <= max_entries) return;
+  // Thin the older half (every other entry): the history keeps spanning long retentions with coarser steps,
+  // which can only make a horizon smaller (tombstones kept longer), never larger.
+  std::vector<std::pair<std::int64_t, offset>> kept;
+  for (std::size_t i = 0; i < _clean_history.size(); ++i)
+    if (i >= _clean_history.size() / 2 || i % 2 == 0) kept.push_back(_clean_history[i]);
+  _clean_history = std::move(kept);
 }
 
 status partition_log::flush() {

@@ -127,6 +127,13 @@ class partition_log {
   status install_cleaned(cleaned_segment cleaned, const cleaning_step_hook& hook = {});
   /// Offsets below this were cleaned (0: never); persisted in the cleaner-checkpoint file.
   offset cleaner_checkpoint() const { return _cleaned_through; }
+  /// Tombstone horizon (delete.retention.ms counts from the first pass that cleaned a tombstone, as Kafka's
+  /// delete horizon): the checkpoint as it stood at the latest recorded pass no later than `before_ms`, so a
+  /// tombstone below it was cleaned at or before that time. In memory only: after a restart the history
+  /// starts at the open (tombstones then live longer, never shorter). Owner thread.
+  offset tombstone_horizon(std::int64_t before_ms) const;
+  /// Records that a pass ended at now_ms with the current checkpoint (the cleaner calls it after installing).
+  void record_clean_pass(std::int64_t now_ms);
 
   std::uint64_t size_bytes() const { return _size_bytes; }
   std::size_t segment_count() const { return _segments.size(); }
@@ -180,6 +187,7 @@ class partition_log {
   offset _start;
   offset _next;
   offset _cleaned_through{0};  // the cleaner checkpoint
+  std::vector<std::pair<std::int64_t, offset>> _clean_history;  // (wall ms, checkpoint), oldest first, bounded
   std::uint64_t _size_bytes = 0;
   std::int64_t _records_since_flush_request = 0;
   std::shared_ptr<sync_state> _sync;

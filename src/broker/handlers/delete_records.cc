@@ -42,7 +42,7 @@ net::awaitable<net::response_task> delete_records(request_context& ctx) {
       gone.error_code = code(kafka_error::unknown_topic_or_partition);
       const std::int64_t requested = rp.offset;
       auto truncate = [requested, out](partition_state& ps) mutable {
-            auto hw = ps.log->next_offset().value();
+            auto hw = ps.delivery_end_now();  // the high watermark consumers see (delayed records are not deleted)
             auto target = requested == -1 ? hw : requested;
             if (target < 0 || target > hw) {
               out.error_code = code(kafka_error::offset_out_of_range);

@@ -63,7 +63,8 @@ struct read_amount {
 /// The partition's offsets as of now (owner shard): high watermark (delivery end), last stable offset, log start.
 void report_offsets(partition_state& p, fetch_part_t& out) {
   out.high_watermark = p.delivery_end_now();
-  out.last_stable_offset = p.last_stable_now();
+  // Never above the high watermark answered (the delivery end is read twice, and a record may come due between).
+  out.last_stable_offset = std::min(out.high_watermark, p.last_stable_now());
   out.log_start_offset = p.log->start_offset().value();
 }
 

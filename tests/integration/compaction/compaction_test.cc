@@ -87,19 +87,28 @@ TEST(Compaction, RandomKeyedWritesWithTombstonesReadBackAsTheModel) {
     err = check_model(kcat_read(broker, "state"), model, ckpt);
     ASSERT_EQ(err, "") << "round " << round << " (kcat)";
   }
-  // Let the active segment age past segment.ms, roll it with one more record, and clean everything before it:
-  // then each live key is there exactly once and no tombstone is left (delete.retention.ms=0).
-  std::this_thread::sleep_for(1600ms);
+  // Let the active segment age past segment.ms, roll it with one more record, and clean everything before it;
+  // twice, because a tombstone goes only in a pass after the one that first cleaned it (delete.retention.ms=0
+  // counts from that pass): then each live key is there exactly once and no tombstone is left.
   model_map roll_model;
-  const double runs = scrape(broker, "streamdown_log_cleaner_runs_total").value_or(0);
-  ASSERT_EQ(produce_keyed(broker.bootstrap(), "state", {{"~roll", std::string("x")}}, roll_model), 1u);
-  ASSERT_TRUE(wait_for_runs(broker, runs));
+  for (int roll = 0; roll < 2; ++roll) {
+    std::this_thread::sleep_for(1600ms);
+    const double runs = scrape(broker, "streamdown_log_cleaner_runs_total").value_or(0);
+    ASSERT_EQ(produce_keyed(broker.bootstrap(), "state", {{"~roll", "x" + std::to_string(roll)}}, roll_model), 1u);
+    ASSERT_TRUE(wait_for_runs(broker, runs)) << "roll " << roll;
+  }
   const auto end = high_watermarks(broker.bootstrap(), "state", 1)[0];
   auto recs = read_partition0(broker.bootstrap(), "state");
   ASSERT_EQ(check_model(recs, model, end, "~roll"), "");
   std::size_t live = 0;
   for (const auto& [k, v] : model) live += v ? 1 : 0;
-  EXPECT_EQ(recs.size(), live + 1);
+  std::size_t values = 0;
+  for (const auto& r : recs) {
+    if (*r.key == "~roll") continue;  // the last one sits in the active segment, the one before it stays too
+    EXPECT_TRUE(r.value.has_value()) << "tombstone of " << *r.key << " at " << r.offset << " kept";
+    ++values;
+  }
+  EXPECT_EQ(values, live);
   // Removed ranges are gaps: a consumer starting inside one gets the next record.
   ASSERT_GE(recs.size(), 2u);
   EXPECT_LT(recs.size(), static_cast<std::size_t>(end));

@@ -1,10 +1,12 @@
 // Delayed delivery (streamdown.delivery.delay.ms): records are not fetched before their delay, arrive in
 // order after it (librdkafka's consumer, kcat), ListOffsets latest is the delivery end, a long-polling Fetch
-// wakes within 50 ms of the due time, and a restart keeps records still inside their delay hidden.
+// wakes within 50 ms of the due time, and a restart (kill -9 or clean) keeps records still inside their delay
+// hidden.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <chrono>
 #include <thread>
 
@@ -25,10 +27,21 @@ using steady = std::chrono::steady_clock;
 
 constexpr std::int64_t delay_ms = 2000;
 
-void create_delayed(broker_process& b, const std::string& topic, int partitions = 1) {
+void create_delayed(broker_process& b, const std::string& topic, int partitions = 1, std::int64_t delay = delay_ms) {
   codec_conn c(b.kafka_port());
-  auto r = create_topic_v7(c, topic, partitions, {{"streamdown.delivery.delay.ms", std::to_string(delay_ms)}});
+  auto r = create_topic_v7(c, topic, partitions, {{"streamdown.delivery.delay.ms", std::to_string(delay)}});
   ASSERT_EQ(r.error_code, 0) << r.error_message.value_or("");
+}
+
+/// One record k=v whose CreateTime is 1 ms after the epoch (a due time must never come from it).
+sd::bytes one_record_batch_from_1970() {
+  protocol::record rec;
+  rec.key = bytes{'k'};
+  rec.value = bytes{'v'};
+  rec.timestamp = 1;
+  auto batch = protocol::build_batch(std::span(&rec, 1));
+  EXPECT_TRUE(batch);
+  return batch ? std::move(*batch) : sd::bytes{};
 }
 
 std::vector<std::string> kcat_read_all(broker_process& b, const std::string& topic) {
@@ -106,14 +119,9 @@ TEST(DeliveryDelay, ALongPollWakesWithin50msOfTheDueTime) {
   codec_conn fetcher(broker.kafka_port(), {}, {}, 20s);
   std::vector<std::int64_t> late_ms;
   for (int trial = 0; trial < 5; ++trial) {
-    protocol::record rec;
-    rec.key = bytes{'k'};
-    rec.value = bytes{'v'};
-    rec.timestamp = 1;
-    auto batch = protocol::build_batch(std::span(&rec, 1));
-    ASSERT_TRUE(batch);
+    auto batch = one_record_batch_from_1970();
     const auto send = steady::now();
-    auto pr = produce_batch(producer, "wake", 0, *batch, 1, 9);
+    auto pr = produce_batch(producer, "wake", 0, batch, 1, 9);
     const auto ack = steady::now();
     ASSERT_EQ(pr.error_code, 0);
     // A Fetch that may wait 10 s for one byte, from the new record's offset.
@@ -165,6 +173,32 @@ TEST(DeliveryDelay, ARestartKeepsRecordsInsideTheirDelayHidden) {
   auto got = consume(broker.bootstrap(), "restarted", {0}, o);
   ASSERT_EQ(got.size(), 5u);
   EXPECT_GE(steady::now() - send, std::chrono::milliseconds(delay_ms));
+}
+
+TEST(DeliveryDelay, ACleanRestartKeepsTheDueTimesOfRecordsWithOldTimestamps) {
+  // A record whose CreateTime is ancient: only the due time saved at the clean shutdown (not its timestamp)
+  // keeps it hidden across the restart, and it is served once that time comes.
+  constexpr std::int64_t long_delay_ms = 5000;
+  broker_process broker;
+  broker.start();
+  create_delayed(broker, "saved", 1, long_delay_ms);
+  codec_conn producer(broker.kafka_port());
+  auto batch = one_record_batch_from_1970();
+  const auto send = steady::now();
+  ASSERT_EQ(produce_batch(producer, "saved", 0, batch, 1, 9).error_code, 0);
+  broker.restart();
+  const auto hw = high_watermarks(broker.bootstrap(), "saved", 1)[0];
+  const auto after_restart = steady::now() - send;
+  ASSERT_LT(after_restart, std::chrono::milliseconds(long_delay_ms - 500)) << "restart too slow to tell";
+  EXPECT_EQ(hw, 0) << "a record inside its delay became visible at a clean restart";
+  EXPECT_FALSE(std::filesystem::exists(broker.data_dir() + "/saved-0/delivery-schedule")) << "file not consumed";
+  consume_options o;
+  o.expected = 1;
+  o.stop_at_eof = false;
+  o.timeout = 30s;
+  auto got = consume(broker.bootstrap(), "saved", {0}, o);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_GE(steady::now() - send, std::chrono::milliseconds(long_delay_ms));
 }
 
 }  // namespace

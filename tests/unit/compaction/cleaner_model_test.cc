@@ -3,6 +3,7 @@
 // producers' last batches, aborted and control batches; more keys than the offset map holds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "compaction_test_util.h"
@@ -68,7 +69,11 @@ TEST_F(CleanerModel, RandomKeyedWritesWithTombstonesReadBackAsTheModel) {
   }
   ASSERT_GT(passes, 3);
   ASSERT_GT(log->cleaner_checkpoint().value(), 0);
-  // Everything cleanable: exactly one record per live key, no tombstones (delete.retention.ms = 0).
+  // Everything cleanable: exactly one record per live key, no tombstones (delete.retention.ms = 0). A tombstone
+  // goes in the first pass after the one that first cleaned it (the delete horizon counts from that pass), so
+  // two rolls and passes.
+  roll(*log, now);
+  run_cleaner(*log, io::posix_filesystem(), map, now);
   roll(*log, now);
   run_cleaner(*log, io::posix_filesystem(), map, now);
   auto recs = read_all(*log);
@@ -109,7 +114,9 @@ TEST_F(CleanerModel, TombstonesStayForDeleteRetention) {
   offset_map map(1 << 16);
   std::int64_t now = 10'000;
   ASSERT_TRUE(append_batch(*log, keyed_batch({{"a", "1"}, {"b", "2"}}, now), now));
-  ASSERT_TRUE(append_batch(*log, keyed_batch({{"a", std::nullopt}}, now), now));
+  // The tombstone's own timestamp is far older than delete.retention.ms (a producer's CreateTime): the
+  // retention still counts from the pass that first cleaned it, so readers of the log get their full window.
+  ASSERT_TRUE(append_batch(*log, keyed_batch({{"a", std::nullopt}}, now - 600'000), now));
   roll(*log, now);
   run_cleaner(*log, io::posix_filesystem(), map, now);
   auto recs = read_all(*log);
@@ -117,7 +124,15 @@ TEST_F(CleanerModel, TombstonesStayForDeleteRetention) {
   EXPECT_EQ(*recs[0].key, "b");
   EXPECT_EQ(*recs[1].key, "a");
   EXPECT_FALSE(recs[1].value);
-  // Once the tombstone's batch is older than delete.retention.ms, the next pass drops it.
+  // Still within delete.retention.ms of that first pass: a later pass keeps it.
+  now += 30'000;
+  ASSERT_TRUE(append_batch(*log, keyed_batch({{"d", "4"}}, now), now));
+  roll(*log, now);
+  ASSERT_GT(run_cleaner(*log, io::posix_filesystem(), map, now), 0);
+  recs = read_all(*log);
+  EXPECT_TRUE(std::any_of(recs.begin(), recs.end(), [](const auto& r) { return *r.key == "a" && !r.value; }))
+      << "tombstone dropped before delete.retention.ms since its first clean";
+  // Once delete.retention.ms has passed since that pass, the next pass drops it.
   now += 120'000;
   ASSERT_TRUE(append_batch(*log, keyed_batch({{"c", "3"}}, now), now));
   roll(*log, now);

@@ -111,7 +111,7 @@ TEST(SwapCrash, EveryStepOfAPassLeavesTheOldSegmentsOrTheNewOnes) {
       facts.last_stable = (*log)->next_offset().value();
       auto plan = assess(view, config(), facts, now);
       ASSERT_TRUE(plan.due);
-      auto out = clean(fs, view, config(), facts, plan, now, map);
+      auto out = clean(fs, view, config(), facts, plan, map);
       if (out) {
         for (auto& s : out->segments)
           if (!(*log)->install_cleaned(std::move(s))) break;
