@@ -4,12 +4,15 @@
 // are validated; the cleaner's metrics move.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <random>
 #include <thread>
 
 #include "compaction_support.h"
 #include "protocol/record_batch.h"
 #include "support/codec_conn.h"
+#include "support/http_client.h"
 #include "support/kafka_client.h"
 #include "support/process.h"
 #include "support/test_env.h"
@@ -146,8 +149,18 @@ TEST(Compaction, KeylessRecordsAreRefusedAndNothingIsLost) {
   EXPECT_EQ(v9.error_code, 87);
   ASSERT_EQ(v9.record_errors.size(), 1u);
   EXPECT_EQ(v9.record_errors[0].batch_index, 1);
-  // Nothing of the refused batches was written; the keyed record is intact.
-  EXPECT_EQ(high_watermarks(broker.bootstrap(), "keyed", 1)[0], 1);
+  // HTTP produce: the keyless record fails with invalid_record, its keyed neighbour is written.
+  auto http = http_exchange(broker.http_port(), "POST", "/v1/topics/keyed/records",
+                            R"([{"key":"b","value":"2"},{"value":"no key"}])");
+  ASSERT_EQ(http.status, 200) << http.body;
+  const auto results = nlohmann::json::parse(http.body)["results"];
+  ASSERT_EQ(results.size(), 2u) << http.body;
+  EXPECT_TRUE(results[0].contains("offset")) << http.body;
+  EXPECT_EQ(results[1].value("error_code", ""), "invalid_record") << http.body;
+  EXPECT_FALSE(results[1].contains("offset")) << http.body;
+  model["b"] = "2";
+  // Nothing of the refused records was written; the keyed records are intact.
+  EXPECT_EQ(high_watermarks(broker.bootstrap(), "keyed", 1)[0], 2);
   EXPECT_EQ(check_model(read_partition0(broker.bootstrap(), "keyed"), model, 0), "");
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 
 #include "compaction_test_util.h"
@@ -164,6 +165,36 @@ TEST_F(CleanerModel, AnOffsetInsideARemovedRangeReadsTheNextRecord) {
   EXPECT_EQ(first->header.base_offset, 19);
   EXPECT_EQ(log->start_offset().value(), 0);
   EXPECT_EQ(log->next_offset().value(), 22);
+}
+
+TEST_F(CleanerModel, ADamagedCheckpointFileDoesNotTurnCleanedSegmentsIntoCorruption) {
+  // The checkpoint tells recovery where gaps are expected. If it no longer reads, recovery must not truncate
+  // the cleaned segments as corrupt: every sealed segment may hold gaps then.
+  auto log = open();
+  offset_map map(1 << 16);
+  std::int64_t now = 10'000;
+  for (int i = 0; i < 60; ++i)
+    ASSERT_TRUE(append_batch(*log, keyed_batch({{"k" + std::to_string(i % 3), "v" + std::to_string(i)}}, 1000), now));
+  roll(*log, now);
+  ASSERT_GT(run_cleaner(*log, io::posix_filesystem(), map, now), 0);
+  const auto before = read_all(*log);
+  ASSERT_LT(before.size(), 10u);
+  const auto next = log->next_offset();
+  ASSERT_TRUE(log->close());
+  log.reset();
+  {
+    std::ofstream damaged(_dir / ("t-0/" + std::string(storage::layout::cleaner_checkpoint_file)),
+                          std::ios::binary | std::ios::trunc);
+    damaged << "not a checkpoint";
+  }
+  auto again = open(compact_config(), /*clean=*/false);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->next_offset(), next);
+  EXPECT_EQ(again->recovery().bytes_truncated, 0u);
+  EXPECT_EQ(again->recovery().segments_removed, 0u);
+  const auto after = read_all(*again);
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].offset, before[i].offset);
 }
 
 TEST_F(CleanerModel, ProducersLastBatchStaysAbortedDataGoesMarkersStay) {
