@@ -230,6 +230,10 @@ const std::vector<key_def>& key_table() {
               &broker_config::log_page_cache_window_bytes, -1, i64max),
       int_key("log.flush.interval.ms", "fsync at least this often (-1: only when acks=all asks)",
               &broker_config::log_flush_interval_ms, -1, i64max),
+      int_key("log.flush.offset.checkpoint.interval.ms",
+              "how often each partition with new data is synced and its recovery point persisted: an unclean "
+              "start scans only what was written after it (-1: never; every segment is scanned)",
+              &broker_config::log_flush_offset_checkpoint_interval_ms, -1, i64max),
       string_key("compression.type",
                  "default of the topic key: the codec batches are stored in (producer: as the producer sent them)",
                  &broker_config::compression_type, check_compression_type),

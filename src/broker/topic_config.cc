@@ -321,6 +321,8 @@ storage::log_config effective_log_config(const broker_config& broker, const topi
   c.max_batch_bytes = broker.message_max_bytes;
   c.flush_interval_messages = broker.log_flush_interval_messages == max_i64 ? -1 : broker.log_flush_interval_messages;
   c.flush_interval_ms = broker.log_flush_interval_ms;
+  c.recovery_point_interval_ms =
+      broker.log_flush_offset_checkpoint_interval_ms == 0 ? -1 : broker.log_flush_offset_checkpoint_interval_ms;
   c.cache_window_bytes = broker.log_page_cache_window_bytes;
   for (const auto& [key, value] : overrides) {
     const auto* k = find_key(key);

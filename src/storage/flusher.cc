@@ -80,14 +80,34 @@ void flusher::run() {
     std::int64_t next_due = -1;
     _due.clear();
     for (const auto& s : _watched) {
-      std::int64_t interval = s->flush_interval_ms.load();
-      if (interval <= 0) continue;
-      std::int64_t at = s->last_sync_steady_ms() + interval;
-      if (at <= now) {
-        if (s->needs_sync()) _due.push_back(s);
-        at = now + interval;
+      // Two clocks: the flush interval counts from the last sync of any kind; the recovery point's from its
+      // last persist (acks=all syncs keep a busy partition's data synced, not its recovery point).
+      bool due = false;
+      if (std::int64_t interval = s->flush_interval_ms.load(); interval > 0) {
+        std::int64_t at = s->last_sync_steady_ms() + interval;
+        if (at <= now) {
+          due = s->needs_sync();
+          at = now + interval;
+        }
+        if (next_due < 0 || at < next_due) next_due = at;
       }
-      if (next_due < 0 || at < next_due) next_due = at;
+      if (std::int64_t interval = s->recovery_point_interval_ms.load(); interval > 0) {
+        std::int64_t at = s->last_recovery_point_steady_ms() + interval;
+        if (at <= now) {
+          if (s->recovery_point_stale()) {
+            s->request_recovery_point();
+            due = true;
+            at = now + interval;
+          } else {
+            // Idle: look again in half an interval (a write right after this check is persisted within
+            // interval/2; a busy partition every interval), and not on every round in between.
+            s->recovery_point_checked(now, interval);
+            at = now + interval / 2;
+          }
+        }
+        if (next_due < 0 || at < next_due) next_due = at;
+      }
+      if (due) _due.push_back(s);
     }
     if (_pending.empty() && _background.empty() && _due.empty()) {
       if (_stop) return;

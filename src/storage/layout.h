@@ -10,6 +10,7 @@
 //       00000000000000000000.timeindex        time index (storage/time_index_format.h)
 //       log-start-offset                      raised log start offset (storage/log_start_offset.h)
 //       cleaner-checkpoint                    log compaction: where the dirty part starts (storage/cleaning.h)
+//       recovery-point                        what an unclean start may trust unscanned (storage/recovery_point.h)
 //       delivery-schedule                     delayed delivery: due times at a clean shutdown (broker/delivery_schedule.h)
 //       00000000000000000000.cleaning.tmp     a cleaned segment being written (removed at start-up)
 //       00000000000000000000.00000000000000008192.swap
@@ -33,6 +34,7 @@ constexpr std::string_view lock_file = ".lock";
 constexpr std::string_view clean_shutdown_file = ".clean_shutdown";
 constexpr std::string_view log_start_file = "log-start-offset";
 constexpr std::string_view cleaner_checkpoint_file = "cleaner-checkpoint";
+constexpr std::string_view recovery_point_file = "recovery-point";
 constexpr std::string_view delivery_schedule_file = "delivery-schedule";  // owned by broker/delivery_schedule.h
 constexpr std::string_view swap_ext = ".swap";
 constexpr std::string_view deleted_suffix = ".deleted";

@@ -20,6 +20,9 @@ struct log_config {
   std::int64_t max_batch_bytes = 1048588;                // largest accepted batch (Kafka message.max.bytes)
   std::int64_t flush_interval_messages = -1;             // background flush after N records; -1 = never
   std::int64_t flush_interval_ms = -1;                   // background flush every M ms; -1 = never
+  // Sync if needed and persist the recovery point this often (storage/recovery_point.h): bounds what an
+  // unclean start scans to about this much of writes. -1 = never (an unclean start scans everything).
+  std::int64_t recovery_point_interval_ms = 1000;
   std::int64_t cache_window_bytes = -1;                  // page_cache_window: tail kept cached; -1 = kernel decides
   // cleanup.policy: `delete` (retention removes old segments), `compact` (the log cleaner keeps the latest
   // record per key), or both. Retention runs only with delete_by_retention.

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "storage/errc.h"
 #include "storage/log_start_offset.h"
+#include "storage/recovery_point.h"
 #include "storage/offset_file.h"
 #include "storage/partition_log.h"
 #include "storage/segment_scan.h"
@@ -150,6 +151,11 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
 
   auto persisted_start = read_log_start_offset(fs, dir);
   if (!persisted_start) return persisted_start.error();
+  auto point_in_file = read_recovery_point(fs, dir);
+  if (!point_in_file) return point_in_file.error();
+  // After an unclean shutdown, what the recovery point vouches for is not scanned (storage/recovery_point.h).
+  const bool use_point = !options.clean_shutdown && point_in_file->has_value();
+  const recovery_point point = use_point ? **point_in_file : recovery_point{};
 
   std::unique_ptr<partition_log> log(new partition_log(fs, dir, config));
   std::vector<std::shared_ptr<io::file>> rewritten_indexes;  // synced by the first flusher round or close
@@ -176,13 +182,33 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
     if (!file_size) return file_size.error();
 
     bool done = false;
-    if (options.clean_shutdown) {
+    std::uint64_t trust_until = 0;  // bytes below it: header checks only (the recovery point vouches for them)
+    if (!options.clean_shutdown && use_point && !is_last && bases[i] < point.segment_base) {
+      // Sealed before the recovery point: data and indexes durable. Load the indexes; scan only if they fail.
+      auto loaded = load_indexes(fs, *seg, *file_size, offset_end, allow_gaps);
+      if (!loaded) return loaded.error();
+      if (*loaded) {
+        seg->size = *file_size;
+        seg->next_offset = offset_end;
+        seg->last_batch_base = seg->oidx.entries().empty() ? seg->base : seg->oidx.entries().back().batch_base;
+        seg->unverified_to = seg->size;
+        ++rep.segments_trusted;
+        done = true;
+      } else {
+        ++rep.indexes_rebuilt;
+        seg = std::make_unique<segment>(dir, bases[i], std::move(seg->log));
+      }
+    } else if (!options.clean_shutdown) {
+      ++rep.indexes_rebuilt;
+      if (use_point && bases[i] == point.segment_base && point.position <= *file_size) trust_until = point.position;
+    } else {
       auto loaded = load_indexes(fs, *seg, *file_size, offset_end, allow_gaps);
       if (!loaded) return loaded.error();
       if (*loaded && !is_last) {
         seg->size = *file_size;
         seg->next_offset = offset_end;
         seg->last_batch_base = seg->oidx.entries().empty() ? seg->base : seg->oidx.entries().back().batch_base;
+        seg->unverified_to = seg->size;
         done = true;
       } else if (*loaded) {
         // Tail scan: from the last indexed batch to the end of the file.
@@ -190,6 +216,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
           const auto last = seg->oidx.entries().back();
           seg->size = last.position.value();
           seg->next_offset = last.batch_base;
+          seg->unverified_to = seg->size;
         }
         auto out = scan_segment(*seg, *file_size, config.index_interval_bytes, allow_gaps);
         if (!out) return out.error();
@@ -199,13 +226,13 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
         ++rep.indexes_rebuilt;
         seg = std::make_unique<segment>(dir, bases[i], std::move(seg->log));
       }
-    } else {
-      ++rep.indexes_rebuilt;
     }
 
     if (!done) {
       ++rep.segments_scanned;
-      auto out = scan_segment(*seg, *file_size, config.index_interval_bytes, allow_gaps);
+      auto out = scan_segment(*seg, *file_size, config.index_interval_bytes, allow_gaps, trust_until);
+      rep.bytes_checked += out ? out->crc_checked_bytes : 0;
+      seg->unverified_to = out ? out->crc_checked_from : 0;
       if (!out) return out.error();
       if (!out->reached_file_end) {
         rep.bytes_truncated += *file_size - out->valid_end;
@@ -263,9 +290,12 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   if (*persisted_start && **persisted_start > log->_start) log->_start = std::min(**persisted_start, log->_next);
   rep.segments = log->_segments.size();
   log->_sync = std::make_shared<sync_state>(fs, dir, log->_next, options.probe);
+  log->_probe = options.probe;
   log->_sync->set_active_file(act.log);
+  log->_sync->opened_at(recovery_point{log->_next, act.base, act.size}, *point_in_file);
   for (auto& f : rewritten_indexes) log->_sync->add_dirty_file(std::move(f));
   log->_sync->flush_interval_ms.store(config.flush_interval_ms);
+  log->_sync->recovery_point_interval_ms.store(config.recovery_point_interval_ms);
   return log;
 }
 

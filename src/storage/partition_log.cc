@@ -11,6 +11,8 @@
 #include "storage/header_cursor.h"
 #include "storage/log_start_offset.h"
 #include "storage/offset_file.h"
+#include "storage/probe.h"
+#include "storage/segment_scan.h"
 
 namespace sd::storage {
 
@@ -32,6 +34,7 @@ void partition_log::update_config(const log_config& config) {
     _config = config;
   }
   _sync->flush_interval_ms.store(config.flush_interval_ms);
+  _sync->recovery_point_interval_ms.store(config.recovery_point_interval_ms);
   if (_flusher != nullptr) _flusher->wake();
 }
 
@@ -100,7 +103,7 @@ result<append_info> partition_log::append(mutable_byte_span one_batch, std::int6
   info.position = pos;
   info.size = one_batch.size();
   _next = info.next_offset;
-  _sync->published_write(_next);
+  _sync->published_write(_next, seg->base, seg->size);
 
   if (cfg.flush_interval_messages > 0 && _flusher != nullptr) {
     _records_since_flush_request += delta + 1;
@@ -176,6 +179,10 @@ result<read_result> partition_log::read(offset from, std::size_t max_bytes, read
       if (offset(hdr.base_offset) >= limit) return out;
       std::size_t n = hdr.total_size();
       if (out.total_bytes + n > max_bytes && !(out.slices.empty() && options.min_one_batch)) return out;
+      if (auto v = verify_if_trusted(seg, hdr, pos, n); !v) {
+        if (!out.slices.empty()) return out;  // serve what comes before; the next read reports it
+        return v.error();
+      }
       if (!out.slices.empty() && out.slices.back().file == seg.log &&
           out.slices.back().position + out.slices.back().length == pos) {
         out.slices.back().length += n;
@@ -189,6 +196,19 @@ result<read_result> partition_log::read(offset from, std::size_t max_bytes, read
     }
   }
   return out;
+}
+
+status partition_log::verify_if_trusted(segment& seg, const batch::header& h, file_pos pos, std::size_t total) {
+  if (pos.value() >= seg.unverified_to || pos.value() + total <= seg.unverified_from) return ok();
+  auto good = batch_crc_ok(*seg.log, pos, total, h.crc, _verify_buf);
+  if (!good) return fail(good.error());
+  if (!*good) {
+    if (_probe) _probe->read_corrupt_batches_total.inc();
+    return errc::corrupt_log;
+  }
+  if (_probe) _probe->read_verified_bytes_total.inc(total);
+  if (pos.value() <= seg.unverified_from) seg.unverified_from = pos.value() + total;  // checked in order
+  return ok();
 }
 
 result<std::optional<offset>> partition_log::offset_for_timestamp(std::int64_t ts) {
@@ -348,7 +368,10 @@ status partition_log::install_cleaned(cleaned_segment c, const cleaning_step_hoo
   c.seg->seal_time_index();
   auto idx = write_indexes(_fs, *c.seg);
   if (!idx) return fail(idx.error());
-  for (auto& f : *idx) _sync->add_dirty_file(std::move(f));
+  // Synced now, not by the next flush: a recovery point already on disk vouches for every segment below it,
+  // this one included (storage/recovery_point.h).
+  for (auto& f : *idx)
+    if (auto r = f->datasync(); !r) return fail(r.error());
   if (auto r = _fs.sync_dir(_dir); !r) return fail(r.error());
   _size_bytes = _size_bytes - replaced_bytes + c.seg->size;
   c.seg->next_offset = c.end;

@@ -67,7 +67,9 @@ struct read_options {
 struct recovery_report {
   bool clean_shutdown = false;    // the data directory's clean-shutdown marker was present
   std::size_t segments = 0;       // segments after recovery
-  std::size_t segments_scanned = 0;  // segments whose batches were all checked (CRC included)
+  std::size_t segments_scanned = 0;  // segments walked batch by batch (CRC checked past any recovery point)
+  std::size_t segments_trusted = 0;  // unclean start: sealed segments below the recovery point, indexes loaded
+  std::uint64_t bytes_checked = 0;   // bytes whose CRC was checked at open
   std::size_t indexes_rebuilt = 0;
   std::uint64_t bytes_truncated = 0;  // torn or corrupt tail bytes removed
   std::size_t segments_removed = 0;   // later segments dropped after a corrupt middle segment
@@ -196,6 +198,10 @@ class partition_log {
   recovery_report _recovery;
   checkpoint_hook _checkpoint;
   page_cache_window _cache_window;  // owner thread
+  storage_probe* _probe = nullptr;  // open_options::probe
+  bytes _verify_buf;                // owner thread: read() checking trusted batches' CRCs
+  /// read(): checks the CRC of the batch at pos (total bytes) when it lies in seg's unverified range.
+  status verify_if_trusted(segment& seg, const batch::header& h, file_pos pos, std::size_t total);
 };
 
 }  // namespace sd::storage

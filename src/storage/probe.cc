@@ -13,6 +13,12 @@ void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_round
   w.family("streamdown_storage_fsync_errors_total", metric_type::counter,
            "failed fdatasync/fsync calls (sticky)");
   w.sample(static_cast<double>(fsync_errors_total.value()));
+  w.family("streamdown_storage_read_verified_bytes_total", metric_type::counter,
+           "bytes trusted at start-up (clean shutdown or recovery point) CRC-checked on their first read");
+  w.sample(static_cast<double>(read_verified_bytes_total.value()));
+  w.family("streamdown_storage_read_corrupt_batches_total", metric_type::counter,
+           "batches whose CRC failed on read (reported as a storage error, never served)");
+  w.sample(static_cast<double>(read_corrupt_batches_total.value()));
   w.family("streamdown_storage_flusher_rounds_total", metric_type::counter,
            "group-commit rounds of the flusher (one round syncs every partition waiting)");
   w.sample(static_cast<double>(flusher_rounds));

@@ -15,6 +15,10 @@ struct storage_probe {
   metrics::histogram fsync_seconds;
   metrics::counter fsyncs_total;
   metrics::counter fsync_errors_total;
+  /// Batches trusted at open (storage/recovery_point.h) and CRC-checked on their first read; and those of
+  /// them that failed (reported to the reader as corrupt_log, never served).
+  metrics::counter read_verified_bytes_total;
+  metrics::counter read_corrupt_batches_total;
 
   /// Writes the module-wide families; `flusher_rounds` is flusher::rounds_total().
   void collect(metrics::text_writer& w, std::uint64_t flusher_rounds) const;

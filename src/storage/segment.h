@@ -41,6 +41,12 @@ struct segment {
   std::int64_t rolling_base_ms = -1;  // segment_ms counts from here (first append's time, or first batch's timestamp after reopen)
   offset_index oidx;
   time_index tidx;
+  // Bytes [unverified_from, unverified_to) were trusted at open without a CRC check (a clean shutdown's
+  // indexes, or a recovery point); partition_log::read checks each batch there before serving it and
+  // moves unverified_from past the batches it checked in order. Empty (from >= to) for data written or
+  // scanned since the open.
+  std::uint64_t unverified_from = 0;
+  std::uint64_t unverified_to = 0;
 
   bool empty() const { return size == 0; }
   std::string path(layout::segment_file_kind kind) const { return dir + "/" + layout::segment_file_name(base, kind); }

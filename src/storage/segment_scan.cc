@@ -1,6 +1,7 @@
 #include "storage/segment_scan.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "base/crc32c.h"
 #include "storage/header_cursor.h"
@@ -9,10 +10,11 @@ namespace sd::storage {
 
 namespace {
 constexpr std::size_t chunk_size = 256 * 1024;
+}  // namespace
 
-// Checks the batch at pos (whose header is `hdr`, total size `total`, inside the file) by streaming its
-// CRC-covered bytes through crc32c, so a huge or garbage length never needs a huge buffer.
-result<bool> crc_ok(io::file& f, file_pos pos, std::size_t total, std::uint32_t expected, bytes& buf) {
+// Streams the batch's CRC-covered bytes through crc32c, so a huge or garbage length never needs a huge buffer.
+result<bool> batch_crc_ok(io::file& f, file_pos pos, std::size_t total, std::uint32_t expected, bytes& buf) {
+  if (buf.size() < chunk_size) buf.resize(chunk_size);
   std::uint32_t crc = 0;
   std::size_t at = batch::crc_covered_from;
   while (at < total) {
@@ -25,11 +27,12 @@ result<bool> crc_ok(io::file& f, file_pos pos, std::size_t total, std::uint32_t 
   }
   return crc == expected;
 }
-}  // namespace
 
 result<scan_outcome> scan_segment(segment& seg, std::uint64_t file_size, std::int64_t index_interval_bytes,
-                                  bool allow_gaps) {
+                                  bool allow_gaps, std::uint64_t trust_until) {
   bytes buf;
+  std::optional<std::uint64_t> checked_from;
+  std::uint64_t checked_bytes = 0;
   header_cursor cursor(*seg.log, file_size, chunk_size);
   for (;;) {
     file_pos pos(seg.size);
@@ -47,17 +50,20 @@ result<scan_outcome> scan_segment(segment& seg, std::uint64_t file_size, std::in
     }
     // Offsets continue without gap or overlap (a cleaned segment may skip ahead, never back).
     if (allow_gaps ? offset(hdr.base_offset) < seg.next_offset : offset(hdr.base_offset) != seg.next_offset) break;
-    if (byte_span whole = cursor.buffered(pos, total); !whole.empty()) {
-      if (batch::compute_crc(whole) != hdr.crc) break;
-    } else {
-      if (buf.empty()) buf.resize(chunk_size);
-      auto good = crc_ok(*seg.log, pos, total, hdr.crc, buf);
-      if (!good) return good.error();
-      if (!*good) break;
+    if (pos.value() + total > trust_until) {
+      if (byte_span whole = cursor.buffered(pos, total); !whole.empty()) {
+        if (batch::compute_crc(whole) != hdr.crc) break;
+      } else {
+        auto good = batch_crc_ok(*seg.log, pos, total, hdr.crc, buf);
+        if (!good) return good.error();
+        if (!*good) break;
+      }
+      if (!checked_from) checked_from = pos.value();
+      checked_bytes += total;
     }
     seg.record_batch(hdr, pos, total, index_interval_bytes);
   }
-  return scan_outcome{seg.size, seg.size == file_size};
+  return scan_outcome{seg.size, seg.size == file_size, checked_from.value_or(seg.size), checked_bytes};
 }
 
 }  // namespace sd::storage

@@ -22,7 +22,7 @@ bool sync_pool::run_one(std::unique_lock<std::mutex>& lk) {
   if (_next >= _states.size()) return false;
   sync_state* s = _states[_next++];
   lk.unlock();
-  if (s->needs_sync()) (void)s->sync();  // a failure is sticky in the state; waiters read it there
+  if (s->needs_sync() || s->recovery_point_requested()) (void)s->sync();  // a failure is sticky in the state; waiters read it there
   lk.lock();
   if (--_outstanding == 0) _done_cv.notify_all();
   return true;

@@ -25,13 +25,64 @@ auto timed_sync(storage_probe* probe, F&& sync_call) {
 }  // namespace
 
 sync_state::sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written, storage_probe* probe)
-    : _fs(fs), _dir(std::move(dir)), _probe(probe), _written(flushed_and_written.value()), _flushed(flushed_and_written.value()) {
+    : _fs(fs),
+      _dir(std::move(dir)),
+      _probe(probe),
+      _written(flushed_and_written.value()),
+      _flushed(flushed_and_written.value()),
+      _rp_writer(fs, _dir) {
   _last_sync_ms.store(steady_ms_now());
+  _last_rp_ms.store(steady_ms_now());
 }
 
-void sync_state::published_write(offset written_end) {
+void sync_state::published_write(offset written_end, offset active_base, std::uint64_t active_size) {
   std::lock_guard lk(_mu);  // pairs with the snapshot in sync(): the bytes are in the file before it sees them
   _written.store(written_end.value(), std::memory_order_release);
+  _active_base = active_base;
+  _active_size = active_size;
+}
+
+void sync_state::opened_at(const recovery_point& now, const std::optional<recovery_point>& in_file) {
+  std::lock_guard lk(_mu);
+  _durable = now;
+  _persisted = in_file;
+  _active_base = now.segment_base;
+  _active_size = now.position;
+}
+
+bool sync_state::recovery_point_stale() const {
+  std::lock_guard lk(_mu);
+  if (_sticky) return false;
+  return _durable != _persisted || _written.load(std::memory_order_relaxed) > _flushed.load(std::memory_order_relaxed) ||
+         !_dirty.empty() || _dir_dirty;
+}
+
+status sync_state::sync_and_persist_recovery_point() {
+  std::lock_guard sync_lk(_sync_mu);
+  _persist_requested.store(false, std::memory_order_relaxed);
+  SD_TRY(sync_locked());
+  return persist_locked();
+}
+
+status sync_state::persist_locked() {
+  recovery_point durable;
+  {
+    std::lock_guard lk(_mu);
+    if (_durable == _persisted || _sticky) {
+      _last_rp_ms.store(steady_ms_now());
+      return ok();
+    }
+    durable = _durable;
+  }
+  auto r = timed_sync(_probe, [&] { return _rp_writer.write(durable); });
+  if (!r) {
+    set_sticky(r.error());
+    return errc::io_error;
+  }
+  std::lock_guard lk(_mu);
+  _persisted = durable;
+  _last_rp_ms.store(steady_ms_now());
+  return ok();
 }
 
 void sync_state::set_active_file(std::shared_ptr<io::file> f) {
@@ -78,13 +129,21 @@ void sync_state::start_writeback() {
 
 status sync_state::sync() {
   std::lock_guard sync_lk(_sync_mu);
+  SD_TRY(sync_locked());
+  if (_persist_requested.exchange(false, std::memory_order_acq_rel)) return persist_locked();
+  return ok();
+}
+
+status sync_state::sync_locked() {
   std::int64_t end = 0;
   std::vector<std::shared_ptr<io::file>> files;
   bool dir_dirty = false;
+  recovery_point point;
   {
     std::lock_guard lk(_mu);
     if (_sticky) return errc::io_error;
     end = _written.load(std::memory_order_relaxed);
+    point = {offset(end), _active_base, _active_size};
     files.swap(_dirty);
     if (_active && end > _flushed.load(std::memory_order_relaxed)) files.push_back(_active);
     dir_dirty = _dir_dirty;
@@ -105,6 +164,10 @@ status sync_state::sync() {
     }
   }
   if (end > _flushed.load(std::memory_order_relaxed)) _flushed.store(end, std::memory_order_release);
+  {
+    std::lock_guard lk(_mu);
+    if (point.end > _durable.end || point.segment_base > _durable.segment_base) _durable = point;
+  }
   _syncs.fetch_add(1);
   _last_sync_ms.store(steady_ms_now());
   return ok();

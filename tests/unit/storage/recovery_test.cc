@@ -9,16 +9,6 @@ namespace {
 
 using Recovery = StorageTest;
 
-void flip_byte(const std::string& path, std::uint64_t at) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(at));
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(c ^ 0x40);
-  f.seekp(static_cast<std::streamoff>(at));
-  f.write(&c, 1);
-}
-
 TEST_P(Recovery, TornTailAtEveryBytePosition) {
   log_config cfg = small_config();
   cfg.segment_bytes = 1 << 20;

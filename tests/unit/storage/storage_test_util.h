@@ -2,6 +2,7 @@
 // Helpers for storage tests: batch builders, a fixture parameterized over the file layer (POSIX, or the
 // fault-injecting wrapper with no fault set, which must behave the same), and read-back helpers.
 
+#include <fstream>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -64,12 +65,24 @@ inline void expect_contiguous(partition_log& log) {
   EXPECT_EQ(hs.back().last_offset() + 1, log.next_offset().value());
 }
 
+/// Flips one bit of the byte at `at` in the file (damage for recovery and read tests).
+inline void flip_byte(const std::string& path, std::uint64_t at) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(at));
+  char c = 0;
+  f.read(&c, 1);
+  c = static_cast<char>(c ^ 0x40);
+  f.seekp(static_cast<std::streamoff>(at));
+  f.write(&c, 1);
+}
+
 inline log_config small_config() {
   log_config c;
   c.segment_bytes = 1024;
   c.index_interval_bytes = 256;
   c.retention_ms = -1;
   c.max_batch_bytes = 64 * 1024;
+  c.recovery_point_interval_ms = -1;  // tests that want one persist it themselves (recovery_point_test.cc)
   return c;
 }
 
