@@ -46,6 +46,7 @@ void flusher::watch(std::shared_ptr<sync_state> state) {
   {
     std::lock_guard lk(_mu);
     _watched.push_back(std::move(state));
+    _next_walk_ms = 0;
   }
   _cv.notify_one();
 }
@@ -55,7 +56,13 @@ void flusher::unwatch(const sync_state* state) {
   std::erase_if(_watched, [&](const auto& s) { return s.get() == state; });
 }
 
-void flusher::wake() { _cv.notify_one(); }
+void flusher::wake() {
+  {
+    std::lock_guard lk(_mu);
+    _next_walk_ms = 0;  // intervals may have shrunk
+  }
+  _cv.notify_one();
+}
 
 void flusher::stop() {
   {
@@ -75,40 +82,46 @@ std::uint64_t flusher::rounds_total() const {
 void flusher::run() {
   std::unique_lock lk(_mu);
   for (;;) {
-    // Next background deadline among watched partitions.
+    // Next background deadline among watched partitions. The walk is O(watched), so it runs only when the
+    // earliest deadline it found last time has come (deadlines only move later as partitions sync), or after
+    // watch()/wake() reset it; a round of acks=all requests in between does not walk them.
     std::int64_t now = steady_ms_now();
     std::int64_t next_due = -1;
     _due.clear();
-    for (const auto& s : _watched) {
-      // Two clocks: the flush interval counts from the last sync of any kind; the recovery point's from its
-      // last persist (acks=all syncs keep a busy partition's data synced, not its recovery point).
-      bool due = false;
-      if (std::int64_t interval = s->flush_interval_ms.load(); interval > 0) {
-        std::int64_t at = s->last_sync_steady_ms() + interval;
-        if (at <= now) {
-          due = s->needs_sync();
-          at = now + interval;
-        }
-        if (next_due < 0 || at < next_due) next_due = at;
-      }
-      if (std::int64_t interval = s->recovery_point_interval_ms.load(); interval > 0) {
-        std::int64_t at = s->last_recovery_point_steady_ms() + interval;
-        if (at <= now) {
-          if (s->recovery_point_stale()) {
-            s->request_recovery_point();
-            due = true;
+    if (now >= _next_walk_ms) {
+      for (const auto& s : _watched) {
+        // Two clocks: the flush interval counts from the last sync of any kind; the recovery point's from its
+        // last persist (acks=all syncs keep a busy partition's data synced, not its recovery point).
+        bool due = false;
+        if (std::int64_t interval = s->flush_interval_ms.load(); interval > 0) {
+          std::int64_t at = s->last_sync_steady_ms() + interval;
+          if (at <= now) {
+            due = s->needs_sync();
             at = now + interval;
-          } else {
-            // Idle: look again in half an interval (a write right after this check is persisted within
-            // interval/2; a busy partition every interval), and not on every round in between.
-            s->recovery_point_checked(now, interval);
-            at = now + interval / 2;
           }
+          if (next_due < 0 || at < next_due) next_due = at;
         }
-        if (next_due < 0 || at < next_due) next_due = at;
+        if (std::int64_t interval = s->recovery_point_interval_ms.load(); interval > 0) {
+          std::int64_t at = s->last_recovery_point_steady_ms() + interval;
+          if (at <= now) {
+            if (s->recovery_point_stale()) {
+              s->request_recovery_point();
+              due = true;
+              at = now + interval;
+            } else {
+              // Idle: look again in half an interval (a write right after this check is persisted within
+              // interval/2; a busy partition every interval), and not on every round in between.
+              s->recovery_point_checked(now, interval);
+              at = now + interval / 2;
+            }
+          }
+          if (next_due < 0 || at < next_due) next_due = at;
+        }
+        if (due) _due.push_back(s);
       }
-      if (due) _due.push_back(s);
+      _next_walk_ms = next_due < 0 ? std::numeric_limits<std::int64_t>::max() : next_due;
     }
+    if (_next_walk_ms != std::numeric_limits<std::int64_t>::max()) next_due = _next_walk_ms;
     if (_pending.empty() && _background.empty() && _due.empty()) {
       if (_stop) return;
       _wake_at = 1;

@@ -96,6 +96,7 @@ class flusher {
   // sleeps with nothing to do, the gather target while it gathers, SIZE_MAX while it runs a round (it
   // looks at _pending when the round ends, so a notify would only cost a futex call and a context switch).
   std::size_t _wake_at = 1;
+  std::int64_t _next_walk_ms = 0;  // steady ms: the earliest background deadline the last walk found
   const std::chrono::microseconds _max_gather;
 
   // Flusher thread only.

@@ -45,6 +45,22 @@ startup_line last_startup(const broker_process& b) {
   return out;
 }
 
+/// Waits (up to 20 s) until <partition dir>/recovery-point says `end` (bytes 8-15, big-endian); false if not.
+bool wait_for_recovery_point(const std::string& partition_dir, std::int64_t end) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(partition_dir + "/recovery-point", std::ios::binary);
+    unsigned char b[16];
+    if (in.read(reinterpret_cast<char*>(b), 16)) {
+      std::int64_t v = 0;
+      for (int i = 8; i < 16; ++i) v = (v << 8) | b[i];
+      if (v == end) return true;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
 std::vector<message_spec> values(int n, std::size_t size) {
   std::vector<message_spec> msgs;
   for (int i = 0; i < n; ++i) msgs.push_back({std::nullopt, std::to_string(i) + std::string(size, 'v'), 0});
@@ -58,7 +74,7 @@ TEST(RecoveryPoint, AfterKill9OnlyTheTailIsScannedAndEverythingIsServed) {
   const int n = scaled(16000, 64000);  // 1 KiB values: 16 MiB, 16 segments
   auto sum = produce_and_wait(broker.bootstrap(), "rp", values(n, 1000), {{"acks", "1"}, {"linger.ms", "5"}});
   ASSERT_TRUE(sum.failed.empty()) << sum.first_error();
-  std::this_thread::sleep_for(1s);  // several recovery-point intervals
+  ASSERT_TRUE(wait_for_recovery_point(broker.data_dir() + "/rp-0", n)) << broker.diagnostics();
   broker.kill9();
   broker.start();
   const auto s = last_startup(broker);
@@ -80,7 +96,7 @@ TEST(RecoveryPoint, CorruptionBelowThePointIsReportedAndNeverServed) {
   const int n = 3000;  // 3 MiB: segments 0, ~1000, ~2000
   auto sum = produce_and_wait(broker.bootstrap(), "rpc", values(n, 1000), {{"acks", "1"}, {"linger.ms", "0"}});
   ASSERT_TRUE(sum.failed.empty()) << sum.first_error();
-  std::this_thread::sleep_for(1s);
+  ASSERT_TRUE(wait_for_recovery_point(broker.data_dir() + "/rpc-0", n)) << broker.diagnostics();
   broker.kill9();
   std::int64_t after_first = 0;  // the offset after the first batch (librdkafka packs several records a batch)
   {
@@ -99,18 +115,18 @@ TEST(RecoveryPoint, CorruptionBelowThePointIsReportedAndNeverServed) {
     f.write(&c, 1);
   }
   broker.start();
-  EXPECT_GE(last_startup(broker).trusted, 1);
+  EXPECT_GE(last_startup(broker).trusted, 1) << broker.diagnostics();
   codec_conn conn(broker.kafka_port());
   auto at_zero = fetch_partition(conn, "rpc", {}, 0, 0, 1 << 20, 12);
   const auto& p0 = at_zero.responses.at(0).partitions.at(0);
-  EXPECT_EQ(p0.error_code, 56) << "KAFKA_STORAGE_ERROR expected for the corrupt batch";
+  EXPECT_EQ(p0.error_code, 56) << "KAFKA_STORAGE_ERROR expected for the corrupt batch\n" << broker.diagnostics();
   EXPECT_EQ(p0.records.size(), 0u) << "corrupt bytes were served";
   // The next batch and everything after it reads.
   ASSERT_GT(after_first, 0);
   ASSERT_LT(after_first, n);
   auto next = fetch_partition(conn, "rpc", {}, 0, after_first, 1 << 20, 12);
   const auto& p1 = next.responses.at(0).partitions.at(0);
-  EXPECT_EQ(p1.error_code, 0);
+  EXPECT_EQ(p1.error_code, 0) << "fetch at " << after_first << "\n" << broker.diagnostics();
   EXPECT_GT(p1.records.size(), 0u);
   EXPECT_EQ(p1.high_watermark, n);
   consume_options o;
