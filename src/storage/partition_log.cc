@@ -200,7 +200,9 @@ result<read_result> partition_log::read(offset from, std::size_t max_bytes, read
 
 status partition_log::verify_if_trusted(segment& seg, const batch::header& h, file_pos pos, std::size_t total) {
   if (pos.value() >= seg.unverified_to || pos.value() + total <= seg.unverified_from) return ok();
-  auto good = batch_crc_ok(*seg.log, pos, total, h.crc, _verify_buf);
+  // One scratch buffer per storage thread, not per partition (tens of thousands of logs may verify once each).
+  static thread_local bytes scratch;
+  auto good = batch_crc_ok(*seg.log, pos, total, h.crc, scratch);
   if (!good) return fail(good.error());
   if (!*good) {
     if (_probe) _probe->read_corrupt_batches_total.inc();

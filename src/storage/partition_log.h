@@ -199,7 +199,6 @@ class partition_log {
   checkpoint_hook _checkpoint;
   page_cache_window _cache_window;  // owner thread
   storage_probe* _probe = nullptr;  // open_options::probe
-  bytes _verify_buf;                // owner thread: read() checking trusted batches' CRCs
   /// read(): checks the CRC of the batch at pos (total bytes) when it lies in seg's unverified range.
   status verify_if_trusted(segment& seg, const batch::header& h, file_pos pos, std::size_t total);
 };

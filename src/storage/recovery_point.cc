@@ -48,7 +48,6 @@ status recovery_point_writer::write(const recovery_point& rp) {
   SD_TRY(io::write_all(*_file, file_pos(0), byte_span(buf, sizeof buf)));
   SD_TRY(_file->datasync());
   if (created) SD_TRY(_fs.sync_dir(_dir));
-  _last = rp;
   return ok();
 }
 

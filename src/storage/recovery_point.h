@@ -49,13 +49,11 @@ class recovery_point_writer {
   recovery_point_writer(io::filesystem& fs, std::string dir) : _fs(fs), _dir(std::move(dir)) {}
   /// Writes and fdatasyncs `rp` (creating the file, and fsyncing the directory, the first time).
   status write(const recovery_point& rp);
-  std::optional<recovery_point> last_written() const { return _last; }
 
  private:
   io::filesystem& _fs;
   const std::string _dir;
   std::shared_ptr<io::file> _file;
-  std::optional<recovery_point> _last;
 };
 
 }  // namespace sd::storage

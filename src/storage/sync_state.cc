@@ -58,10 +58,8 @@ bool sync_state::recovery_point_stale() const {
 }
 
 status sync_state::sync_and_persist_recovery_point() {
-  std::lock_guard sync_lk(_sync_mu);
-  _persist_requested.store(false, std::memory_order_relaxed);
-  SD_TRY(sync_locked());
-  return persist_locked();
+  request_recovery_point();
+  return sync();
 }
 
 status sync_state::persist_locked() {

@@ -44,6 +44,15 @@ sd::bytes one_record_batch_from_1970() {
   return batch ? std::move(*batch) : sd::bytes{};
 }
 
+/// librdkafka's consumer on partition 0 from the beginning, waiting (up to 30 s) for `n` records.
+std::vector<consumed> consume_waiting(broker_process& b, const std::string& topic, std::int64_t n) {
+  consume_options o;
+  o.expected = n;
+  o.stop_at_eof = false;
+  o.timeout = 30s;
+  return consume(b.bootstrap(), topic, {0}, o);
+}
+
 std::vector<std::string> kcat_read_all(broker_process& b, const std::string& topic) {
   temp_dir d("sd-kcat-delay");
   command cmd;
@@ -75,11 +84,7 @@ TEST(DeliveryDelay, NotFetchedBeforeTheDelayThenAllInOrder) {
   steady::time_point produced_at;
   std::vector<steady::time_point> received_at;
   std::thread consumer([&] {
-    consume_options o;
-    o.expected = 10;
-    o.stop_at_eof = false;
-    o.timeout = 30s;
-    got = consume(broker.bootstrap(), "later", {0}, o);
+    got = consume_waiting(broker, "later", 10);
     received_at.push_back(steady::now());
   });
   std::this_thread::sleep_for(500ms);  // the consumer is polling
@@ -166,11 +171,7 @@ TEST(DeliveryDelay, ARestartKeepsRecordsInsideTheirDelayHidden) {
   if (steady::now() - send < std::chrono::milliseconds(delay_ms - 200)) {
     EXPECT_EQ(hw, 0) << "records inside their delay became visible at the restart";
   }
-  consume_options o;
-  o.expected = 5;
-  o.stop_at_eof = false;
-  o.timeout = 30s;
-  auto got = consume(broker.bootstrap(), "restarted", {0}, o);
+  auto got = consume_waiting(broker, "restarted", 5);
   ASSERT_EQ(got.size(), 5u);
   EXPECT_GE(steady::now() - send, std::chrono::milliseconds(delay_ms));
 }
@@ -192,11 +193,7 @@ TEST(DeliveryDelay, ACleanRestartKeepsTheDueTimesOfRecordsWithOldTimestamps) {
   ASSERT_LT(after_restart, std::chrono::milliseconds(long_delay_ms - 500)) << "restart too slow to tell";
   EXPECT_EQ(hw, 0) << "a record inside its delay became visible at a clean restart";
   EXPECT_FALSE(std::filesystem::exists(broker.data_dir() + "/saved-0/delivery-schedule")) << "file not consumed";
-  consume_options o;
-  o.expected = 1;
-  o.stop_at_eof = false;
-  o.timeout = 30s;
-  auto got = consume(broker.bootstrap(), "saved", {0}, o);
+  auto got = consume_waiting(broker, "saved", 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_GE(steady::now() - send, std::chrono::milliseconds(long_delay_ms));
 }
