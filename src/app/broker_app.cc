@@ -2,6 +2,7 @@
 #include "app/broker_app.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -65,6 +66,19 @@ host_port split_host_port(const std::string& s) {
 std::string to_string(const net::tcp::endpoint& ep) {
   auto a = ep.address();
   return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+}
+
+/// Raises the soft open-file limit to the hard one (a broker holds a descriptor per connection and per open
+/// log file) and returns the soft limit in force.
+std::uint64_t raise_open_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  return lim.rlim_cur == RLIM_INFINITY ? (1u << 20) : static_cast<std::uint64_t>(lim.rlim_cur);
 }
 
 void setup_logging(const std::string& level) {
@@ -272,7 +286,15 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   // Storage: lock and recover before anything listens.
   auto defaults = broker::effective_log_config(config, {});
   auto started = std::chrono::steady_clock::now();
-  auto logs = storage::log_manager::open(config.data_dir, *fs, defaults);
+  storage::log_manager_options log_options;
+  {
+    const std::uint64_t nofile = raise_open_file_limit();
+    log_options.max_open_files = config.log_open_files_max > 0 ? static_cast<std::size_t>(config.log_open_files_max)
+                                                              : static_cast<std::size_t>(std::max<std::uint64_t>(64, nofile / 2));
+    spdlog::info("open-file limit {}; log files held open at most {} (streamdown.log.open.files.max)", nofile,
+                 log_options.max_open_files);
+  }
+  auto logs = storage::log_manager::open(config.data_dir, *fs, defaults, log_options);
   if (!logs) throw std::runtime_error("cannot open data directory " + config.data_dir + ": " + logs.error().message());
   broker::metadata_store store(*fs, config.data_dir);
   auto metadata = store.load();

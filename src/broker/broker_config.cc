@@ -230,6 +230,10 @@ const std::vector<key_def>& key_table() {
               &broker_config::log_page_cache_window_bytes, -1, i64max),
       int_key("log.flush.interval.ms", "fsync at least this often (-1: only when acks=all asks)",
               &broker_config::log_flush_interval_ms, -1, i64max),
+      int_key("streamdown.log.open.files.max",
+              "log files (segments, recovery points) held open at once; idle synced ones are closed beyond it "
+              "and reopened on use (0: half the process's open-file limit, which start-up raises to its hard limit)",
+              &broker_config::log_open_files_max, 0, i32max),
       int_key("log.flush.offset.checkpoint.interval.ms",
               "how often each partition with new data is synced and its recovery point persisted: an unclean "
               "start scans only what was written after it (-1: never; every segment is scanned)",

@@ -70,6 +70,7 @@ struct broker_config {
   std::int64_t log_flush_interval_messages = INT64_MAX;  // log.flush.interval.messages
   std::int64_t log_flush_interval_ms = -1;             // log.flush.interval.ms (-1: only when asked)
   std::int64_t log_flush_offset_checkpoint_interval_ms = 1000;  // log.flush.offset.checkpoint.interval.ms
+  std::int64_t log_open_files_max = 0;  // streamdown.log.open.files.max (0: half the process's descriptor limit)
   std::string compression_type = "producer";                         // compression.type
   std::int64_t compression_gzip_level = -1;                          // compression.gzip.level
   std::int64_t compression_lz4_level = 9;                            // compression.lz4.level

@@ -9,17 +9,21 @@
 namespace sd::broker {
 
 /// One offset map per cleaner thread: a pass takes one for its duration. The pool's threads never run more
-/// passes at once than there are maps, so acquire() always finds one.
+/// passes at once than there are maps (n), so acquire() always finds or makes one. Maps are made on first
+/// need, not at start-up: a broker that never cleans never pays their memory (log.cleaner.dedupe.buffer.size).
 class log_cleaner::map_pool {
  public:
-  map_pool(int n, std::size_t bytes_each) {
-    for (int i = 0; i < n; ++i) _free.push_back(std::make_unique<compaction::offset_map>(bytes_each));
-  }
+  map_pool(int n, std::size_t bytes_each) : _bytes_each(bytes_each) { _free.reserve(static_cast<std::size_t>(n)); }
   std::unique_ptr<compaction::offset_map> acquire() {
-    std::lock_guard lk(_mu);
-    auto m = std::move(_free.back());
-    _free.pop_back();
-    return m;
+    {
+      std::lock_guard lk(_mu);
+      if (!_free.empty()) {
+        auto m = std::move(_free.back());
+        _free.pop_back();
+        return m;
+      }
+    }
+    return std::make_unique<compaction::offset_map>(_bytes_each);
   }
   void release(std::unique_ptr<compaction::offset_map> m) {
     std::lock_guard lk(_mu);
@@ -27,6 +31,7 @@ class log_cleaner::map_pool {
   }
 
  private:
+  const std::size_t _bytes_each;
   std::mutex _mu;
   std::vector<std::unique_ptr<compaction::offset_map>> _free;
 };

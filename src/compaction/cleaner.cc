@@ -165,7 +165,10 @@ result<pass_output> clean(io::filesystem& fs, const storage::cleaning_view& view
     const offset end = group.back()->end;
     auto file = fs.open(view.dir + "/" + storage::layout::cleaning_file_name(base), io::open_mode::create_truncate);
     if (!file) return file.error();
-    auto seg = std::make_unique<storage::segment>(view.dir, base, *file);
+    // Unbounded by the file cache while the pass writes it; install_cleaned hands it to the log's cache.
+    auto seg = std::make_unique<storage::segment>(
+        view.dir, base, storage::file_cache::make(nullptr, fs, view.dir + "/" + storage::layout::cleaning_file_name(base)));
+    seg->log->adopt(std::move(*file));
     std::vector<byte_span> kept;
     for (const auto* src : group) {
       auto st = for_each_batch(*src, buf, throttle, out.stats, [&](const batch::header& h, byte_span b, bool&) -> status {

@@ -92,6 +92,14 @@ status checkpoint(storage::partition_log& log, const producer_state_table& table
     return e.txn_first_offset < 0 && now_ms - e.last_update_ms >= table.expiration_ms();
   });
   s.aborted = table.aborted();
+  if (covered_end.value() == 0 && s.entries.empty() && s.aborted.empty()) return ok();  // nothing to remember
+  // A snapshot already covering this end holds the same state: producer state is a function of the log up to
+  // it (recovery removes every snapshot past the log's end, so one that survived describes this log), and
+  // entries it holds that have expired since are dropped again when it is loaded. A clean restart of an idle
+  // partition then writes nothing at shutdown.
+  auto there = log.filesystem().exists(log.dir() + "/" + snapshot_file_name(covered_end));
+  if (!there) return there.error();
+  if (*there) return ok();
   return write_snapshot(log.filesystem(), log.dir(), s);
 }
 

@@ -35,7 +35,8 @@ result<recovery_stats> recover(storage::partition_log& log, producer_state_table
 result<recovery_stats> attach(storage::partition_log& log, std::shared_ptr<producer_state_table> table,
                               std::int64_t now_ms);
 
-/// Writes a snapshot of `table` covering the log below `covered_end` into the log's directory.
+/// Writes a snapshot of `table` covering the log below `covered_end` into the log's directory, unless one
+/// covering that end exists already (it holds the same state) or there is nothing to remember (an empty log).
 status checkpoint(storage::partition_log& log, const producer_state_table& table, offset covered_end,
                   std::int64_t now_ms);
 

@@ -67,9 +67,12 @@ class flusher {
 
   /// Background flush by time for this partition (reads state->flush_interval_ms on every round).
   void watch(std::shared_ptr<sync_state> state);
+  /// `state` must be closed already (sync_state::close): the next walk drops every closed state at once.
   void unwatch(const sync_state* state);
-  /// Re-reads the flush intervals (after a config change).
+  /// Re-reads the flush intervals of every watched state (after a config change).
   void wake();
+  /// One watched state's intervals changed: wakes the thread only if its deadline is now the earliest.
+  void reschedule(const sync_state& state);
 
   /// Completes every pending request (syncing first), then stops the thread. Idempotent.
   void stop();
@@ -96,6 +99,7 @@ class flusher {
   // sleeps with nothing to do, the gather target while it gathers, SIZE_MAX while it runs a round (it
   // looks at _pending when the round ends, so a notify would only cost a futex call and a context switch).
   std::size_t _wake_at = 1;
+  bool _drop_closed = false;       // unwatch() ran: the next walk removes closed states
   std::int64_t _next_walk_ms = 0;  // steady ms: the earliest background deadline the last walk found
   const std::chrono::microseconds _max_gather;
 

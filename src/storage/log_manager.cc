@@ -1,5 +1,9 @@
 #include "storage/log_manager.h"
 
+#include <atomic>
+#include <functional>
+#include <thread>
+
 #include "base/clock.h"
 #include "io/errc.h"
 #include "storage/errc.h"
@@ -8,8 +12,25 @@
 
 namespace sd::storage {
 
-log_manager::log_manager(std::string dir, io::filesystem& fs, log_config defaults)
-    : _dir(std::move(dir)), _fs(fs), _defaults(defaults) {}
+namespace {
+
+/// fn(0) .. fn(n - 1) on up to `threads` threads (the caller's included); small n runs on the caller alone.
+void for_each_parallel(std::size_t n, std::size_t threads, const std::function<void(std::size_t)>& fn) {
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+  };
+  std::vector<std::thread> extra;
+  const std::size_t want = std::min(threads, n / 32);
+  for (std::size_t t = 1; t < want; ++t) extra.emplace_back(worker);
+  worker();
+  for (auto& t : extra) t.join();
+}
+
+}  // namespace
+
+log_manager::log_manager(std::string dir, io::filesystem& fs, log_config defaults, log_manager_options options)
+    : _dir(std::move(dir)), _fs(fs), _defaults(defaults), _options(options), _files(options.max_open_files) {}
 
 log_manager::~log_manager() { (void)close(); }
 
@@ -18,10 +39,10 @@ std::string log_manager::partition_path(const partition_key& key) const {
 }
 
 result<std::unique_ptr<log_manager>> log_manager::open(std::string data_dir, io::filesystem& fs,
-                                                       log_config defaults) {
+                                                       log_config defaults, log_manager_options options) {
   SD_TRY(defaults.validate());
   SD_TRY(fs.mkdir(data_dir));
-  std::unique_ptr<log_manager> m(new log_manager(data_dir, fs, defaults));
+  std::unique_ptr<log_manager> m(new log_manager(data_dir, fs, defaults, options));
   auto lock = fs.lock_exclusive(data_dir + "/" + std::string(layout::lock_file));
   if (!lock) {
     if (lock.error() == io::errc::locked) return errc::data_dir_locked;
@@ -37,6 +58,7 @@ result<std::unique_ptr<log_manager>> log_manager::open(std::string data_dir, io:
   auto entries = fs.list(data_dir);
   if (!entries) return entries.error();
   bool removed_any = false;
+  std::vector<partition_key> found;
   for (const auto& e : *entries) {
     if (!e.is_dir) continue;
     if (layout::is_deleted_dir_name(e.name)) {
@@ -46,10 +68,20 @@ result<std::unique_ptr<log_manager>> log_manager::open(std::string data_dir, io:
     }
     auto pd = layout::parse_partition_dir_name(e.name);
     if (!pd) continue;  // not ours: leave it alone
-    partition_key key{pd->topic, pd->partition};
-    auto log = m->open_partition(key, defaults, *clean);
-    if (!log) return log.error();
+    found.push_back(partition_key{pd->topic, pd->partition});
   }
+  // Partitions recover independently: open them on several threads (their work is small reads and, after a
+  // crash, fsyncs, both mostly waiting).
+  status failed;
+  std::mutex failed_mu;
+  for_each_parallel(found.size(), options.open_threads, [&](std::size_t i) {
+    auto log = m->open_partition(found[i], defaults, *clean);
+    if (!log) {
+      std::lock_guard lk(failed_mu);
+      if (failed) failed = log.error();
+    }
+  });
+  if (!failed) return failed.error();
   // From here on a crash is an unclean shutdown: the marker must be gone (durably) before any write.
   if (*clean) {
     SD_TRY(fs.remove(marker));
@@ -62,7 +94,7 @@ result<std::unique_ptr<log_manager>> log_manager::open(std::string data_dir, io:
 
 result<std::shared_ptr<partition_log>> log_manager::open_partition(const partition_key& key,
                                                                    const log_config& config, bool clean) {
-  auto log = partition_log::open(_fs, partition_path(key), config, open_options{clean, 0, &_probe});
+  auto log = partition_log::open(_fs, partition_path(key), config, open_options{clean, 0, &_probe, &_files});
   if (!log) return log.error();
   std::shared_ptr<partition_log> shared(std::move(*log));
   shared->attach_flusher(&_flusher);
@@ -121,8 +153,8 @@ status log_manager::remove_topic(const std::string& topic) {
   }
   if (doomed.empty()) return errc::unknown_partition;
   for (auto& [key, log] : doomed) {
-    _flusher.unwatch(log->sync().get());
     log->mark_removed();
+    _flusher.unwatch(log->sync().get());
     std::string from = partition_path(key);
     std::string to = from + "." + std::to_string(wall_ms_now()) + "-" + std::to_string(++_deleted_seq) +
                      std::string(layout::deleted_suffix);
@@ -173,11 +205,20 @@ status log_manager::close() {
     logs = _logs;
   }
   _flusher.stop();
+  // Each close is mostly waiting on fdatasync: run several at once (one thread per log at a time, as the
+  // log's threading contract asks; nothing else uses the logs any more).
+  std::vector<partition_log*> order;
+  order.reserve(logs.size());
+  for (auto& [key, log] : logs) order.push_back(log.get());
+  std::mutex first_mu;
   status first;
-  for (auto& [key, log] : logs) {
-    auto r = log->close();
-    if (!r && first) first = r;
-  }
+  for_each_parallel(order.size(), _options.close_threads, [&](std::size_t i) {
+    auto r = order[i]->close();
+    if (!r) {
+      std::lock_guard lk(first_mu);
+      if (first) first = r;
+    }
+  });
   if (first && _open_complete) {
     // Every log is flushed and indexed: the next start may skip the full scan.
     std::string marker = _dir + "/" + std::string(layout::clean_shutdown_file);

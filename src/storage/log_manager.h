@@ -21,6 +21,7 @@
 #include "base/ids.h"
 #include "base/result.h"
 #include "io/filesystem.h"
+#include "storage/file_cache.h"
 #include "storage/flusher.h"
 #include "storage/log_config.h"
 #include "storage/partition_log.h"
@@ -34,9 +35,19 @@ struct partition_key {
   auto operator<=>(const partition_key&) const = default;
 };
 
+struct log_manager_options {
+  /// Bound on the log files held open at once (streamdown.log.open.files.max; storage/file_cache.h).
+  std::size_t max_open_files = 4096;
+  /// Threads that open (recover) partitions in parallel at start-up, and close (flush, write indexes of)
+  /// them at shutdown.
+  std::size_t open_threads = 8;
+  std::size_t close_threads = 8;
+};
+
 class log_manager {
  public:
-  static result<std::unique_ptr<log_manager>> open(std::string data_dir, io::filesystem& fs, log_config defaults);
+  static result<std::unique_ptr<log_manager>> open(std::string data_dir, io::filesystem& fs, log_config defaults,
+                                                   log_manager_options options = {});
   ~log_manager();  // close() if not done; errors are dropped there, so call close() to see them
   log_manager(const log_manager&) = delete;
   log_manager& operator=(const log_manager&) = delete;
@@ -62,15 +73,18 @@ class log_manager {
   storage::flusher& flusher() { return _flusher; }
   /// The storage metrics of every log this manager opened.
   const storage_probe& probe() const { return _probe; }
+  /// The descriptor cache of every log this manager opened.
+  file_cache& files() { return _files; }
+  const file_cache& files() const { return _files; }
   const std::string& data_dir() const { return _dir; }
   const log_config& default_config() const { return _defaults; }
 
-  /// Final flush of every log, indexes written, then the clean-shutdown marker (only if every log closed
-  /// without error). Releases the directory lock. Idempotent.
+  /// Final flush of every log (options.close_threads at a time), indexes written, then the clean-shutdown
+  /// marker (only if every log closed without error). Releases the directory lock. Idempotent.
   status close();
 
  private:
-  log_manager(std::string dir, io::filesystem& fs, log_config defaults);
+  log_manager(std::string dir, io::filesystem& fs, log_config defaults, log_manager_options options);
   result<std::shared_ptr<partition_log>> open_partition(const partition_key& key, const log_config& config,
                                                         bool clean);
   std::string partition_path(const partition_key& key) const;
@@ -78,8 +92,10 @@ class log_manager {
   const std::string _dir;
   io::filesystem& _fs;
   const log_config _defaults;
+  const log_manager_options _options;
   std::unique_ptr<io::file_lock> _lock;
   storage_probe _probe;  // declared before the flusher and the logs, so it outlives both
+  file_cache _files;     // likewise
   storage::flusher _flusher;
   bool _was_clean = false;
   bool _open_complete = false;  // close() writes the marker only for a manager that fully opened

@@ -6,7 +6,8 @@
 // indexes are missing or inconsistent is fully scanned and its indexes rebuilt.
 // Unclean shutdown: fully scan every segment (CRC included) and rebuild its indexes. The first bad batch
 // truncates its segment; segments after a truncated (or non-contiguous) segment are removed, because the
-// log must stay contiguous. Then every segment is fdatasync'ed so flushed == next at the end of open().
+// log must stay contiguous. Then every segment from the recovery point's on is fdatasync'ed so flushed == next
+// at the end of open().
 // Log compaction (storage/cleaning.h): a leftover <base>.<end>.swap is a committed cleaned segment whose swap
 // was interrupted; it is finished first. Segments whose base lies below the cleaner checkpoint may have
 // offset gaps (inside and after them); every other segment must be contiguous.
@@ -104,8 +105,13 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
                                                         open_options options) {
   SD_TRY(config.validate());
   const std::int64_t now_ms = options.now_ms != 0 ? options.now_ms : wall_ms_now();
-  SD_TRY(fs.mkdir(dir));
+  // An existing directory's listing also says which metadata files exist, so absent ones are not opened
+  // (start-up cost is per partition: tens of thousands of partitions make every system call count).
   auto entries = fs.list(dir);
+  if (!entries && entries.error() == std::errc::no_such_file_or_directory) {
+    SD_TRY(fs.mkdir(dir));
+    entries = fs.list(dir);
+  }
   if (!entries) return entries.error();
   auto swapped = finish_swaps(fs, dir, *entries);
   if (!swapped) return swapped.error();
@@ -113,18 +119,19 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
     entries = fs.list(dir);
     if (!entries) return entries.error();
   }
-  auto cleaned_through = read_offset_file(fs, dir, std::string(layout::cleaner_checkpoint_file), cleaner_checkpoint_magic);
+  auto listed = [&entries](std::string_view name) {
+    return std::any_of(entries->begin(), entries->end(), [&](const io::dir_entry& e) { return e.name == name; });
+  };
+  const bool has_checkpoint_file = listed(layout::cleaner_checkpoint_file);
+  auto cleaned_through = has_checkpoint_file ? read_offset_file(fs, dir, std::string(layout::cleaner_checkpoint_file),
+                                                                 cleaner_checkpoint_magic)
+                                             : result<std::optional<offset>>(std::optional<offset>{});
   if (!cleaned_through) return cleaned_through.error();
   const offset checkpoint = cleaned_through->value_or(offset(0));
   // A checkpoint file that exists but does not read (damage) may have covered cleaned segments: accept gaps in
   // every sealed segment then, rather than truncate cleaned segments as corrupt (a missing file means the
   // log was never cleaned: the cleaner writes it before its first swap and never removes it).
-  bool checkpoint_damaged = false;
-  if (!*cleaned_through) {
-    auto there = fs.exists(dir + "/" + std::string(layout::cleaner_checkpoint_file));
-    if (!there) return there.error();
-    checkpoint_damaged = *there;
-  }
+  const bool checkpoint_damaged = !*cleaned_through && has_checkpoint_file;
 
   std::vector<offset> bases;
   std::vector<std::string> index_files;
@@ -149,9 +156,12 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
     if (!std::binary_search(bases.begin(), bases.end(), base)) SD_TRY(fs.remove(dir + "/" + name));
   }
 
-  auto persisted_start = read_log_start_offset(fs, dir);
+  auto persisted_start = listed(layout::log_start_file) ? read_log_start_offset(fs, dir)
+                                                       : result<std::optional<offset>>(std::optional<offset>{});
   if (!persisted_start) return persisted_start.error();
-  auto point_in_file = read_recovery_point(fs, dir);
+  auto point_in_file = listed(layout::recovery_point_file)
+                           ? read_recovery_point(fs, dir)
+                           : result<std::optional<recovery_point>>(std::optional<recovery_point>{});
   if (!point_in_file) return point_in_file.error();
   // After an unclean shutdown, what the recovery point vouches for is not scanned (storage/recovery_point.h).
   const bool use_point = !options.clean_shutdown && point_in_file->has_value();
@@ -164,7 +174,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
 
   if (bases.empty()) {
     offset base = persisted_start->value_or(offset(0));
-    auto seg = create_segment(fs, dir, base);
+    auto seg = create_segment(fs, dir, base, options.files);
     if (!seg) return seg.error();
     log->_segments.push_back(std::move(*seg));
     SD_TRY(fs.sync_dir(dir));
@@ -175,9 +185,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
     const offset offset_end = is_last ? offset::max() : bases[i + 1];
     const bool allow_gaps = bases[i] < checkpoint || (checkpoint_damaged && !is_last);  // a cleaned segment
     auto seg = std::make_unique<segment>(dir, bases[i], nullptr);
-    auto f = fs.open(seg->path(layout::segment_file_kind::log), io::open_mode::read_write);
-    if (!f) return f.error();
-    seg->log = std::move(*f);
+    seg->log = lazy_segment_file(fs, seg->path(layout::segment_file_kind::log), options.files);
     auto file_size = seg->log->size();
     if (!file_size) return file_size.error();
 
@@ -212,6 +220,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
         done = true;
       } else if (*loaded) {
         // Tail scan: from the last indexed batch to the end of the file.
+        const auto entries_on_disk = std::make_pair(seg->oidx.entries().size(), seg->tidx.entries().size());
         if (!seg->oidx.entries().empty()) {
           const auto last = seg->oidx.entries().back();
           seg->size = last.position.value();
@@ -221,6 +230,9 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
         auto out = scan_segment(*seg, *file_size, config.index_interval_bytes, allow_gaps);
         if (!out) return out.error();
         done = out->reached_file_end;
+        // Index files that already say everything the scan found need not be written again at close.
+        log->_active_indexes_saved =
+            done && entries_on_disk == std::make_pair(seg->oidx.entries().size(), seg->tidx.entries().size());
       }
       if (!done) {
         ++rep.indexes_rebuilt;
@@ -251,6 +263,24 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
           if (!files) return files.error();
           for (auto& idx : *files) rewritten_indexes.push_back(std::move(idx));
         }
+      } else {
+        // The active segment's index files are written at close; if the ones on disk already say what the
+        // scan found (a crash of an idle partition), close need not write them again.
+        segment sealed(dir, seg->base, nullptr);
+        sealed.oidx = seg->oidx;
+        sealed.tidx = seg->tidx;
+        sealed.size = seg->size;
+        sealed.max_timestamp = seg->max_timestamp;
+        sealed.last_batch_base = seg->last_batch_base;
+        sealed.seal_time_index();
+        bool missing_o = false;
+        bool missing_t = false;
+        auto on_disk_o = read_whole(fs, seg->path(layout::segment_file_kind::index), missing_o);
+        if (!on_disk_o) return on_disk_o.error();
+        auto on_disk_t = read_whole(fs, seg->path(layout::segment_file_kind::time_index), missing_t);
+        if (!on_disk_t) return on_disk_t.error();
+        log->_active_indexes_saved = !missing_o && !missing_t && *on_disk_o == sealed.oidx.encode() &&
+                                     *on_disk_t == sealed.tidx.encode();
       }
       // A segment that does not end where the next one begins breaks contiguity: drop the rest.
       const bool continues = allow_gaps ? seg->next_offset <= offset_end : seg->next_offset == offset_end;
@@ -277,10 +307,26 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
     if (*h && (*h)->max_timestamp < now_ms) act.rolling_base_ms = (*h)->max_timestamp;
   }
 
-  if (!options.clean_shutdown || rep.bytes_truncated > 0 || rep.segments_removed > 0) {
-    for (auto& s : log->_segments) SD_TRY(s->log->datasync());
+  // After a crash everything the recovery point does not cover is synced now, so flushed == next. When the
+  // point covers the whole log (the last segment is the point's and ends exactly at its position, nothing
+  // truncated), that is nothing: an idle partition's unclean start costs no fsync.
+  const bool point_covers_all = use_point && act.base == point.segment_base && act.size == point.position &&
+                                rep.bytes_truncated == 0 && rep.segments_removed == 0;
+  if ((!options.clean_shutdown && !point_covers_all) || rep.bytes_truncated > 0 || rep.segments_removed > 0) {
+    // The previous process may have left dirty pages in any file it wrote after the recovery point (files
+    // it synced below the point need nothing). hold() opens the descriptor, so datasync() really syncs: a
+    // cached_file only skips the sync of a file it has closed, and this one is open.
+    for (auto& s : log->_segments) {
+      if (use_point && s->base < point.segment_base) continue;
+      auto held = s->log->hold();
+      if (!held) return held.error();
+      SD_TRY(s->log->datasync());
+    }
     SD_TRY(fs.sync_dir(dir));
   }
+  // Start-up keeps no descriptor: each segment reopens on its first use (under the file cache's bound).
+  if (options.files != nullptr)
+    for (auto& s : log->_segments) s->log->release_if_clean();
 
   for (auto& s : log->_segments) log->_size_bytes += s->size;
   log->_next = act.next_offset;
@@ -289,8 +335,9 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   log->_clean_history.emplace_back(now_ms, checkpoint);
   if (*persisted_start && **persisted_start > log->_start) log->_start = std::min(**persisted_start, log->_next);
   rep.segments = log->_segments.size();
-  log->_sync = std::make_shared<sync_state>(fs, dir, log->_next, options.probe);
+  log->_sync = std::make_shared<sync_state>(fs, dir, log->_next, options.probe, options.files);
   log->_probe = options.probe;
+  log->_files = options.files;
   log->_sync->set_active_file(act.log);
   log->_sync->opened_at(recovery_point{log->_next, act.base, act.size}, *point_in_file);
   for (auto& f : rewritten_indexes) log->_sync->add_dirty_file(std::move(f));

@@ -33,9 +33,10 @@ void partition_log::update_config(const log_config& config) {
     std::lock_guard lk(_config_mu);
     _config = config;
   }
-  _sync->flush_interval_ms.store(config.flush_interval_ms);
-  _sync->recovery_point_interval_ms.store(config.recovery_point_interval_ms);
-  if (_flusher != nullptr) _flusher->wake();
+  const bool intervals_changed = _sync->flush_interval_ms.exchange(config.flush_interval_ms) != config.flush_interval_ms;
+  const bool point_changed = _sync->recovery_point_interval_ms.exchange(config.recovery_point_interval_ms) !=
+                             config.recovery_point_interval_ms;
+  if (_flusher != nullptr && (intervals_changed || point_changed)) _flusher->reschedule(*_sync);
 }
 
 void partition_log::attach_flusher(flusher* f) { _flusher = f; }
@@ -89,6 +90,7 @@ result<append_info> partition_log::append(mutable_byte_span one_batch, std::int6
     return fail(w.error());
   }
   if (seg->empty()) seg->rolling_base_ms = now_ms;
+  _active_indexes_saved = false;
   seg->record_batch(fr.hdr, pos, one_batch.size(), cfg.index_interval_bytes);
   _size_bytes += one_batch.size();
   if (_cache_window.window() != cfg.cache_window_bytes) _cache_window.set_window(cfg.cache_window_bytes);
@@ -116,7 +118,7 @@ result<append_info> partition_log::append(mutable_byte_span one_batch, std::int6
 }
 
 status partition_log::roll(offset new_base, std::int64_t now_ms) {
-  auto fresh = create_segment(_fs, _dir, new_base);
+  auto fresh = create_segment(_fs, _dir, new_base, _files);
   if (!fresh) return io::is_no_space(fresh.error()) ? status(errc::no_space) : status(fail(fresh.error()));
   segment& old = active();
   old.seal_time_index();
@@ -127,6 +129,7 @@ status partition_log::roll(offset new_base, std::int64_t now_ms) {
   }
   for (auto& f : *idx_files) _sync->add_dirty_file(std::move(f));
   (*fresh)->rolling_base_ms = now_ms;
+  _active_indexes_saved = false;
   _sync->set_active_file((*fresh)->log);
   _sync->mark_dir_dirty();
   _segments.push_back(std::move(*fresh));
@@ -164,7 +167,10 @@ result<read_result> partition_log::read(offset from, std::size_t max_bytes, read
 
   for (std::size_t i = segment_index_for(from); i < _segments.size(); ++i) {
     segment& seg = *_segments[i];
-    header_cursor cursor(*seg.log, seg.size);
+    // The slices hold the descriptor itself: it stays open while the response is sent, evicted or not.
+    auto held = seg.log->hold();
+    if (!held) return fail(held.error());
+    header_cursor cursor(**held, seg.size);
     file_pos pos(0);
     if (out.slices.empty()) {
       auto p = find_batch_position(seg, from);
@@ -183,11 +189,11 @@ result<read_result> partition_log::read(offset from, std::size_t max_bytes, read
         if (!out.slices.empty()) return out;  // serve what comes before; the next read reports it
         return v.error();
       }
-      if (!out.slices.empty() && out.slices.back().file == seg.log &&
+      if (!out.slices.empty() && out.slices.back().file == *held &&
           out.slices.back().position + out.slices.back().length == pos) {
         out.slices.back().length += n;
       } else {
-        out.slices.push_back({seg.log, pos, n});
+        out.slices.push_back({*held, pos, n});
       }
       out.total_bytes += n;
       out.records += static_cast<std::uint64_t>(std::max<std::int32_t>(0, hdr.records_count));
@@ -367,6 +373,8 @@ status partition_log::install_cleaned(cleaned_segment c, const cleaning_step_hoo
   step("removed");
   // 5. Install the new segment under the first one's name.
   if (auto r = _fs.rename(swap_path, c.seg->path(layout::segment_file_kind::log)); !r) return fail(r.error());
+  // From here the file lives under its final name, under this log's descriptor bound.
+  c.seg->log = lazy_segment_file(_fs, c.seg->path(layout::segment_file_kind::log), _files);
   c.seg->seal_time_index();
   auto idx = write_indexes(_fs, *c.seg);
   if (!idx) return fail(idx.error());
@@ -419,7 +427,7 @@ status partition_log::close() {
   if (_closed.exchange(true)) return ok();
   if (_checkpoint) _checkpoint(_next);
   status result = flush();
-  if (result) {
+  if (result && !_active_indexes_saved) {
     segment& seg = active();
     seg.seal_time_index();
     auto files = write_indexes(_fs, seg);

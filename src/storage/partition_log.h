@@ -79,6 +79,7 @@ struct open_options {
   bool clean_shutdown = false;  // trust indexes and scan only the tail of the last segment
   std::int64_t now_ms = 0;      // wall clock (segment age); 0 = now
   storage_probe* probe = nullptr;  // records the log's fsyncs (log_manager passes its own); must outlive the log
+  file_cache* files = nullptr;     // bounds the log's open descriptors (storage/file_cache.h); must outlive the log
 };
 
 class partition_log {
@@ -192,6 +193,7 @@ class partition_log {
   std::vector<std::pair<std::int64_t, offset>> _clean_history;  // (wall ms, checkpoint), oldest first, bounded
   std::uint64_t _size_bytes = 0;
   std::int64_t _records_since_flush_request = 0;
+  bool _active_indexes_saved = false;  // the active segment's index files match memory (clean open, no write since)
   std::shared_ptr<sync_state> _sync;
   flusher* _flusher = nullptr;
   std::atomic<bool> _closed{false};
@@ -199,6 +201,7 @@ class partition_log {
   checkpoint_hook _checkpoint;
   page_cache_window _cache_window;  // owner thread
   storage_probe* _probe = nullptr;  // open_options::probe
+  file_cache* _files = nullptr;     // open_options::files
   /// read(): checks the CRC of the batch at pos (total bytes) when it lies in seg's unverified range.
   status verify_if_trusted(segment& seg, const batch::header& h, file_pos pos, std::size_t total);
 };

@@ -2,7 +2,7 @@
 
 namespace sd::storage {
 
-void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_rounds) const {
+void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_rounds, const file_cache_stats& files) const {
   using metrics::metric_type;
   w.family("streamdown_storage_fsync_duration_seconds", metric_type::histogram,
            "duration of each fdatasync of a segment file or fsync of a partition directory");
@@ -22,6 +22,20 @@ void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_round
   w.family("streamdown_storage_flusher_rounds_total", metric_type::counter,
            "group-commit rounds of the flusher (one round syncs every partition waiting)");
   w.sample(static_cast<double>(flusher_rounds));
+  w.family("streamdown_storage_open_files", metric_type::gauge,
+           "log files held open now (bounded by streamdown.log.open.files.max, plus files with unsynced writes)");
+  w.sample(static_cast<double>(files.open));
+  w.family("streamdown_storage_open_files_max", metric_type::gauge, "streamdown.log.open.files.max in force");
+  w.sample(static_cast<double>(files.max_open));
+  w.family("streamdown_storage_file_cache_hits_total", metric_type::counter,
+           "log file uses that found the file open");
+  w.sample(static_cast<double>(files.hits));
+  w.family("streamdown_storage_file_cache_misses_total", metric_type::counter,
+           "log file uses that had to open the file");
+  w.sample(static_cast<double>(files.misses));
+  w.family("streamdown_storage_file_cache_evictions_total", metric_type::counter,
+           "idle synced log files closed to stay within streamdown.log.open.files.max");
+  w.sample(static_cast<double>(files.evictions));
 }
 
 }  // namespace sd::storage

@@ -7,6 +7,7 @@
 #include "metrics/counter.h"
 #include "metrics/histogram.h"
 #include "metrics/text_writer.h"
+#include "storage/file_cache.h"
 
 namespace sd::storage {
 
@@ -20,8 +21,9 @@ struct storage_probe {
   metrics::counter read_verified_bytes_total;
   metrics::counter read_corrupt_batches_total;
 
-  /// Writes the module-wide families; `flusher_rounds` is flusher::rounds_total().
-  void collect(metrics::text_writer& w, std::uint64_t flusher_rounds) const;
+  /// Writes the module-wide families; `flusher_rounds` is flusher::rounds_total(), `files` the log manager's
+  /// descriptor cache counters.
+  void collect(metrics::text_writer& w, std::uint64_t flusher_rounds, const file_cache_stats& files) const;
 };
 
 }  // namespace sd::storage

@@ -42,7 +42,8 @@ status recovery_point_writer::write(const recovery_point& rp) {
     if (!existed) return existed.error();
     auto f = _fs.open(path_of(_dir), io::open_mode::create);
     if (!f) return f.error();
-    _file = std::move(*f);
+    _file = file_cache::make(_files, _fs, path_of(_dir));
+    _file->adopt(std::move(*f));
     created = !*existed;
   }
   SD_TRY(io::write_all(*_file, file_pos(0), byte_span(buf, sizeof buf)));

@@ -27,6 +27,7 @@
 #include "base/ids.h"
 #include "base/result.h"
 #include "io/filesystem.h"
+#include "storage/file_cache.h"
 
 namespace sd::storage {
 
@@ -46,14 +47,17 @@ result<std::optional<recovery_point>> read_recovery_point(io::filesystem& fs, co
 /// (sync_state holds its sync mutex).
 class recovery_point_writer {
  public:
-  recovery_point_writer(io::filesystem& fs, std::string dir) : _fs(fs), _dir(std::move(dir)) {}
+  /// The file's descriptor is held under `files`' bound (storage/file_cache.h; null: unbounded).
+  recovery_point_writer(io::filesystem& fs, std::string dir, file_cache* files)
+      : _fs(fs), _dir(std::move(dir)), _files(files) {}
   /// Writes and fdatasyncs `rp` (creating the file, and fsyncing the directory, the first time).
   status write(const recovery_point& rp);
 
  private:
   io::filesystem& _fs;
   const std::string _dir;
-  std::shared_ptr<io::file> _file;
+  file_cache* const _files;
+  std::shared_ptr<cached_file> _file;
 };
 
 }  // namespace sd::storage

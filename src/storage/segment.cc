@@ -30,11 +30,14 @@ void segment::truncate_state(std::uint64_t end, offset end_offset) {
   tidx.truncate_to(end_offset);
 }
 
-result<std::unique_ptr<segment>> create_segment(io::filesystem& fs, const std::string& dir, offset base) {
+result<std::unique_ptr<segment>> create_segment(io::filesystem& fs, const std::string& dir, offset base,
+                                                file_cache* files) {
   auto seg = std::make_unique<segment>(dir, base, nullptr);
-  auto f = fs.open(seg->path(layout::segment_file_kind::log), io::open_mode::create_truncate);
+  const std::string path = seg->path(layout::segment_file_kind::log);
+  auto f = fs.open(path, io::open_mode::create_truncate);
   if (!f) return f.error();
-  seg->log = std::move(*f);
+  seg->log = lazy_segment_file(fs, path, files);
+  seg->log->adopt(std::move(*f));
   return seg;
 }
 
@@ -51,6 +54,10 @@ result<std::vector<std::shared_ptr<io::file>>> write_indexes(io::filesystem& fs,
 }
 
 status remove_segment_files(io::filesystem& fs, const segment& seg) {
+  if (seg.log && seg.log.use_count() > 1) {
+    auto kept = seg.log->keep_open();
+    if (!kept && kept.error() != std::errc::no_such_file_or_directory) return kept;
+  }
   for (auto kind : {layout::segment_file_kind::log, layout::segment_file_kind::index,
                     layout::segment_file_kind::time_index}) {
     auto r = fs.remove(seg.path(kind));

@@ -11,7 +11,10 @@
 //    after base, and next_offset is the next segment's base (the range the segment covers, gaps included);
 //  - oidx / tidx only index batches inside [0, size).
 // A segment is owned by its partition_log (one thread); the log file is shared (std::shared_ptr) with the
-// flusher thread and with readers holding file slices, so deleting a segment never invalidates them.
+// flusher thread and the cleaner, and readers hold its descriptor (cached_file::hold) in their file slices,
+// so deleting a segment never invalidates them (the owner calls keep_open() before removing a file that
+// others still reference). The descriptor itself opens on first use and may be closed by the file cache
+// while the segment is idle and synced.
 
 #include <cstdint>
 #include <memory>
@@ -21,6 +24,7 @@
 #include "base/record_batch_header.h"
 #include "base/result.h"
 #include "io/filesystem.h"
+#include "storage/file_cache.h"
 #include "storage/layout.h"
 #include "storage/offset_index.h"
 #include "storage/time_index.h"
@@ -28,12 +32,12 @@
 namespace sd::storage {
 
 struct segment {
-  segment(std::string dir_, offset base_, std::shared_ptr<io::file> log_)
+  segment(std::string dir_, offset base_, std::shared_ptr<cached_file> log_)
       : dir(std::move(dir_)), base(base_), log(std::move(log_)), next_offset(base_), oidx(base_), tidx(base_) {}
 
   std::string dir;
   offset base;
-  std::shared_ptr<io::file> log;
+  std::shared_ptr<cached_file> log;  // opened on first use, closed when idle (storage/file_cache.h)
   std::uint64_t size = 0;           // written end of the log: the log is bytes [0, size)
   offset next_offset;               // one past the last offset stored (== base when empty)
   offset last_batch_base;           // base offset of the last batch (meaningless when empty)
@@ -61,13 +65,20 @@ struct segment {
   void truncate_state(std::uint64_t end, offset end_offset);
 };
 
-/// Creates (or empties) <dir>/<base>.log and returns the segment.
-result<std::unique_ptr<segment>> create_segment(io::filesystem& fs, const std::string& dir, offset base);
+/// Creates (or empties) <dir>/<base>.log and returns the segment (its descriptor under `files`' bound).
+result<std::unique_ptr<segment>> create_segment(io::filesystem& fs, const std::string& dir, offset base,
+                                                file_cache* files);
+
+/// The segment file at `path`, opened lazily under `files`' bound.
+inline std::shared_ptr<cached_file> lazy_segment_file(io::filesystem& fs, std::string path, file_cache* files) {
+  return file_cache::make(files, fs, std::move(path));
+}
 
 /// Writes <base>.index and <base>.timeindex whole; returns their open files (not yet synced).
 result<std::vector<std::shared_ptr<io::file>>> write_indexes(io::filesystem& fs, segment& seg);
 
-/// Removes the segment's three files (missing files are fine).
+/// Removes the segment's three files (missing files are fine). A log file still referenced elsewhere (a
+/// cleaner pass, a sync) is kept open first, so those users can go on reading it.
 status remove_segment_files(io::filesystem& fs, const segment& seg);
 
 /// Reads the batch header at pos; nullopt when pos + header_size > end (no whole header before end).

@@ -24,13 +24,14 @@ auto timed_sync(storage_probe* probe, F&& sync_call) {
 
 }  // namespace
 
-sync_state::sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written, storage_probe* probe)
+sync_state::sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written, storage_probe* probe,
+                       file_cache* files)
     : _fs(fs),
       _dir(std::move(dir)),
       _probe(probe),
       _written(flushed_and_written.value()),
       _flushed(flushed_and_written.value()),
-      _rp_writer(fs, _dir) {
+      _rp_writer(fs, _dir, files) {
   _last_sync_ms.store(steady_ms_now());
   _last_rp_ms.store(steady_ms_now());
 }

@@ -34,8 +34,10 @@ struct storage_probe;
 
 class sync_state {
  public:
-  /// `probe` (optional, outlives this) records every fdatasync/fsync this state runs.
-  sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written, storage_probe* probe = nullptr);
+  /// `probe` (optional, outlives this) records every fdatasync/fsync this state runs; `files` (optional,
+  /// outlives this) bounds the recovery-point file's descriptor.
+  sync_state(io::filesystem& fs, std::string dir, offset flushed_and_written, storage_probe* probe = nullptr,
+             file_cache* files = nullptr);
 
   // Owner thread.
   /// Records written below `written_end` are in the files; the active segment (base `active_base`) holds

@@ -60,8 +60,13 @@ TEST(StorageProbeText, CollectWritesValidFamilies) {
   p.fsync_seconds.observe_ns(2'000'000);
   p.fsyncs_total.inc();
   metrics::text_writer w;
-  p.collect(w, 7);
+  file_cache_stats files;
+  files.open = 3;
+  files.evictions = 5;
+  p.collect(w, 7, files);
   const auto& t = w.text();
+  EXPECT_NE(t.find("streamdown_storage_open_files 3\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("streamdown_storage_file_cache_evictions_total 5\n"), std::string::npos) << t;
   EXPECT_NE(t.find("streamdown_storage_fsync_duration_seconds_count 1\n"), std::string::npos) << t;
   EXPECT_NE(t.find("streamdown_storage_flusher_rounds_total 7\n"), std::string::npos) << t;
 }
