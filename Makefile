@@ -6,7 +6,7 @@ KAFKA_ADDR ?= 127.0.0.1:9092
 HTTP_ADDR ?= 127.0.0.1:9644
 PREFIX ?= /usr/local
 
-.PHONY: setup build build-broker build-asan run test bench install deb format clean
+.PHONY: setup build build-broker build-asan run test bench bench-scale install deb format clean
 
 setup:
 	@./scripts/setup
@@ -36,6 +36,11 @@ test: build build-asan
 
 bench: build
 	@./bench/run-all
+
+# How costs grow with data size, partitions and connections: at most 20 minutes and about 20 GB of disk
+# (bench/scale/run; figures into build/bench-scale/results.json, plots into docs/scale/).
+bench-scale: build
+	@./bench/scale/run
 
 # The binary, a sample config and the systemd unit under $(PREFIX) (docs/OPERATIONS.md).
 install: build-broker
