@@ -73,10 +73,19 @@ void cached_file::adopt(std::shared_ptr<io::file> open) {
   if (installed && _cache != nullptr) _cache->opened(this);
 }
 
+void cached_file::write_done() {
+  // Counted again once the write returned: a datasync that sampled _writes while this write was still in
+  // progress (the flusher runs beside the owner's appends) then leaves the file dirty, not clean.
+  std::lock_guard lk(_mu);
+  ++_writes;
+}
+
 result<std::size_t> cached_file::pwrite(file_pos pos, byte_span data) {
   auto f = acquire(true);
   if (!f) return f.error();
-  return (*f)->pwrite(pos, data);
+  auto r = (*f)->pwrite(pos, data);
+  write_done();
+  return r;
 }
 
 result<std::size_t> cached_file::pread(file_pos pos, mutable_byte_span out) {
@@ -88,7 +97,23 @@ result<std::size_t> cached_file::pread(file_pos pos, mutable_byte_span out) {
 status cached_file::truncate(std::uint64_t size) {
   auto f = acquire(true);
   if (!f) return f.error();
-  return (*f)->truncate(size);
+  auto r = (*f)->truncate(size);
+  write_done();
+  return r;
+}
+
+status cached_file::sync_open() {
+  auto f = acquire(false);
+  if (!f) return f.error();
+  std::uint64_t writes = 0;
+  {
+    std::lock_guard lk(_mu);
+    writes = _writes;
+  }
+  SD_TRY((*f)->datasync());
+  std::lock_guard lk(_mu);
+  _synced = std::max(_synced, writes);
+  return ok();
 }
 
 result<std::uint64_t> cached_file::size() {

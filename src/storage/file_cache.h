@@ -54,6 +54,9 @@ class cached_file final : public io::file {
 
   /// Uses `open` (already open on this path, read-write) as the descriptor, unless one is open already.
   void adopt(std::shared_ptr<io::file> open);
+  /// Opens the file if needed and fdatasyncs that descriptor, whatever this object knows of its writes (for
+  /// files another process may have left dirty: recovery after a crash).
+  status sync_open();
   /// The open descriptor (opening it if needed), valid as long as the returned pointer is held.
   result<std::shared_ptr<io::file>> hold();
   /// Opens the file if needed and never evicts it again: call before removing or renaming the path away
@@ -69,6 +72,7 @@ class cached_file final : public io::file {
  private:
   friend class file_cache;
   result<std::shared_ptr<io::file>> acquire(bool for_write);
+  void write_done();  // a pwrite/truncate returned
   std::shared_ptr<io::file> current() const;  // the descriptor if open, else null (no open)
 
   io::filesystem& _fs;
@@ -76,8 +80,8 @@ class cached_file final : public io::file {
   mutable std::mutex _mu;  // guards the fields below; the cache's mutex is always taken before it
   std::string _path;
   std::shared_ptr<io::file> _open;
-  std::uint64_t _writes = 0;  // pwrite/truncate calls begun
-  std::uint64_t _synced = 0;  // _writes as of the start of the last successful datasync
+  std::uint64_t _writes = 0;  // +1 when a pwrite/truncate begins and +1 when it returns
+  std::uint64_t _synced = 0;  // _writes as of the start of the last successful datasync: clean iff equal
   bool _kept = false;
   bool _listed = false;  // in the cache's ring (then _slot is its index there; the cache's mutex guards _slot)
   std::size_t _slot = 0;

@@ -88,9 +88,14 @@ void flusher::unwatch(const sync_state* state) {
   // O(1): the state is closed (partition_log::close / mark_removed) and the next walk drops every closed
   // state in one pass; removing it here would make closing N partitions O(N^2).
   (void)state;
-  std::lock_guard lk(_mu);
-  _drop_closed = true;
-  _next_walk_ms = 0;
+  bool first = false;
+  {
+    std::lock_guard lk(_mu);
+    first = !_drop_closed;
+    _drop_closed = true;
+    _next_walk_ms = 0;
+  }
+  if (first) _cv.notify_one();  // also when nothing has a deadline: the closed state's files go now
 }
 
 void flusher::wake() {

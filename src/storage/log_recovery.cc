@@ -314,13 +314,12 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
                                 rep.bytes_truncated == 0 && rep.segments_removed == 0;
   if ((!options.clean_shutdown && !point_covers_all) || rep.bytes_truncated > 0 || rep.segments_removed > 0) {
     // The previous process may have left dirty pages in any file it wrote after the recovery point (files
-    // it synced below the point need nothing). hold() opens the descriptor, so datasync() really syncs: a
-    // cached_file only skips the sync of a file it has closed, and this one is open.
+    // it synced below the point need nothing, unless this recovery truncated one). sync_open() syncs the
+    // descriptor it opens itself: cached_file::datasync() would skip a file the cache has just closed.
+    const bool skip_below_point = use_point && rep.bytes_truncated == 0 && rep.segments_removed == 0;
     for (auto& s : log->_segments) {
-      if (use_point && s->base < point.segment_base) continue;
-      auto held = s->log->hold();
-      if (!held) return held.error();
-      SD_TRY(s->log->datasync());
+      if (skip_below_point && s->base < point.segment_base) continue;
+      SD_TRY(s->log->sync_open());
     }
     SD_TRY(fs.sync_dir(dir));
   }

@@ -157,6 +157,7 @@ std::size_t partition_log::segment_index_for(offset o) const {
 }
 
 result<read_result> partition_log::read(offset from, std::size_t max_bytes, read_options options) {
+  if (_removed.load(std::memory_order_acquire)) return errc::log_closed;
   if (from < _start || from > _next) return errc::offset_out_of_range;
   read_result out;
   out.next_offset = from;
@@ -419,6 +420,7 @@ status partition_log::flush() {
 }
 
 void partition_log::mark_removed() {
+  _removed.store(true, std::memory_order_release);
   _closed = true;
   _sync->close();
 }

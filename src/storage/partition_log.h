@@ -145,8 +145,9 @@ class partition_log {
   status flush();
   /// Final flush, writes the active segment's indexes; later appends return log_closed. Idempotent.
   status close();
-  /// The partition is being deleted (log_manager::remove_topic): later appends and syncs fail with
-  /// log_closed, nothing more is written. Any thread; the files may already be renamed.
+  /// The partition is being deleted (log_manager::remove_topic): later appends, syncs and reads fail with
+  /// log_closed, nothing more is written. Any thread; the files may already be renamed (a read would
+  /// otherwise reopen an evicted segment by its old path, which a topic created again may hold).
   void mark_removed();
 
   void update_config(const log_config& config);
@@ -197,6 +198,7 @@ class partition_log {
   std::shared_ptr<sync_state> _sync;
   flusher* _flusher = nullptr;
   std::atomic<bool> _closed{false};
+  std::atomic<bool> _removed{false};  // mark_removed(): reads fail too (files would reopen by a stale path)
   recovery_report _recovery;
   checkpoint_hook _checkpoint;
   page_cache_window _cache_window;  // owner thread

@@ -164,6 +164,58 @@ TEST_P(FileCache, ConcurrentUseUnderATightBoundLosesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(Fs, FileCache, ::testing::Bool(), fs_name);
 
+// The flusher syncs while the owner appends: a datasync that starts while a pwrite is still running must not
+// mark the file clean, or the cache could close it and a later sync would skip the write.
+TEST(FileCacheRace, AWriteInProgressDuringASyncLeavesTheFileDirty) {
+  sd::test::temp_dir dir;
+  io::faulty_filesystem slow{io::posix_filesystem()};
+  const std::string pa = dir / "a";
+  const std::string pb = dir / "b";
+  for (const auto& p : {pa, pb}) ASSERT_TRUE(slow.open(p, io::open_mode::create_truncate));
+  file_cache cache(1);
+  auto a = cache.make(slow, pa);
+  std::uint8_t one = 1;
+  ASSERT_TRUE(io::write_all(*a, file_pos(0), byte_span(&one, 1)));
+  ASSERT_TRUE(a->datasync());
+  slow.set_write_throttle(4000);  // the next 2,000-byte pwrite takes about half a second
+  bytes payload(2000, 7);
+  std::thread writer([&] { EXPECT_TRUE(io::write_all(*a, file_pos(0), payload)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  ASSERT_TRUE(a->datasync());  // overlaps the write
+  writer.join();
+  slow.set_write_throttle(0);
+  auto b = cache.make(slow, pb);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(b->hold());  // pressure on a bound of 1
+  std::uint8_t v = 0;
+  ASSERT_TRUE(b->pread(file_pos(0), mutable_byte_span(&v, 1)));
+  EXPECT_TRUE(a->is_open()) << "a write no sync covered was closed by the cache";
+  ASSERT_TRUE(a->datasync());
+  ASSERT_TRUE(b->pwrite(file_pos(0), byte_span(&one, 1)));  // opens nothing new, but a is clean now:
+  ASSERT_TRUE(b->datasync());
+  auto c = cache.make(slow, pa);  // a second object on the same path: its open evicts the clean one
+  ASSERT_TRUE(c->hold());
+  ASSERT_TRUE(b->hold());
+  EXPECT_LE(cache.stats().open, 2u);
+}
+
+TEST(FileCacheLogs, ARemovedPartitionRefusesReads) {
+  sd::test::temp_dir dir;
+  log_manager_options opts;
+  opts.max_open_files = 4;
+  auto m = log_manager::open(dir.path(), io::posix_filesystem(), small_config(), opts);
+  ASSERT_TRUE(m);
+  auto log = (*m)->create_partition("gone", partition_id(0));
+  ASSERT_TRUE(log);
+  bytes b = make_batch(2, 100);
+  ASSERT_TRUE((*log)->append(b, 10'000));
+  ASSERT_TRUE((*log)->read(offset(0), 1 << 20));
+  ASSERT_TRUE((*m)->remove_topic("gone"));
+  auto r = (*log)->read(offset(0), 1 << 20);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), make_error_code(errc::log_closed));
+  ASSERT_TRUE((*m)->close());
+}
+
 // A data directory with far more segments than the bound: the process's descriptors stay within it while
 // partitions are written, read, closed and reopened (clean and unclean), and every record reads back.
 TEST(FileCacheLogs, ThousandsOfSegmentsUnderASmallBound) {
