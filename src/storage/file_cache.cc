@@ -181,15 +181,25 @@ void cached_file::release_if_clean() {
 }
 
 status cached_file::close() {
-  if (_cache != nullptr) _cache->forget(this);
-  std::shared_ptr<io::file> dropped;
-  {
-    std::lock_guard lk(_mu);
+  std::shared_ptr<io::file> dropped;  // the descriptor closes when its last holder (a slice, a sync) lets go
+  if (_cache != nullptr) {
+    // Both locks, as every other change of _open and _listed: a concurrent opened() cannot list the file
+    // between its removal from the ring and the drop.
+    std::lock_guard lk(_cache->_mu);
+    std::lock_guard flk(_mu);
+    if (_listed) {
+      _listed = false;
+      _cache->remove_slot(_slot);
+    }
     dropped = std::move(_open);
     _open = nullptr;
-    if (dropped && _cache != nullptr) _cache->_open_files.fetch_sub(1, std::memory_order_relaxed);
+    if (dropped) _cache->_open_files.fetch_sub(1, std::memory_order_relaxed);
+    return ok();
   }
-  return ok();  // the descriptor closes when its last holder (a reader's slice, a running sync) lets go
+  std::lock_guard lk(_mu);
+  dropped = std::move(_open);
+  _open = nullptr;
+  return ok();
 }
 
 // ---- file_cache ----

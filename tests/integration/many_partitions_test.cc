@@ -3,9 +3,6 @@
 // librdkafka and kcat after a clean restart and after kill -9, an all-topics Metadata lists every partition,
 // and the file cache's metrics show the bound at work. Idle connections beside them cost bounded memory.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -16,7 +13,9 @@
 #include "support/http_client.h"
 #include "support/kafka_client.h"
 #include "support/process.h"
+#include "support/raw_client.h"
 #include "support/test_env.h"
+#include "support/wire.h"
 
 namespace sd::itest {
 namespace {
@@ -129,49 +128,23 @@ TEST(ManyPartitions, DescriptorsStayBoundedAndEveryRecordSurvivesRestarts) {
   expect_all(broker.bootstrap(), "wide", partitions, per_partition + 1);
 }
 
-/// A Kafka connection that sent one ApiVersions v0 and read the answer, then stays idle.
-int idle_connection(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  // size, api_key 18, version 0, correlation id 1, client id "idle"
-  const unsigned char req[] = {0, 0, 0, 14, 0, 18, 0, 0, 0, 0, 0, 1, 0, 4, 'i', 'd', 'l', 'e'};
-  if (::write(fd, req, sizeof req) != static_cast<ssize_t>(sizeof req)) {
-    ::close(fd);
-    return -1;
-  }
-  unsigned char size[4];
-  if (::recv(fd, size, 4, MSG_WAITALL) != 4) {
-    ::close(fd);
-    return -1;
-  }
-  std::vector<unsigned char> body((size[0] << 24) | (size[1] << 16) | (size[2] << 8) | size[3]);
-  if (::recv(fd, body.data(), body.size(), MSG_WAITALL) != static_cast<ssize_t>(body.size())) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
+/// One ApiVersions v0 round trip on `c`; false if the broker did not answer.
+bool api_versions(raw_client& c, std::int32_t correlation_id) {
+  if (!c.send_all(wire::request_frame(18, 0, correlation_id, "idle", {}))) return false;
+  return c.receive_frame(10s).st == raw_client::status::frame;
 }
 
 TEST(ManyConnections, IdleConnectionsCostBoundedMemoryAndBusyClientsKeepWorking) {
   broker_process broker;
   broker.start();
   create_topic(broker.bootstrap(), "busy", 4);
-  const std::uint16_t port = static_cast<std::uint16_t>(std::stoi(broker.bootstrap().substr(broker.bootstrap().rfind(':') + 1)));
   const int n = scaled(2000, 10000);
   std::this_thread::sleep_for(500ms);
   const long before = rss_kib(broker.pid());
-  std::vector<int> idle;
+  std::vector<std::unique_ptr<raw_client>> idle;  // each sent one ApiVersions, then stays idle
   for (int i = 0; i < n; ++i) {
-    int fd = idle_connection(port);
-    ASSERT_GE(fd, 0) << "connection " << i;
-    idle.push_back(fd);
+    idle.push_back(std::make_unique<raw_client>(broker.kafka_port()));
+    ASSERT_TRUE(api_versions(*idle.back(), 1)) << "connection " << i;
   }
   std::this_thread::sleep_for(1s);
   const long after = rss_kib(broker.pid());
@@ -187,13 +160,7 @@ TEST(ManyConnections, IdleConnectionsCostBoundedMemoryAndBusyClientsKeepWorking)
   o.expected = 2000;
   EXPECT_EQ(consume(broker.bootstrap(), "busy", partitions_upto(4), o).size(), 2000u);
   // The idle ones are still open and answer.
-  const unsigned char req[] = {0, 0, 0, 14, 0, 18, 0, 0, 0, 0, 0, 2, 0, 4, 'i', 'd', 'l', 'e'};
-  for (int i : {0, n / 2, n - 1}) {
-    ASSERT_EQ(::write(idle[static_cast<std::size_t>(i)], req, sizeof req), static_cast<ssize_t>(sizeof req));
-    unsigned char size[4];
-    EXPECT_EQ(::recv(idle[static_cast<std::size_t>(i)], size, 4, MSG_WAITALL), 4) << "connection " << i;
-  }
-  for (int fd : idle) ::close(fd);
+  for (int i : {0, n / 2, n - 1}) EXPECT_TRUE(api_versions(*idle[static_cast<std::size_t>(i)], 2)) << "connection " << i;
 }
 
 }  // namespace

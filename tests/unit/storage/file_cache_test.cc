@@ -134,6 +134,20 @@ TEST_P(FileCache, RenamedFileReopensUnderItsNewName) {
   EXPECT_EQ(files[0]->path(), path(100));
 }
 
+TEST_P(FileCache, CloseDropsTheDescriptorAndTheNextUseReopensIt) {
+  file_cache cache(4);
+  auto files = make_files(cache, 2);
+  write_byte(*files[0], 0, 3);
+  ASSERT_TRUE(files[0]->datasync());
+  ASSERT_TRUE(files[1]->hold());
+  EXPECT_EQ(cache.stats().open, 2u);
+  ASSERT_TRUE(files[0]->close());
+  EXPECT_FALSE(files[0]->is_open());
+  EXPECT_EQ(cache.stats().open, 1u);
+  EXPECT_EQ(read_byte(*files[0], 0), 3);  // reopened, counted once again
+  EXPECT_EQ(cache.stats().open, 2u);
+}
+
 TEST_P(FileCache, ConcurrentUseUnderATightBoundLosesNothing) {
   constexpr int n_files = 40;
   constexpr int n_threads = 4;
