@@ -6,7 +6,7 @@ KAFKA_ADDR ?= 127.0.0.1:9092
 HTTP_ADDR ?= 127.0.0.1:9644
 PREFIX ?= /usr/local
 
-.PHONY: setup build build-broker build-asan run test bench bench-scale install deb format clean
+.PHONY: setup build build-broker build-asan run test bench bench-scale bench-produce install deb format clean
 
 setup:
 	@./scripts/setup
@@ -41,6 +41,11 @@ bench: build
 # (bench/scale/run; figures into build/bench-scale/results.json, plots into docs/scale/).
 bench-scale: build
 	@./bench/scale/run
+
+# The produce goals of issue 20, each a ratio within one run: acks=1 vs librdkafka's mock cluster (pinned and
+# unpinned), acks=all latency vs the disk's group-commit floor (bench/produce-goals/run; about 10 minutes).
+bench-produce: build
+	@./bench/produce-goals/run
 
 # The binary, a sample config and the systemd unit under $(PREFIX) (docs/OPERATIONS.md).
 install: build-broker

@@ -294,6 +294,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
     spdlog::info("open-file limit {}; log files held open at most {} (streamdown.log.open.files.max)", nofile,
                  log_options.max_open_files);
   }
+  log_options.page_cache_budget_bytes = config.log_page_cache_budget_bytes;
   auto logs = storage::log_manager::open(config.data_dir, *fs, defaults, log_options);
   if (!logs) throw std::runtime_error("cannot open data directory " + config.data_dir + ": " + logs.error().message());
   broker::metadata_store store(*fs, config.data_dir);

@@ -228,6 +228,10 @@ const std::vector<key_def>& key_table() {
               "bytes at the end of each partition kept in the OS page cache; older written data is advised out "
               "of the cache so its pages are reused (-1: leave the cache to the kernel)",
               &broker_config::log_page_cache_window_bytes, -1, i64max),
+      int_key("streamdown.log.page.cache.budget.bytes",
+              "bytes of recently written log, all partitions together, kept in the OS page cache; older data is "
+              "advised out, oldest written first, so many partitions reuse pages as one does (-1: no shared bound)",
+              &broker_config::log_page_cache_budget_bytes, -1, i64max),
       int_key("log.flush.interval.ms", "fsync at least this often (-1: only when acks=all asks)",
               &broker_config::log_flush_interval_ms, -1, i64max),
       int_key("streamdown.log.open.files.max",

@@ -8,7 +8,8 @@
 //  - close() must only be called by the last user; normally the destructor closes (files are shared through
 //    std::shared_ptr, so a segment deleted by retention stays readable and syncable by whoever still holds it).
 //  - native_handle() is the file descriptor for zero-copy (sendfile), or -1 when there is none.
-//  - drop_cache() is advice to the page cache and may be called from the owner thread at any time.
+//  - drop_cache() is advice to the page cache and may be called from any thread at any time (the shared
+//    page-cache budget advises other partitions' files from the thread that wrote past it).
 
 #include <cstdint>
 #include <memory>

@@ -38,6 +38,9 @@ struct partition_key {
 struct log_manager_options {
   /// Bound on the log files held open at once (streamdown.log.open.files.max; storage/file_cache.h).
   std::size_t max_open_files = 4096;
+  /// Bytes of recently written log, all partitions together, kept in the page cache
+  /// (streamdown.log.page.cache.budget.bytes; storage/page_cache_budget.h); -1: no shared bound.
+  std::int64_t page_cache_budget_bytes = -1;
   /// Threads that open (recover) partitions in parallel at start-up, and close (flush, write indexes of)
   /// them at shutdown.
   std::size_t open_threads = 8;
@@ -75,6 +78,7 @@ class log_manager {
   const storage_probe& probe() const { return _probe; }
   /// The descriptor cache of every log this manager opened.
   file_cache& files() { return _files; }
+  const page_cache_budget& cache_budget() const { return _cache_budget; }
   const file_cache& files() const { return _files; }
   const std::string& data_dir() const { return _dir; }
   const log_config& default_config() const { return _defaults; }
@@ -96,6 +100,7 @@ class log_manager {
   std::unique_ptr<io::file_lock> _lock;
   storage_probe _probe;  // declared before the flusher and the logs, so it outlives both
   file_cache _files;     // likewise
+  page_cache_budget _cache_budget;  // likewise: every log of this manager records its writes in it
   storage::flusher _flusher;
   bool _was_clean = false;
   bool _open_complete = false;  // close() writes the marker only for a manager that fully opened

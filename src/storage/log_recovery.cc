@@ -337,6 +337,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   log->_sync = std::make_shared<sync_state>(fs, dir, log->_next, options.probe, options.files);
   log->_probe = options.probe;
   log->_files = options.files;
+  log->_cache_budget = options.cache_budget;
   log->_sync->set_active_file(act.log);
   log->_sync->opened_at(recovery_point{log->_next, act.base, act.size}, *point_in_file);
   for (auto& f : rewritten_indexes) log->_sync->add_dirty_file(std::move(f));

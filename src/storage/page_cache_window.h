@@ -15,50 +15,32 @@
 // or content: it only affects what later reads find in memory. Readers of older data read from disk.
 // window_bytes < 0 disables the window (the kernel alone decides, as in Kafka).
 //
+// The bookkeeping is written_ranges (shared with page_cache_budget, the bound across all partitions).
+//
 // Threading: owner thread only (the partition_log's), called after each append.
 
 #include <cstdint>
-#include <deque>
 #include <memory>
+#include <vector>
 
-#include "base/ids.h"
-
-namespace sd::io {
-class file;
-}
+#include "storage/written_ranges.h"
 
 namespace sd::storage {
 
 class page_cache_window {
  public:
-  /// Advice is given in chunks of at least this many bytes (fewer, larger calls).
-  static constexpr std::uint64_t min_chunk_bytes = 1 << 20;
-
-  explicit page_cache_window(std::int64_t window_bytes = -1) { set_window(window_bytes); }
-  void set_window(std::int64_t window_bytes);
-  std::int64_t window() const { return _window; }
+  explicit page_cache_window(std::int64_t window_bytes = -1) : _ranges(window_bytes) {}
+  void set_window(std::int64_t window_bytes) { _ranges.set_keep(window_bytes); }
+  std::int64_t window() const { return _ranges.keep(); }
 
   /// Records that [pos, pos + size) of `f` was just written, then advises what fell behind the window.
   void written(const std::shared_ptr<io::file>& f, file_pos pos, std::uint64_t size);
 
-  std::uint64_t advised_bytes_total() const { return _advised_twice_total; }
+  std::uint64_t advised_bytes_total() const { return _ranges.advised_twice_total(); }
 
  private:
-  struct range {
-    std::weak_ptr<io::file> file;  // weak: a segment deleted by retention needs no advice and stays unpinned
-    std::uint64_t begin = 0;
-    std::uint64_t end = 0;
-  };
-  /// Gives POSIX_FADV_DONTNEED for stream positions [from, to) (stream = all written bytes in order).
-  void advise(std::uint64_t from, std::uint64_t to);
-
-  std::int64_t _window = -1;
-  std::uint64_t _chunk = min_chunk_bytes;
-  std::deque<range> _ranges;            // written ranges not yet advised twice, in write order
-  std::uint64_t _front_stream_pos = 0;  // stream position of _ranges.front().begin
-  std::uint64_t _written_total = 0;     // stream position of the written end
-  std::uint64_t _advised_once_total = 0;
-  std::uint64_t _advised_twice_total = 0;
+  written_ranges _ranges;
+  std::vector<written_ranges::advice> _due;  // reused between calls
 };
 
 }  // namespace sd::storage

@@ -95,6 +95,8 @@ result<append_info> partition_log::append(mutable_byte_span one_batch, std::int6
   _size_bytes += one_batch.size();
   if (_cache_window.window() != cfg.cache_window_bytes) _cache_window.set_window(cfg.cache_window_bytes);
   _cache_window.written(seg->log, pos, one_batch.size());
+  // A topic that leaves its cache to the kernel (window -1) stays out of the shared budget too.
+  if (_cache_budget != nullptr && cfg.cache_window_bytes >= 0) _cache_budget->written(seg->log, pos, one_batch.size());
 
   append_info info;
   info.base_offset = _next;

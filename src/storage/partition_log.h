@@ -39,6 +39,7 @@
 #include "io/filesystem.h"
 #include "storage/cleaning.h"
 #include "storage/log_config.h"
+#include "storage/page_cache_budget.h"
 #include "storage/page_cache_window.h"
 #include "storage/read_result.h"
 #include "storage/segment.h"
@@ -80,6 +81,7 @@ struct open_options {
   std::int64_t now_ms = 0;      // wall clock (segment age); 0 = now
   storage_probe* probe = nullptr;  // records the log's fsyncs (log_manager passes its own); must outlive the log
   file_cache* files = nullptr;     // bounds the log's open descriptors (storage/file_cache.h); must outlive the log
+  page_cache_budget* cache_budget = nullptr;  // shared page-cache bound (storage/page_cache_budget.h); outlives the log
 };
 
 class partition_log {
@@ -202,6 +204,7 @@ class partition_log {
   recovery_report _recovery;
   checkpoint_hook _checkpoint;
   page_cache_window _cache_window;  // owner thread
+  page_cache_budget* _cache_budget = nullptr;  // open_options::cache_budget (shared by the manager's logs)
   storage_probe* _probe = nullptr;  // open_options::probe
   file_cache* _files = nullptr;     // open_options::files
   /// read(): checks the CRC of the batch at pos (total bytes) when it lies in seg's unverified range.

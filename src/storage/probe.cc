@@ -2,7 +2,8 @@
 
 namespace sd::storage {
 
-void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_rounds, const file_cache_stats& files) const {
+void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_rounds, const file_cache_stats& files,
+                            std::uint64_t cache_budget_advised_bytes) const {
   using metrics::metric_type;
   w.family("streamdown_storage_fsync_duration_seconds", metric_type::histogram,
            "duration of each fdatasync of a segment file or fsync of a partition directory");
@@ -36,6 +37,10 @@ void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_round
   w.family("streamdown_storage_file_cache_evictions_total", metric_type::counter,
            "idle synced log files closed to stay within streamdown.log.open.files.max");
   w.sample(static_cast<double>(files.evictions));
+  w.family("streamdown_storage_page_cache_budget_advised_bytes_total", metric_type::counter,
+           "written log advised out of the page cache to stay within streamdown.log.page.cache.budget.bytes "
+           "(all partitions together; second pass)");
+  w.sample(static_cast<double>(cache_budget_advised_bytes));
 }
 
 }  // namespace sd::storage

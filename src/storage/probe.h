@@ -23,7 +23,8 @@ struct storage_probe {
 
   /// Writes the module-wide families; `flusher_rounds` is flusher::rounds_total(), `files` the log manager's
   /// descriptor cache counters.
-  void collect(metrics::text_writer& w, std::uint64_t flusher_rounds, const file_cache_stats& files) const;
+  void collect(metrics::text_writer& w, std::uint64_t flusher_rounds, const file_cache_stats& files,
+               std::uint64_t cache_budget_advised_bytes = 0) const;
 };
 
 }  // namespace sd::storage
