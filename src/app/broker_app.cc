@@ -307,8 +307,8 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
   // are file I/O that can block (a slow disk throttles writes into the page cache); keeping them off the
   // network loops means a slow disk stalls only the requests that wait for it, while the network loops keep
   // reading until the memory budget, not the disk, stops them.
-  net::shard_set network_loops(shard_count);
-  net::shard_set storage_loops(shard_count);
+  net::shard_set network_loops(shard_count, "sd-net");
+  net::shard_set storage_loops(shard_count, "sd-storage");
   broker::topic_table topics(config, storage_loops, **logs, store, std::move(*metadata));
   if (auto st = topics.load_existing(); !st)
     throw std::runtime_error("cannot load topics: " + st.error().message());

@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/thread_name.h"
+
 namespace sd::net {
 
-shard_set::shard_set(std::size_t count) {
+shard_set::shard_set(std::size_t count, std::string name) : _name(std::move(name)) {
   if (count == 0) count = 1;
   for (std::size_t i = 0; i < count; ++i) {
     _contexts.push_back(std::make_unique<asio::io_context>(1));
@@ -17,6 +19,7 @@ shard_set::~shard_set() { stop(); }
 void shard_set::start() {
   for (std::size_t i = 0; i < _contexts.size(); ++i) {
     _threads.emplace_back([this, i] {
+      set_thread_name(_name + "-" + std::to_string(i));
       try {
         _contexts[i]->run();
       } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -13,7 +14,8 @@ namespace sd::net {
 
 class shard_set {
  public:
-  explicit shard_set(std::size_t count);
+  /// `name` prefixes the threads' names ("sd-net" -> "sd-net-0", shown by top -H and perf).
+  explicit shard_set(std::size_t count, std::string name = "sd-shard");
   ~shard_set();
   shard_set(const shard_set&) = delete;
   shard_set& operator=(const shard_set&) = delete;
@@ -31,6 +33,7 @@ class shard_set {
   std::vector<std::unique_ptr<asio::io_context>> _contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> _guards;
   std::vector<std::thread> _threads;
+  std::string _name;
 };
 
 /// Runs fn on executor ex and resumes the caller with its result (on the caller's executor).

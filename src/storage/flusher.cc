@@ -4,6 +4,7 @@
 #include <chrono>
 #include <limits>
 
+#include "base/thread_name.h"
 #include "base/clock.h"
 #include "storage/errc.h"
 #include "storage/partition_log.h"
@@ -122,6 +123,7 @@ std::uint64_t flusher::rounds_total() const {
 }
 
 void flusher::run() {
+  set_thread_name("sd-flusher");
   std::unique_lock lk(_mu);
   for (;;) {
     // Next background deadline among watched partitions. The walk is O(watched), so it runs only when the

@@ -79,6 +79,7 @@ class log_manager {
   /// The descriptor cache of every log this manager opened.
   file_cache& files() { return _files; }
   const page_cache_budget& cache_budget() const { return _cache_budget; }
+  page_cache_budget& cache_budget() { return _cache_budget; }
   const file_cache& files() const { return _files; }
   const std::string& data_dir() const { return _dir; }
   const log_config& default_config() const { return _defaults; }

@@ -12,13 +12,22 @@
 // changes durability or content. limit < 0 turns the budget off (nothing recorded, nothing advised).
 // A partition whose topic sets streamdown.page.cache.window.bytes=-1 does not take part (partition_log skips it).
 //
+// Advice off the append path: with `background` (the log manager's budget), advise() hands the ranges to one
+// thread of the budget's own, so an append never waits in POSIX_FADV_DONTNEED, which starts writeback and
+// blocks when the device's queue is full. The queue is bounded (max_queued ranges); beyond it the caller
+// advises inline (back-pressure, as without the thread). Pending advice is dropped at destruction (advice
+// only: nothing is lost). Without `background`, advise() runs on the caller's thread.
+//
 // Threading: thread-safe; written() is called by every partition's owner thread after an append. The ranges
-// to advise are chosen under the mutex and advised after it is released (advice is a system call that may
-// start writeback), so one owner thread's advice never blocks another's append bookkeeping for long.
+// to advise are chosen under the mutex and advised after it is released.
 
 #include <cstdint>
 #include <memory>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "storage/written_ranges.h"
 
@@ -26,12 +35,25 @@ namespace sd::storage {
 
 class page_cache_budget {
  public:
-  explicit page_cache_budget(std::int64_t limit_bytes = -1) : _ranges(limit_bytes) {}
+  static constexpr std::size_t max_queued = 4096;
+
+  explicit page_cache_budget(std::int64_t limit_bytes = -1, bool background = false);
+  ~page_cache_budget();  // stops the background thread (pending advice is dropped)
+  page_cache_budget(const page_cache_budget&) = delete;
+  page_cache_budget& operator=(const page_cache_budget&) = delete;
+
   void set_limit(std::int64_t limit_bytes);
   std::int64_t limit() const;
 
-  /// Records that [pos, pos + size) of `f` was just written, then advises what fell behind the budget.
+  /// Records that [pos, pos + size) of `f` was just written and appends to `due` what fell behind the budget.
+  void written(const std::shared_ptr<io::file>& f, file_pos pos, std::uint64_t size,
+               std::vector<written_ranges::advice>& due);
+  /// The same, then advise(due).
   void written(const std::shared_ptr<io::file>& f, file_pos pos, std::uint64_t size);
+  /// Advises `due` (on the background thread when there is one and its queue has room), and clears it.
+  void advise(std::vector<written_ranges::advice>& due);
+  /// Waits until the background thread has advised everything queued (tests).
+  void drain();
 
   /// Bytes advised out twice (the second pass), for tests and metrics.
   std::uint64_t advised_bytes_total() const;
@@ -39,8 +61,17 @@ class page_cache_budget {
   std::size_t tracked_ranges() const;
 
  private:
+  void run();
+
   mutable std::mutex _mu;
   written_ranges _ranges;  // guarded by _mu
+
+  std::mutex _queue_mu;
+  std::condition_variable _queue_cv;
+  std::deque<written_ranges::advice> _queue;  // guarded by _queue_mu
+  bool _busy = false;                         // the thread is advising what it took (guarded by _queue_mu)
+  bool _stop = false;
+  std::thread _thread;  // started last, when background
 };
 
 }  // namespace sd::storage

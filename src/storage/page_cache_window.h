@@ -33,7 +33,13 @@ class page_cache_window {
   void set_window(std::int64_t window_bytes) { _ranges.set_keep(window_bytes); }
   std::int64_t window() const { return _ranges.keep(); }
 
-  /// Records that [pos, pos + size) of `f` was just written, then advises what fell behind the window.
+  /// Records that [pos, pos + size) of `f` was just written and appends to `due` what fell behind the window;
+  /// the caller advises it (partition_log hands it to the page_cache_budget's background thread).
+  void written(const std::shared_ptr<io::file>& f, file_pos pos, std::uint64_t size,
+               std::vector<written_ranges::advice>& due) {
+    _ranges.written(f, pos, size, due);
+  }
+  /// The same, advising at once on the calling thread.
   void written(const std::shared_ptr<io::file>& f, file_pos pos, std::uint64_t size);
 
   std::uint64_t advised_bytes_total() const { return _ranges.advised_twice_total(); }

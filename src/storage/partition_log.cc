@@ -94,9 +94,15 @@ result<append_info> partition_log::append(mutable_byte_span one_batch, std::int6
   seg->record_batch(fr.hdr, pos, one_batch.size(), cfg.index_interval_bytes);
   _size_bytes += one_batch.size();
   if (_cache_window.window() != cfg.cache_window_bytes) _cache_window.set_window(cfg.cache_window_bytes);
-  _cache_window.written(seg->log, pos, one_batch.size());
-  // A topic that leaves its cache to the kernel (window -1) stays out of the shared budget too.
-  if (_cache_budget != nullptr && cfg.cache_window_bytes >= 0) _cache_budget->written(seg->log, pos, one_batch.size());
+  if (_cache_budget == nullptr) {
+    _cache_window.written(seg->log, pos, one_batch.size());  // advises on this thread
+  } else {
+    // The window's and the shared budget's advice go to the budget's thread (no append waits in fadvise).
+    // A topic that leaves its cache to the kernel (window -1) stays out of the shared budget too.
+    _cache_window.written(seg->log, pos, one_batch.size(), _cache_due);
+    if (cfg.cache_window_bytes >= 0) _cache_budget->written(seg->log, pos, one_batch.size(), _cache_due);
+    _cache_budget->advise(_cache_due);
+  }
 
   append_info info;
   info.base_offset = _next;

@@ -205,6 +205,7 @@ class partition_log {
   checkpoint_hook _checkpoint;
   page_cache_window _cache_window;  // owner thread
   page_cache_budget* _cache_budget = nullptr;  // open_options::cache_budget (shared by the manager's logs)
+  std::vector<written_ranges::advice> _cache_due;  // owner thread; reused between appends
   storage_probe* _probe = nullptr;  // open_options::probe
   file_cache* _files = nullptr;     // open_options::files
   /// read(): checks the CRC of the batch at pos (total bytes) when it lies in seg's unverified range.

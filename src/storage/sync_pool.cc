@@ -1,5 +1,6 @@
 #include "storage/sync_pool.h"
 
+#include "base/thread_name.h"
 #include "storage/sync_state.h"
 
 namespace sd::storage {
@@ -43,6 +44,7 @@ void sync_pool::sync_all(std::span<sync_state* const> states) {
 }
 
 void sync_pool::worker() {
+  set_thread_name("sd-sync");
   std::unique_lock lk(_mu);
   for (;;) {
     _work_cv.wait(lk, [&] { return _stop || _next < _states.size(); });

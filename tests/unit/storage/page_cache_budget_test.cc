@@ -16,7 +16,7 @@ namespace sd::storage::test {
 namespace {
 
 /// A file that only records the advice it is given ([begin, end) byte ranges, in call order).
-class advice_recorder final : public io::file {
+class advice_recorder : public io::file {
  public:
   result<std::size_t> pwrite(file_pos, byte_span d) override { return d.size(); }
   result<std::size_t> pread(file_pos, mutable_byte_span) override { return std::size_t{0}; }
@@ -116,6 +116,31 @@ TEST(PageCacheBudget, ConcurrentWritersAdviseEachByteAtMostTwice) {
   EXPECT_LE(budget.tracked_ranges(), static_cast<std::size_t>(2 * 4 * MiB / size + 2 * MiB / size + threads));
 }
 
+TEST(PageCacheBudget, InTheBackgroundEveryAdviceIsGivenOffTheWritersThread) {
+  page_cache_budget budget(2 * MiB, /*background=*/true);
+  struct thread_recorder final : advice_recorder {
+    void drop_cache(file_pos pos, std::uint64_t len) noexcept override {
+      advice_recorder::drop_cache(pos, len);
+      std::lock_guard lk(mu);
+      threads.push_back(std::this_thread::get_id());
+    }
+    std::vector<std::thread::id> threads;
+  };
+  auto f = std::make_shared<thread_recorder>();
+  for (std::uint64_t i = 0; i < 64; ++i) budget.written(f, file_pos(i * MiB), MiB);
+  budget.drain();
+  // 64 MiB written, the last 2 MiB kept: everything else advised twice, all of it on the budget's thread.
+  EXPECT_GE(f->advised_bytes(), 2 * (64 - 2 - 2) * MiB);
+  ASSERT_FALSE(f->threads.empty());
+  for (auto id : f->threads) EXPECT_NE(id, std::this_thread::get_id());
+  // Advice through a window (another partition's tail) goes the same way.
+  std::vector<written_ranges::advice> due{{f, 100 * MiB, MiB}};
+  budget.advise(due);
+  EXPECT_TRUE(due.empty());
+  budget.drain();
+  EXPECT_EQ(f->advised.back(), std::make_pair(100 * MiB, 101 * MiB));
+}
+
 class PageCacheBudgetLogs : public StorageTest {};
 
 TEST_P(PageCacheBudgetLogs, ManyPartitionsShareTheBudgetAndAWindowOfMinusOneOptsOut) {
@@ -150,6 +175,7 @@ TEST_P(PageCacheBudgetLogs, ManyPartitionsShareTheBudgetAndAWindowOfMinusOneOpts
     }
   }
   EXPECT_GT((*m)->cache_budget().advised_bytes_total(), 0u);
+  (*m)->cache_budget().drain();  // the manager's budget advises on its own thread
   if (GetParam()) {
     EXPECT_GT(_faulty.stats().cache_drops, 0u);
   }
