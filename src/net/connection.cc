@@ -139,7 +139,7 @@ awaitable<void> connection::read_loop() {
         break;
       }
       budget_lease lease = co_await _budget.acquire(static_cast<std::size_t>(size));
-      inbound_frame frame{bytes(static_cast<std::size_t>(size))};
+      inbound_frame frame{frame_bytes(static_cast<std::size_t>(size))};
       co_await read_exact(asio::buffer(frame.data), ec);
       if (ec) break;
       if (_handler.acknowledge_at_once(frame)) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -22,8 +23,31 @@
 
 namespace sd::net {
 
+/// Allocates like std::allocator but leaves new elements uninitialised (construct() with no arguments does
+/// nothing): a request buffer of N bytes is filled by the socket read at once, so zero-filling it first was
+/// pure cost (3 % of the broker's CPU at acks=1 with 1 MB requests; docs/BENCHMARKS.md).
+template <class T>
+struct uninitialised_allocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = uninitialised_allocator<U>;
+  };
+  uninitialised_allocator() = default;
+  template <class U>
+  uninitialised_allocator(const uninitialised_allocator<U>&) noexcept {}
+  template <class U>
+  void construct(U*) noexcept {}
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+/// A request's bytes: contiguous, converts to byte_span; not zero-filled when sized.
+using frame_bytes = std::vector<std::uint8_t, uninitialised_allocator<std::uint8_t>>;
+
 struct inbound_frame {
-  bytes data;
+  frame_bytes data;
 };
 
 struct file_slice {

@@ -9,10 +9,12 @@ namespace sd::broker {
 namespace {
 
 net::inbound_frame frame_with_key(std::int16_t key) {
+  bytes b;
+  append_be<std::int16_t>(b, key);
+  append_be<std::int16_t>(b, 9);   // api version
+  append_be<std::int32_t>(b, 42);  // correlation id
   net::inbound_frame f;
-  append_be<std::int16_t>(f.data, key);
-  append_be<std::int16_t>(f.data, 9);   // api version
-  append_be<std::int32_t>(f.data, 42);  // correlation id
+  f.data.assign(b.begin(), b.end());
   return f;
 }
 

@@ -21,7 +21,7 @@ class echo_handler final : public request_handler {
   std::atomic<int> refused{0};
   mutable std::atomic<int> ack_questions{0};
   awaitable<response_task> dispatch(const connection_info&, inbound_frame frame) override {
-    co_return reply(std::move(frame.data));
+    co_return reply(bytes(frame.data.begin(), frame.data.end()));
   }
   void on_refused_frame(const connection_info&, std::int64_t) override { ++refused; }
   bool acknowledge_at_once(const inbound_frame&) const override {
