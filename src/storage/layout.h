@@ -17,6 +17,8 @@
 //                                             a cleaned segment committed to replace the segments with base
 //                                             offsets in [first, second); start-up finishes the swap
 //       00000000000000004096.snapshot         producer-state snapshot, owned by producer/ (producer/snapshot_format.h)
+//       00000000000000000000.log.deleted      a segment file retired by retention, unlinked in the background
+//                                             (storage/file_deleter.h); removed at start-up if left over
 //   <data_dir>/<topic>-<partition>.<n>.deleted  a partition being removed; deleted at start-up if left over
 //
 // Files ending ".tmp" are half-written replacements and are removed at start-up.

@@ -30,7 +30,8 @@ void for_each_parallel(std::size_t n, std::size_t threads, const std::function<v
 }  // namespace
 
 log_manager::log_manager(std::string dir, io::filesystem& fs, log_config defaults, log_manager_options options)
-    : _dir(std::move(dir)), _fs(fs), _defaults(defaults), _options(options), _files(options.max_open_files), _cache_budget(options.page_cache_budget_bytes, /*background=*/true) {}
+    : _dir(std::move(dir)), _fs(fs), _defaults(defaults), _options(options), _files(options.max_open_files), _cache_budget(options.page_cache_budget_bytes, /*background=*/true),
+      _deleter(fs) {}
 
 log_manager::~log_manager() { (void)close(); }
 
@@ -94,7 +95,7 @@ result<std::unique_ptr<log_manager>> log_manager::open(std::string data_dir, io:
 
 result<std::shared_ptr<partition_log>> log_manager::open_partition(const partition_key& key,
                                                                    const log_config& config, bool clean) {
-  auto log = partition_log::open(_fs, partition_path(key), config, open_options{clean, 0, &_probe, &_files, &_cache_budget});
+  auto log = partition_log::open(_fs, partition_path(key), config, open_options{clean, 0, &_probe, &_files, &_cache_budget, &_deleter});
   if (!log) return log.error();
   std::shared_ptr<partition_log> shared(std::move(*log));
   shared->attach_flusher(&_flusher);

@@ -22,6 +22,7 @@
 #include "base/result.h"
 #include "io/filesystem.h"
 #include "storage/file_cache.h"
+#include "storage/file_deleter.h"
 #include "storage/flusher.h"
 #include "storage/log_config.h"
 #include "storage/partition_log.h"
@@ -80,6 +81,7 @@ class log_manager {
   file_cache& files() { return _files; }
   const page_cache_budget& cache_budget() const { return _cache_budget; }
   page_cache_budget& cache_budget() { return _cache_budget; }
+  file_deleter& deleter() { return _deleter; }
   const file_cache& files() const { return _files; }
   const std::string& data_dir() const { return _dir; }
   const log_config& default_config() const { return _defaults; }
@@ -102,6 +104,7 @@ class log_manager {
   storage_probe _probe;  // declared before the flusher and the logs, so it outlives both
   file_cache _files;     // likewise
   page_cache_budget _cache_budget;  // likewise: every log of this manager records its writes in it
+  file_deleter _deleter;            // likewise: retention's retired segment files are unlinked on its thread
   storage::flusher _flusher;
   bool _was_clean = false;
   bool _open_complete = false;  // close() writes the marker only for a manager that fully opened

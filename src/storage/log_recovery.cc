@@ -137,7 +137,8 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   std::vector<std::string> index_files;
   for (const auto& e : *entries) {
     if (e.is_dir) continue;
-    if (e.name.ends_with(layout::tmp_suffix)) {
+    // Half-written replacements, and segment files retention retired but a crash kept from being unlinked.
+    if (e.name.ends_with(layout::tmp_suffix) || e.name.ends_with(layout::deleted_suffix)) {
       SD_TRY(fs.remove(dir + "/" + e.name));
       continue;
     }
@@ -338,6 +339,7 @@ result<std::unique_ptr<partition_log>> log_opener::open(io::filesystem& fs, std:
   log->_probe = options.probe;
   log->_files = options.files;
   log->_cache_budget = options.cache_budget;
+  log->_deleter = options.deleter;
   log->_sync->set_active_file(act.log);
   log->_sync->opened_at(recovery_point{log->_next, act.base, act.size}, *point_in_file);
   for (auto& f : rewritten_indexes) log->_sync->add_dirty_file(std::move(f));

@@ -149,7 +149,9 @@ status partition_log::delete_oldest_segment() {
   // Invariant: the active segment is never deleted.
   if (_segments.size() < 2) return ok();
   auto& oldest = _segments.front();
-  auto r = remove_segment_files(_fs, *oldest);
+  // With a deleter (the log manager's), the files are renamed here and unlinked on its thread: unlinking a
+  // large file blocks for tens of ms, and this runs on the owner loop (storage/file_deleter.h).
+  auto r = _deleter != nullptr ? retire_segment_files(_fs, *oldest, *_deleter) : remove_segment_files(_fs, *oldest);
   if (!r) return fail(r.error());
   _size_bytes -= oldest->size;
   _segments.erase(_segments.begin());

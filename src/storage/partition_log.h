@@ -82,6 +82,7 @@ struct open_options {
   storage_probe* probe = nullptr;  // records the log's fsyncs (log_manager passes its own); must outlive the log
   file_cache* files = nullptr;     // bounds the log's open descriptors (storage/file_cache.h); must outlive the log
   page_cache_budget* cache_budget = nullptr;  // shared page-cache bound (storage/page_cache_budget.h); outlives the log
+  file_deleter* deleter = nullptr;  // unlinks retired segments in the background (storage/file_deleter.h); outlives the log
 };
 
 class partition_log {
@@ -206,6 +207,7 @@ class partition_log {
   page_cache_window _cache_window;  // owner thread
   page_cache_budget* _cache_budget = nullptr;  // open_options::cache_budget (shared by the manager's logs)
   std::vector<written_ranges::advice> _cache_due;  // owner thread; reused between appends
+  file_deleter* _deleter = nullptr;                // open_options::deleter; null: retention unlinks inline
   storage_probe* _probe = nullptr;  // open_options::probe
   file_cache* _files = nullptr;     // open_options::files
   /// read(): checks the CRC of the batch at pos (total bytes) when it lies in seg's unverified range.

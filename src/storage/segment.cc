@@ -1,5 +1,7 @@
 #include "storage/segment.h"
 
+#include "storage/file_deleter.h"
+
 #include "storage/errc.h"
 #include "storage/header_cursor.h"
 
@@ -62,6 +64,25 @@ status remove_segment_files(io::filesystem& fs, const segment& seg) {
                     layout::segment_file_kind::time_index}) {
     auto r = fs.remove(seg.path(kind));
     if (!r && r.error() != std::errc::no_such_file_or_directory) return r;
+  }
+  return ok();
+}
+
+status retire_segment_files(io::filesystem& fs, const segment& seg, file_deleter& deleter) {
+  if (seg.log && seg.log.use_count() > 1) {
+    auto kept = seg.log->keep_open();
+    if (!kept && kept.error() != std::errc::no_such_file_or_directory) return kept;
+  }
+  for (auto kind : {layout::segment_file_kind::log, layout::segment_file_kind::index,
+                    layout::segment_file_kind::time_index}) {
+    const std::string path = seg.path(kind);
+    const std::string retired = path + std::string(layout::deleted_suffix);
+    auto r = fs.rename(path, retired);
+    if (!r) {
+      if (r.error() == std::errc::no_such_file_or_directory) continue;
+      return r;
+    }
+    deleter.remove_later(retired);
   }
   return ok();
 }

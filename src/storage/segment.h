@@ -30,6 +30,10 @@
 #include "storage/time_index.h"
 
 namespace sd::storage {
+class file_deleter;
+}
+
+namespace sd::storage {
 
 struct segment {
   segment(std::string dir_, offset base_, std::shared_ptr<cached_file> log_)
@@ -80,6 +84,12 @@ result<std::vector<std::shared_ptr<io::file>>> write_indexes(io::filesystem& fs,
 /// Removes the segment's three files (missing files are fine). A log file still referenced elsewhere (a
 /// cleaner pass, a sync) is kept open first, so those users can go on reading it.
 status remove_segment_files(io::filesystem& fs, const segment& seg);
+
+/// Retires the segment's files for deletion in the background: renames each (missing ones are fine) to
+/// "<name>.deleted", a metadata operation, and hands the new name to `deleter`, which unlinks it on its own
+/// thread. Referenced log files are kept open first, as remove_segment_files does. Only for segments whose
+/// path no new segment takes (retention's oldest segment); compaction's swap reuses a base, so it removes.
+status retire_segment_files(io::filesystem& fs, const segment& seg, file_deleter& deleter);
 
 /// Reads the batch header at pos; nullopt when pos + header_size > end (no whole header before end).
 result<std::optional<batch::header>> read_header_at(io::file& f, file_pos pos, std::uint64_t end);

@@ -1,5 +1,8 @@
 // Retention by size and time, and DeleteRecords (raising the log start offset).
 
+#include <fstream>
+
+#include "storage/file_deleter.h"
 #include "storage_test_util.h"
 
 namespace sd::storage::test {
@@ -32,6 +35,46 @@ TEST_P(Retention, BySizeDeletesWholeOldSegments) {
   auto again = open_log(cfg, true);
   EXPECT_EQ(again->start_offset(), offset(9));
   EXPECT_EQ(again->next_offset(), offset(12));
+}
+
+TEST_P(Retention, WithADeleterSegmentsAreRenamedAtOnceAndUnlinkedInTheBackground) {
+  file_deleter deleter(fs());
+  log_config cfg = small_config();
+  open_options options;
+  options.deleter = &deleter;
+  auto opened = partition_log::open(fs(), log_dir(), cfg, options);
+  ASSERT_TRUE(opened) << opened.error().message();
+  auto& log = *opened;
+  for (int i = 0; i < 12; ++i) append(*log, 1, 239);  // 4 segments of 3 batches
+  cfg.retention_bytes = 1500;
+  log->update_config(cfg);
+  auto n = log->enforce_retention(10'000);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 2u);
+  // The segment names are free at once (renamed on the owner's thread), the unlinks happen on the deleter's.
+  EXPECT_FALSE(std::filesystem::exists(segment_path(offset(0))));
+  EXPECT_FALSE(std::filesystem::exists(segment_path(offset(3), layout::segment_file_kind::index)));
+  deleter.drain();
+  EXPECT_EQ(deleter.removed_total(), 6u) << "two sealed segments: log, index and time index each";
+  EXPECT_EQ(deleter.failed_total(), 0u);
+  for (const auto& e : std::filesystem::directory_iterator(log_dir()))
+    EXPECT_FALSE(e.path().string().ends_with(".deleted")) << e.path();
+  EXPECT_EQ(log->start_offset(), offset(6));
+  expect_contiguous(*log);
+  ASSERT_TRUE(log->close());
+
+  // A crash between the rename and the unlink leaves "<name>.deleted" files: start-up removes them and never
+  // reads them as segments.
+  for (const char* name : {"/00000000000000000003.log.deleted", "/00000000000000000003.index.deleted"}) {
+    std::ofstream f(log_dir() + name, std::ios::binary);
+    f << std::string(300, 'x');
+  }
+  auto again = open_log(cfg, false);
+  EXPECT_EQ(again->start_offset(), offset(6));
+  EXPECT_EQ(again->next_offset(), offset(12));
+  EXPECT_FALSE(std::filesystem::exists(log_dir() + "/00000000000000000003.log.deleted"));
+  EXPECT_FALSE(std::filesystem::exists(log_dir() + "/00000000000000000003.index.deleted"));
+  expect_contiguous(*again);
 }
 
 TEST_P(Retention, ByTime) {

@@ -1,0 +1,58 @@
+#pragma once
+// file_deleter: unlinks files on a thread of its own, so an owner loop never waits for the filesystem to free
+// a large file's blocks. Retention retires a segment by renaming its files to "<name>.deleted" on the owner
+// loop (a metadata operation, and a name no new segment can take) and hands the new names here. On this
+// project's reference VM unlinking a 256 MiB segment took ~90 ms; 57 of them expiring together blocked every
+// partition of a storage loop for 5 s (docs/BENCHMARKS.md, "Produce goals").
+//
+// Contract: remove_later(path) unlinks `path` soon, in order; a missing file is not an error. A file that a
+// crash leaves behind keeps its ".deleted" name and recovery removes it at start-up (log_recovery.cc). The
+// destructor unlinks whatever is still queued, then stops the thread (a clean shutdown leaves nothing behind).
+// Failures other than "missing" are counted (failed_total) and the file is left for start-up to retry.
+//
+// Threading: thread-safe.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace sd::io {
+class filesystem;
+}
+
+namespace sd::storage {
+
+class file_deleter {
+ public:
+  explicit file_deleter(io::filesystem& fs);
+  ~file_deleter();
+  file_deleter(const file_deleter&) = delete;
+  file_deleter& operator=(const file_deleter&) = delete;
+
+  void remove_later(std::string path);
+  /// Waits until everything queued so far is unlinked (tests, and a clean close).
+  void drain();
+
+  std::uint64_t removed_total() const;
+  std::uint64_t failed_total() const;
+
+ private:
+  void run();
+  /// Unlinks one file, counting the outcome.
+  void remove_now(const std::string& path);
+
+  io::filesystem& _fs;
+  mutable std::mutex _mu;
+  std::condition_variable _cv;
+  std::deque<std::string> _queue;  // guarded by _mu
+  bool _busy = false;              // the thread is unlinking what it took
+  bool _stop = false;
+  std::uint64_t _removed = 0;
+  std::uint64_t _failed = 0;
+  std::thread _thread;  // started last
+};
+
+}  // namespace sd::storage
