@@ -21,11 +21,18 @@ file_deleter::~file_deleter() {
 }
 
 void file_deleter::remove_later(std::string path) {
+  bool queued = false;
   {
     std::lock_guard lk(_mu);
-    _queue.push_back(std::move(path));
+    if (_queue.size() < max_queued) {
+      _queue.push_back(std::move(path));
+      queued = true;
+    }
   }
-  _cv.notify_all();
+  if (queued)
+    _cv.notify_all();
+  else
+    remove_now(path);  // queue full: the caller pays, as it would without the thread
 }
 
 void file_deleter::drain() {

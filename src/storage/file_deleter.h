@@ -5,7 +5,8 @@
 // project's reference VM unlinking a 256 MiB segment took ~90 ms; 57 of them expiring together blocked every
 // partition of a storage loop for 5 s (docs/BENCHMARKS.md, "Produce goals").
 //
-// Contract: remove_later(path) unlinks `path` soon, in order; a missing file is not an error. A file that a
+// Contract: remove_later(path) unlinks `path` soon, in order; a missing file is not an error. The queue is
+// bounded (max_queued paths); beyond it the caller unlinks inline (back-pressure, as without the thread). A file that a
 // crash leaves behind keeps its ".deleted" name and recovery removes it at start-up (log_recovery.cc). The
 // destructor unlinks whatever is still queued, then stops the thread (a clean shutdown leaves nothing behind).
 // Failures other than "missing" are counted (failed_total) and the file is left for start-up to retry.
@@ -27,6 +28,8 @@ namespace sd::storage {
 
 class file_deleter {
  public:
+  static constexpr std::size_t max_queued = 4096;
+
   explicit file_deleter(io::filesystem& fs);
   ~file_deleter();
   file_deleter(const file_deleter&) = delete;

@@ -55,11 +55,22 @@ result<std::vector<std::shared_ptr<io::file>>> write_indexes(io::filesystem& fs,
   return files;
 }
 
-status remove_segment_files(io::filesystem& fs, const segment& seg) {
+namespace {
+
+/// A log file still referenced elsewhere (a cleaner pass, a sync, a reader) is kept open before its name
+/// goes, so those users go on with the same descriptor (file_cache never reopens it by a stale path).
+status keep_referenced_log_open(const segment& seg) {
   if (seg.log && seg.log.use_count() > 1) {
     auto kept = seg.log->keep_open();
     if (!kept && kept.error() != std::errc::no_such_file_or_directory) return kept;
   }
+  return ok();
+}
+
+}  // namespace
+
+status remove_segment_files(io::filesystem& fs, const segment& seg) {
+  SD_TRY(keep_referenced_log_open(seg));
   for (auto kind : {layout::segment_file_kind::log, layout::segment_file_kind::index,
                     layout::segment_file_kind::time_index}) {
     auto r = fs.remove(seg.path(kind));
@@ -69,10 +80,7 @@ status remove_segment_files(io::filesystem& fs, const segment& seg) {
 }
 
 status retire_segment_files(io::filesystem& fs, const segment& seg, file_deleter& deleter) {
-  if (seg.log && seg.log.use_count() > 1) {
-    auto kept = seg.log->keep_open();
-    if (!kept && kept.error() != std::errc::no_such_file_or_directory) return kept;
-  }
+  SD_TRY(keep_referenced_log_open(seg));
   for (auto kind : {layout::segment_file_kind::log, layout::segment_file_kind::index,
                     layout::segment_file_kind::time_index}) {
     const std::string path = seg.path(kind);

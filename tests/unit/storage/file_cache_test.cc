@@ -88,8 +88,11 @@ TEST_P(FileCache, DatasyncOfAnEvictedCleanFileOpensNothing) {
   int closed = 0;
   for (auto& f : files) closed += f->is_open() ? 0 : 1;
   EXPECT_GE(closed, 1);
-  for (auto& f : files)
-    if (!f->is_open()) ASSERT_TRUE(f->datasync());
+  for (auto& f : files) {
+    if (!f->is_open()) {
+      ASSERT_TRUE(f->datasync());
+    }
+  }
   EXPECT_EQ(cache.stats().misses, misses);
 }
 

@@ -77,6 +77,21 @@ TEST_P(Retention, WithADeleterSegmentsAreRenamedAtOnceAndUnlinkedInTheBackground
   expect_contiguous(*again);
 }
 
+TEST_P(Retention, AFullDeleterQueueUnlinksOnTheCallersThreadAndLosesNothing) {
+  file_deleter deleter(fs());
+  std::filesystem::create_directories(log_dir());
+  const std::size_t n = file_deleter::max_queued + 500;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string p = log_dir() + "/f" + std::to_string(i) + ".deleted";
+    std::ofstream(p) << "x";
+    deleter.remove_later(p);
+  }
+  deleter.drain();
+  EXPECT_EQ(deleter.removed_total(), n);
+  EXPECT_EQ(deleter.failed_total(), 0u);
+  EXPECT_TRUE(std::filesystem::is_empty(log_dir()));
+}
+
 TEST_P(Retention, ByTime) {
   log_config cfg = small_config();
   auto log = open_log(cfg);
