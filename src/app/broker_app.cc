@@ -295,6 +295,7 @@ int run_broker(const broker::broker_config& config, std::vector<alerts::alert_ru
                  log_options.max_open_files);
   }
   log_options.page_cache_budget_bytes = config.log_page_cache_budget_bytes;
+  log_options.filesystem_sync_dirty_max_bytes = config.log_sync_filesystem_dirty_max_bytes;
   auto logs = storage::log_manager::open(config.data_dir, *fs, defaults, log_options);
   if (!logs) throw std::runtime_error("cannot open data directory " + config.data_dir + ": " + logs.error().message());
   broker::metadata_store store(*fs, config.data_dir);

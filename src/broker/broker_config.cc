@@ -232,6 +232,10 @@ const std::vector<key_def>& key_table() {
               "bytes of recently written log, all partitions together, kept in the OS page cache; older data is "
               "advised out, oldest written first, so many partitions reuse pages as one does (-1: no shared bound)",
               &broker_config::log_page_cache_budget_bytes, -1, i64max),
+      int_key("streamdown.log.sync.filesystem.dirty.max.bytes",
+              "a group commit over several partitions makes them durable with one syncfs instead of one fdatasync "
+              "per file while the system's dirty page cache is at most this many bytes (-1: always per file)",
+              &broker_config::log_sync_filesystem_dirty_max_bytes, -1, i64max),
       int_key("log.flush.interval.ms", "fsync at least this often (-1: only when acks=all asks)",
               &broker_config::log_flush_interval_ms, -1, i64max),
       int_key("streamdown.log.open.files.max",

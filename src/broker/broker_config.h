@@ -57,6 +57,7 @@ struct broker_config {
   std::int64_t log_segment_bytes = 1ll << 30;          // log.segment.bytes
   std::int64_t log_page_cache_window_bytes = 256ll << 20;  // streamdown.log.page.cache.window.bytes
   std::int64_t log_page_cache_budget_bytes = 1ll << 30;    // streamdown.log.page.cache.budget.bytes
+  std::int64_t log_sync_filesystem_dirty_max_bytes = 16ll << 20;  // streamdown.log.sync.filesystem.dirty.max.bytes
   std::int64_t log_roll_ms = 7ll * 24 * 3600 * 1000;   // log.roll.ms
   std::int64_t log_retention_ms = 7ll * 24 * 3600 * 1000;  // log.retention.ms (-1: forever)
   std::int64_t log_retention_bytes = -1;               // log.retention.bytes (-1: unbounded)

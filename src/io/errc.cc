@@ -12,6 +12,7 @@ std::string describe(int code) {
     case errc::closed: return "file is closed";
     case errc::locked: return "lock is held by another owner";
     case errc::crashed: return "simulated crash (fault injection): all further I/O fails";
+    case errc::unsupported: return "operation not supported by this file";
   }
   return "unknown io error";
 }

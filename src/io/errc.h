@@ -12,6 +12,7 @@ enum class errc {
   closed = 1,  // the file was closed; no further operations are possible
   locked,      // lock_exclusive: another holder (this process or another) has the lock
   crashed,     // fault injection: the simulated process died; every later operation fails
+  unsupported, // the file or filesystem does not offer this operation (file::sync_filesystem)
 };
 
 const std::error_category& error_category() noexcept;

@@ -7,7 +7,7 @@
 //   STREAMDOWN_FAULT_NO_SPACE_AFTER=1048576  after 1 MiB written, writes fail with ENOSPC
 //   STREAMDOWN_FAULT_CRASH_AFTER=1048576     after 1 MiB written, the "process dies": the rest is dropped and
 //                                            every later operation fails with io::errc::crashed
-//   STREAMDOWN_FAULT_FSYNC_EIO=1             every datasync / sync_dir fails with EIO
+//   STREAMDOWN_FAULT_FSYNC_EIO=1             every datasync / sync_filesystem / sync_dir fails with EIO
 //   STREAMDOWN_FAULT_FSYNC_EIO_AFTER=50      the first 50 syncs succeed (start-up), every later one fails with EIO
 //
 // Byte counts are totals over every file of the filesystem, counted from when the fault is set.

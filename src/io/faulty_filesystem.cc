@@ -137,13 +137,7 @@ class faulty_file final : public file {
     return _inner->pread(pos, out);
   }
 
-  status datasync() override {
-    SD_TRY(_state->before_sync());
-    SD_TRY(_inner->datasync());
-    std::lock_guard lk(_state->mu);
-    ++_state->stats.syncs;
-    return ok();
-  }
+  status datasync() override { return injected_sync([&] { return _inner->datasync(); }); }
 
   status truncate(std::uint64_t size) override {
     SD_TRY(_state->alive());
@@ -158,6 +152,9 @@ class faulty_file final : public file {
   status close() override { return _inner->close(); }
   int native_handle() const noexcept override { return _inner->native_handle(); }
   void start_writeback() noexcept override { _inner->start_writeback(); }
+  // One sync for the fault budget, like datasync: STREAMDOWN_FAULT_FSYNC_EIO fails it too.
+  status sync_filesystem() override { return injected_sync([&] { return _inner->sync_filesystem(); }); }
+  std::uint64_t filesystem_id() const noexcept override { return _inner->filesystem_id(); }
   void drop_cache(file_pos pos, std::uint64_t len) noexcept override {
     {
       std::lock_guard lk(_state->mu);
@@ -167,6 +164,17 @@ class faulty_file final : public file {
   }
 
  private:
+  /// One sync through the fault budget: fails when STREAMDOWN_FAULT_FSYNC_EIO(_AFTER) says so, else runs
+  /// `sync` on the inner file and counts it.
+  template <class F>
+  status injected_sync(F&& sync) {
+    SD_TRY(_state->before_sync());
+    SD_TRY(sync());
+    std::lock_guard lk(_state->mu);
+    ++_state->stats.syncs;
+    return ok();
+  }
+
   std::shared_ptr<file> _inner;
   std::shared_ptr<fault_state> _state;
 };

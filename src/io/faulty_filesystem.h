@@ -19,8 +19,8 @@ struct fault_state;
 struct fault_stats {
   std::uint64_t bytes_written = 0;  // bytes that reached the inner filesystem
   std::uint64_t writes = 0;         // pwrite calls that reached the inner filesystem
-  std::uint64_t syncs = 0;          // successful datasync + sync_dir calls
-  std::uint64_t failed_syncs = 0;   // datasync / sync_dir calls failed by injection
+  std::uint64_t syncs = 0;          // successful datasync, sync_filesystem and sync_dir calls
+  std::uint64_t failed_syncs = 0;   // datasync / sync_filesystem / sync_dir calls failed by injection
   std::uint64_t throttle_ns = 0;    // total delay the write throttle imposed (sum over writes)
   std::uint64_t cache_drops = 0;    // drop_cache advice calls passed through
 };

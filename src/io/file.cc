@@ -1,10 +1,13 @@
 #include "io/file.h"
 
+#include "io/errc.h"
 #include "io/filesystem.h"
 
 #include <system_error>
 
 namespace sd::io {
+
+status file::sync_filesystem() { return errc::unsupported; }
 
 status write_all(file& f, file_pos pos, byte_span data) {
   while (!data.empty()) {

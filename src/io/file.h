@@ -5,6 +5,9 @@
 // Contract:
 //  - pwrite may write fewer bytes than asked (like POSIX); use write_all to loop. pread returns 0 at EOF.
 //  - datasync makes every byte written before the call durable (fdatasync).
+//  - sync_filesystem makes every byte written before the call to ANY file of this file's filesystem durable,
+//    with the metadata (sizes, directory entries) too (syncfs). Files whose filesystem_id() is equal and
+//    non-zero share one filesystem, so one call serves all of them.
 //  - close() must only be called by the last user; normally the destructor closes (files are shared through
 //    std::shared_ptr, so a segment deleted by retention stays readable and syncable by whoever still holds it).
 //  - native_handle() is the file descriptor for zero-copy (sendfile), or -1 when there is none.
@@ -37,6 +40,16 @@ class file {
   /// Advice only: start writing this file's dirty pages to the device without waiting (so the datasync that
   /// follows, and those of other files started the same way, overlap). Durability still needs datasync().
   virtual void start_writeback() noexcept {}
+  /// syncfs on this file's filesystem (see the contract above). Default: errc::unsupported.
+  virtual status sync_filesystem();
+  /// The filesystem holding this file (its device number), 0 when unknown. Default: 0.
+  virtual std::uint64_t filesystem_id() const noexcept { return 0; }
+  /// For a file made durable by a sync_filesystem() (on it or another file of its filesystem) instead of its
+  /// own datasync(): take sync_token() before that sync, and pass it to synced_through() once the sync
+  /// succeeded. The file then knows the writes it had at the token are durable, as after datasync() (the
+  /// file cache closes only such clean files). Defaults: nothing to track.
+  virtual std::uint64_t sync_token() const noexcept { return 0; }
+  virtual void synced_through(std::uint64_t /*token*/) noexcept {}
 };
 
 /// Writes all of data at pos, looping over short writes. On error, some prefix may have been written.

@@ -1,5 +1,7 @@
 #include "storage/file_cache.h"
 
+#include "io/errc.h"
+
 #include <algorithm>
 
 namespace sd::storage {
@@ -144,6 +146,31 @@ void cached_file::drop_cache(file_pos pos, std::uint64_t len) noexcept {
 
 void cached_file::start_writeback() noexcept {
   if (auto f = current()) f->start_writeback();
+}
+
+status cached_file::sync_filesystem() {
+  auto f = current();
+  if (!f) return io::errc::unsupported;
+  return f->sync_filesystem();
+}
+
+std::uint64_t cached_file::filesystem_id() const noexcept {
+  if (std::uint64_t id = _fs_id.load(std::memory_order_relaxed); id != 0) return id;
+  auto f = current();
+  if (!f) return 0;
+  std::uint64_t id = f->filesystem_id();
+  _fs_id.store(id, std::memory_order_relaxed);
+  return id;
+}
+
+std::uint64_t cached_file::sync_token() const noexcept {
+  std::lock_guard lk(_mu);
+  return _writes;
+}
+
+void cached_file::synced_through(std::uint64_t token) noexcept {
+  std::lock_guard lk(_mu);
+  _synced = std::max(_synced, token);
 }
 
 result<std::shared_ptr<io::file>> cached_file::hold() { return acquire(false); }

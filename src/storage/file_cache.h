@@ -51,6 +51,13 @@ class cached_file final : public io::file {
   int native_handle() const noexcept override { return -1; }
   void drop_cache(file_pos pos, std::uint64_t len) noexcept override;
   void start_writeback() noexcept override;
+  /// syncfs through the open descriptor; io::errc::unsupported when the file is not open (a closed file
+  /// is clean, and opening one only to sync its filesystem is not worth it: use another file).
+  status sync_filesystem() override;
+  /// The open descriptor's, remembered once known (0 while it was never open).
+  std::uint64_t filesystem_id() const noexcept override;
+  std::uint64_t sync_token() const noexcept override;
+  void synced_through(std::uint64_t token) noexcept override;
 
   /// Uses `open` (already open on this path, read-write) as the descriptor, unless one is open already.
   void adopt(std::shared_ptr<io::file> open);
@@ -86,6 +93,7 @@ class cached_file final : public io::file {
   bool _listed = false;  // in the cache's ring (then _slot is its index there; the cache's mutex guards _slot)
   std::size_t _slot = 0;
   std::atomic<bool> _used{false};  // CLOCK reference bit
+  mutable std::atomic<std::uint64_t> _fs_id{0};  // filesystem_id() once known
 };
 
 struct file_cache_stats {

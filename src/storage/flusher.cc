@@ -216,12 +216,16 @@ void flusher::round() {
   std::sort(_states.begin(), _states.end());
   _states.erase(std::unique(_states.begin(), _states.end()), _states.end());
   auto started = std::chrono::steady_clock::now();
-  // Several partitions: start every file's writeback first so the data writes overlap, then sync them in
-  // parallel (sync_pool; concurrent fdatasyncs share the filesystem journal's commit). A failure is sticky
-  // in its state; the waiters below read it there.
-  if (_states.size() > 1)
-    for (auto* s : _states) s->start_writeback();
-  _pool->sync_all(_states);
+  // Several partitions: one syncfs for all of them when little else is dirty (storage/filesystem_sync.h).
+  // Otherwise start every file's writeback first so the data writes overlap, then sync them in parallel
+  // (sync_pool; concurrent fdatasyncs share the filesystem journal's commit). A failure is sticky in its
+  // state; the waiters below read it there.
+  _fs_sync.set_limit(_fs_sync_limit.load(std::memory_order_relaxed));
+  if (!_fs_sync.try_sync(_states)) {
+    if (_states.size() > 1)
+      for (auto* s : _states) s->start_writeback();
+    _pool->sync_all(_states);
+  }
   if (!_batch.empty()) {
     _last_sync_duration = std::chrono::steady_clock::now() - started;
     // Requests that arrived during the sync are not from this round's waiters (they are blocked until

@@ -1,7 +1,8 @@
 #pragma once
 // flusher: group commit on its own thread. Callers ask "tell me when every record below `end` is durable";
 // each round takes every request waiting at that moment, runs ONE sync_state::sync() per partition involved
-// (snapshot written, fdatasync, publish flushed; several partitions in parallel on a sync_pool), then
+// (snapshot written, fdatasync, publish flushed; several partitions in parallel on a sync_pool, or all of
+// them with one syncfs when little else is dirty: storage/filesystem_sync.h), then
 // completes every request whose end <= flushed.
 // Requests that arrive during a sync wait for the next round, so one fdatasync covers all of them.
 //
@@ -30,6 +31,7 @@
 // Thread-safe: any thread may call request*, watch and unwatch. After stop(), request() completes at once,
 // on the caller's thread, with errc::log_closed.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -40,6 +42,7 @@
 
 #include "base/ids.h"
 #include "base/result.h"
+#include "storage/filesystem_sync.h"
 #include "storage/sync_state.h"
 
 namespace sd::storage {
@@ -79,6 +82,10 @@ class flusher {
 
   std::uint64_t rounds_total() const;
 
+  /// The most dirty page cache (bytes, system-wide) under which a round of several partitions syncs them
+  /// with one syncfs (storage/filesystem_sync.h); -1: always one fdatasync per file. Any thread.
+  void set_filesystem_sync_limit(std::int64_t bytes) { _fs_sync_limit.store(bytes, std::memory_order_relaxed); }
+
  private:
   struct waiter {
     std::shared_ptr<sync_state> state;
@@ -112,6 +119,8 @@ class flusher {
   std::vector<waiter> _batch;  // kept between rounds with _pending: no allocation per round
   std::vector<std::shared_ptr<sync_state>> _due;
   std::vector<sync_state*> _states;
+  std::atomic<std::int64_t> _fs_sync_limit{filesystem_sync::default_limit_bytes};
+  filesystem_sync _fs_sync;  // flusher thread; its limit is copied from _fs_sync_limit each round
   std::unique_ptr<sync_pool> _pool;  // syncs the partitions of a round in parallel; before _thread (init order)
   std::thread _thread;
 };

@@ -31,7 +31,9 @@ void for_each_parallel(std::size_t n, std::size_t threads, const std::function<v
 
 log_manager::log_manager(std::string dir, io::filesystem& fs, log_config defaults, log_manager_options options)
     : _dir(std::move(dir)), _fs(fs), _defaults(defaults), _options(options), _files(options.max_open_files), _cache_budget(options.page_cache_budget_bytes, /*background=*/true),
-      _deleter(fs) {}
+      _deleter(fs) {
+  _flusher.set_filesystem_sync_limit(options.filesystem_sync_dirty_max_bytes);
+}
 
 log_manager::~log_manager() { (void)close(); }
 

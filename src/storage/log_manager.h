@@ -42,6 +42,10 @@ struct log_manager_options {
   /// Bytes of recently written log, all partitions together, kept in the page cache
   /// (streamdown.log.page.cache.budget.bytes; storage/page_cache_budget.h); -1: no shared bound.
   std::int64_t page_cache_budget_bytes = -1;
+  /// A flusher round of several partitions syncs them with one syncfs while the system's dirty page cache is
+  /// at most this many bytes (streamdown.log.sync.filesystem.dirty.max.bytes; storage/filesystem_sync.h);
+  /// -1: one fdatasync per file always.
+  std::int64_t filesystem_sync_dirty_max_bytes = filesystem_sync::default_limit_bytes;
   /// Threads that open (recover) partitions in parallel at start-up, and close (flush, write indexes of)
   /// them at shutdown.
   std::size_t open_threads = 8;

@@ -6,11 +6,16 @@ void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_round
                             std::uint64_t cache_budget_advised_bytes) const {
   using metrics::metric_type;
   w.family("streamdown_storage_fsync_duration_seconds", metric_type::histogram,
-           "duration of each fdatasync of a segment file or fsync of a partition directory");
+           "duration of each fdatasync of a segment file, fsync of a partition directory, or syncfs "
+           "serving several partitions");
   w.histogram({}, fsync_seconds.snapshot());
   w.family("streamdown_storage_fsyncs_total", metric_type::counter,
-           "fdatasync/fsync calls on partition logs");
+           "fdatasync/fsync/syncfs calls on partition logs");
   w.sample(static_cast<double>(fsyncs_total.value()));
+  w.family("streamdown_storage_filesystem_syncs_total", metric_type::counter,
+           "flusher rounds that made several partitions durable with one syncfs (little dirty memory; "
+           "streamdown.log.sync.filesystem.dirty.max.bytes)");
+  w.sample(static_cast<double>(filesystem_syncs_total.value()));
   w.family("streamdown_storage_fsync_errors_total", metric_type::counter,
            "failed fdatasync/fsync calls (sticky)");
   w.sample(static_cast<double>(fsync_errors_total.value()));

@@ -12,10 +12,13 @@
 namespace sd::storage {
 
 struct storage_probe {
-  /// Duration of each fdatasync of a log file or fsync of a partition directory.
+  /// Duration of each fdatasync of a log file, fsync of a partition directory, or syncfs serving several
+  /// partitions at once (storage/filesystem_sync.h).
   metrics::histogram fsync_seconds;
   metrics::counter fsyncs_total;
   metrics::counter fsync_errors_total;
+  /// The successful syncfs calls among fsyncs_total.
+  metrics::counter filesystem_syncs_total;
   /// Batches trusted at open (storage/recovery_point.h) and CRC-checked on their first read; and those of
   /// them that failed (reported to the reader as corrupt_log, never served).
   metrics::counter read_verified_bytes_total;

@@ -127,48 +127,66 @@ void sync_state::start_writeback() {
 }
 
 status sync_state::sync() {
-  std::lock_guard sync_lk(_sync_mu);
-  SD_TRY(sync_locked());
-  if (_persist_requested.exchange(false, std::memory_order_acq_rel)) return persist_locked();
-  return ok();
+  auto snap = begin_sync();
+  return finish_sync(snap, false);
 }
 
-status sync_state::sync_locked() {
-  std::int64_t end = 0;
-  std::vector<std::shared_ptr<io::file>> files;
-  bool dir_dirty = false;
-  recovery_point point;
+std::uint64_t sync_state::filesystem_id() const {
+  std::shared_ptr<io::file> active;
   {
     std::lock_guard lk(_mu);
-    if (_sticky) return errc::io_error;
-    end = _written.load(std::memory_order_relaxed);
-    point = {offset(end), _active_base, _active_size};
-    files.swap(_dirty);
-    if (_active && end > _flushed.load(std::memory_order_relaxed)) files.push_back(_active);
-    dir_dirty = _dir_dirty;
-    _dir_dirty = false;
+    active = _active;
   }
-  for (auto& f : files) {
-    auto r = timed_sync(_probe, [&] { return f->datasync(); });
-    if (!r) {
-      set_sticky(r.error());
-      return errc::io_error;
+  return active ? active->filesystem_id() : 0;
+}
+
+sync_state::snapshot sync_state::begin_sync() {
+  snapshot snap;
+  snap.lock = std::unique_lock(_sync_mu);
+  std::lock_guard lk(_mu);
+  if (_sticky) {
+    snap.failed = true;
+    return snap;
+  }
+  snap.end = _written.load(std::memory_order_relaxed);
+  snap.point = {offset(snap.end), _active_base, _active_size};
+  snap.files.swap(_dirty);
+  if (_active && snap.end > _flushed.load(std::memory_order_relaxed)) snap.files.push_back(_active);
+  snap.dir_dirty = _dir_dirty;
+  _dir_dirty = false;
+  snap.tokens.reserve(snap.files.size());
+  for (const auto& f : snap.files) snap.tokens.push_back(f->sync_token());
+  return snap;
+}
+
+status sync_state::finish_sync(snapshot& snap, bool filesystem_synced) {
+  if (snap.failed) return errc::io_error;
+  if (filesystem_synced) {
+    for (std::size_t i = 0; i < snap.files.size(); ++i) snap.files[i]->synced_through(snap.tokens[i]);
+  } else {
+    for (auto& f : snap.files) {
+      auto r = timed_sync(_probe, [&] { return f->datasync(); });
+      if (!r) {
+        set_sticky(r.error());
+        return errc::io_error;
+      }
+    }
+    if (snap.dir_dirty) {
+      auto r = timed_sync(_probe, [&] { return _fs.sync_dir(_dir); });
+      if (!r) {
+        set_sticky(r.error());
+        return errc::io_error;
+      }
     }
   }
-  if (dir_dirty) {
-    auto r = timed_sync(_probe, [&] { return _fs.sync_dir(_dir); });
-    if (!r) {
-      set_sticky(r.error());
-      return errc::io_error;
-    }
-  }
-  if (end > _flushed.load(std::memory_order_relaxed)) _flushed.store(end, std::memory_order_release);
+  if (snap.end > _flushed.load(std::memory_order_relaxed)) _flushed.store(snap.end, std::memory_order_release);
   {
     std::lock_guard lk(_mu);
-    if (point.end > _durable.end || point.segment_base > _durable.segment_base) _durable = point;
+    if (snap.point.end > _durable.end || snap.point.segment_base > _durable.segment_base) _durable = snap.point;
   }
   _syncs.fetch_add(1);
   _last_sync_ms.store(steady_ms_now());
+  if (_persist_requested.exchange(false, std::memory_order_acq_rel)) return persist_locked();
   return ok();
 }
 

@@ -54,6 +54,28 @@ class sync_state {
   /// One group-commit round: snapshot written and the dirty files, fdatasync them (and the directory if
   /// needed), then publish flushed. On failure the error becomes sticky and errc::io_error is returned.
   status sync();
+  /// sync() in two halves, so that one filesystem-wide sync can serve several partitions
+  /// (storage/filesystem_sync.h): begin_sync() takes this state's sync lock and snapshot (written end, the
+  /// files to sync); the caller runs file::sync_filesystem() once for all the snapshots it holds; then
+  /// finish_sync(snap, true) publishes flushed without syncing the files again. finish_sync(snap, false)
+  /// syncs the snapshot's files one by one first, which is exactly sync(). The lock is released when `snap`
+  /// is destroyed; a caller holding several must have taken them in one global order (the flusher's is by
+  /// address). finish_sync also persists a requested recovery point, as sync() does.
+  struct snapshot {
+    std::unique_lock<std::mutex> lock;  // _sync_mu
+    bool failed = false;                // sticky at begin: finish_sync returns errc::io_error
+    std::int64_t end = 0;
+    std::vector<std::shared_ptr<io::file>> files;
+    std::vector<std::uint64_t> tokens;  // files[i]->sync_token() at begin_sync
+    bool dir_dirty = false;
+    recovery_point point;
+  };
+  snapshot begin_sync();
+  status finish_sync(snapshot& snap, bool filesystem_synced);
+  /// filesystem_id() of the active segment file (0: none yet, or unknown). Every file a snapshot lists is
+  /// in this partition's directory, so on the same filesystem as the active one.
+  std::uint64_t filesystem_id() const;
+  storage_probe* probe() const { return _probe; }
   /// sync(), then persists the recovery point that sync made durable if it differs from the file's.
   status sync_and_persist_recovery_point();
   /// Makes the next sync() persist the recovery point too (the flusher's periodic tick).
@@ -116,7 +138,6 @@ class sync_state {
 
   std::mutex _sync_mu;  // one sync at a time, so flushed advances in order; also guards _rp_writer
   recovery_point_writer _rp_writer;
-  status sync_locked();     // _sync_mu held
   status persist_locked();  // _sync_mu held
 };
 
