@@ -202,6 +202,33 @@ TEST_F(Idempotence, DeduplicatesAcrossCleanRestartAndKill9) {
   EXPECT_NE(broker.stderr_text().find("producer state"), std::string::npos) << "recovery should log the replay";
 }
 
+// A pipelining client: 60 Produce requests of one idempotent producer sent back to back on one connection
+// before any answer is read, acks=-1 (the connection reads on without waiting for each append) mixed with
+// acks=1 (which waits). Every batch must be appended in request order (a reordering would be refused as
+// OUT_OF_ORDER_SEQUENCE_NUMBER) and answered in request order, at consecutive offsets.
+TEST_F(Idempotence, PipelinedRequestsAreAppendedAndAnsweredInRequestOrder) {
+  client = std::make_unique<raw_client>(broker.kafka_port());
+  constexpr int n = 60;
+  bytes all;
+  for (int i = 0; i < n; ++i) {
+    const std::int16_t acks = i % 7 == 3 ? 1 : -1;
+    bytes body = wire::produce_v3_body(topic, 0, acks, 10000, idempotent_batch(8000, 0, i * 2, 2, "p" + std::to_string(i)));
+    bytes frame = wire::request_frame(wire::api::produce, 3, 100 + i, "sd-itest-idem", body);
+    all.insert(all.end(), frame.begin(), frame.end());
+  }
+  ASSERT_TRUE(client->send_all(all));
+  for (int i = 0; i < n; ++i) {
+    auto r = client->receive_frame(15s);
+    ASSERT_EQ(r.st, raw_client::status::frame) << "answer " << i << ": " << to_string(r.st);
+    auto p = wire::parse_produce_v3(r.payload);
+    ASSERT_TRUE(p.has_value()) << "answer " << i;
+    EXPECT_EQ(p->correlation_id, 100 + i) << "answers in request order";
+    EXPECT_EQ(p->error_code, 0) << "request " << i;
+    EXPECT_EQ(p->base_offset, 2 * i) << "request " << i << " appended in request order";
+  }
+  EXPECT_EQ(end_offset(), 2 * n);
+}
+
 TEST_F(Idempotence, DescribeProducersListsTheRememberedProducers) {
   expect_ok(idempotent_batch(7000, 2, 0, 3, "a"), 0, "producer 7000");
   expect_ok(idempotent_batch(7001, 0, 10, 1, "b"), 3, "producer 7001");

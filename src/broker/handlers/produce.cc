@@ -190,15 +190,16 @@ struct flush_wait {
 };
 
 /// One Produce request from phase one to its answer. Phase one fills it and posts the appends; each owner
-/// shard writes only its own jobs' response entries; they are read after `appended` is set (the post back
-/// to the connection's executor orders those writes before the read).
+/// shard writes only its own jobs' response entries; they are read after `appended` is set, or for acks=-1
+/// after `flushes->done` (each job's entries are written before it asks the flusher; the post back to the
+/// connection's executor orders those writes before the read).
 struct produce_state {
   net::inbound_frame frame;  // owns the request bytes the batches view, until the appends are done
   std::vector<partition_job> jobs;
   produce_resp_t resp;
   std::int16_t acks = 1;
   std::atomic<int> shards_left{0};           // owner shards whose appends have not finished
-  std::shared_ptr<net::async_event> appended;  // set when shards_left reaches 0
+  std::shared_ptr<net::async_event> appended;  // set when shards_left reaches 0; null for acks=-1 (not awaited)
   std::shared_ptr<flush_wait> flushes;         // acks=-1 only: one count per job, released when durable
 };
 
@@ -317,14 +318,14 @@ void append_on_owner_shard(broker_core& core, produce_state& st, const std::vect
         core.flusher.request(*p.log, offset(job.flush_to), on_durable);
     }
   }
-  if (st.shards_left.fetch_sub(1) == 1) net::async_event::set_from_any_thread(st.appended);
+  if (st.shards_left.fetch_sub(1) == 1 && st.appended) net::async_event::set_from_any_thread(st.appended);
 }
 
 /// Phase two (the appends are done): acks=0 answers nothing, acks=1 answers now, acks=-1 after every
 /// partition's flush completed (a failed flush becomes that partition's error code). Owns the state.
 net::response_task finish(std::shared_ptr<produce_state> st, broker_probe* probe, std::int32_t correlation_id,
                           std::int16_t version) {
-  co_await st->appended->wait();  // already set: phase one waited for it
+  if (st->appended) co_await st->appended->wait();  // already set: phase one waited for it (acks 0 and 1)
   if (st->acks == 0) {
     probe->count_errors(st->resp);  // not sent, but the errors happened
     co_return std::nullopt;
@@ -429,28 +430,35 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
   // 1.0 -> 0.8 ms, broker CPU 81 -> 76 s/GB). Phase one waits for the appends: letting the connection read
   // on while they run was tried and made acks=1 slower (1.40 -> 1.31 M msg/s, broker 0.44 -> 0.51 s/GB:
   // more request buffers alive at once). Phase two waits for the flushes.
+  // acks=-1 does not wait for the appends in phase one: the connection reads its next request at once, and
+  // phase two's flush completion implies the appends (each job asks the flusher after its append). Order
+  // is kept: a connection posts its requests' jobs to each owner shard in request order, and a shard runs
+  // its posts in order, so one partition's batches are appended (and sequence-checked) in request order.
+  // This saves the net loop one wake-up per request (the shard's "appended" post); at 10k msg/s acks=all the
+  // broker answers about 5,000 requests/s (docs/BENCHMARKS.md, "Produce goals").
   auto st = std::make_shared<produce_state>();
   st->frame = std::move(ctx.frame);  // the batches are views into these bytes; moving keeps the buffer
   st->jobs = std::move(jobs);
   st->resp = std::move(resp);
   st->acks = acks;
-  st->appended = std::make_shared<net::async_event>(co_await net::asio::this_coro::executor);
+  auto executor = co_await net::asio::this_coro::executor;
+  if (acks != -1) st->appended = std::make_shared<net::async_event>(executor);
   if (acks == -1) {
     st->flushes = std::make_shared<flush_wait>();
-    st->flushes->done = std::make_shared<net::async_event>(st->appended->get_executor());
+    st->flushes->done = std::make_shared<net::async_event>(executor);
     st->flushes->remaining = static_cast<int>(st->jobs.size());
     if (st->jobs.empty()) st->flushes->done->set();
   }
   std::map<std::size_t, std::vector<std::size_t>> by_shard;
   for (std::size_t i = 0; i < st->jobs.size(); ++i) by_shard[st->jobs[i].partition->shard].push_back(i);
   st->shards_left = static_cast<int>(by_shard.size());
-  if (by_shard.empty()) st->appended->set();
+  if (by_shard.empty() && st->appended) st->appended->set();
   const std::int64_t now = wall_ms_now();
   for (auto& [shard, idxs] : by_shard)
     net::asio::post(core.shards.executor(shard), [st, idxs = std::move(idxs), now, &core] {
       append_on_owner_shard(core, *st, idxs, now);
     });
-  co_await st->appended->wait();
+  if (st->appended) co_await st->appended->wait();
   co_return finish(std::move(st), &core.probe, ctx.header.correlation_id, ctx.version);
 }
 
