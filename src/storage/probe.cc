@@ -17,7 +17,8 @@ void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_round
            "streamdown.log.sync.filesystem.dirty.max.bytes)");
   w.sample(static_cast<double>(filesystem_syncs_total.value()));
   w.family("streamdown_storage_fsync_errors_total", metric_type::counter,
-           "failed fdatasync/fsync calls (sticky)");
+           "failed fdatasync/fsync/syncfs calls (a failed fdatasync is sticky for its partition; a failed "
+           "syncfs falls back to each file's fdatasync)");
   w.sample(static_cast<double>(fsync_errors_total.value()));
   w.family("streamdown_storage_read_verified_bytes_total", metric_type::counter,
            "bytes trusted at start-up (clean shutdown or recovery point) CRC-checked on their first read");
