@@ -11,14 +11,14 @@
 // destructor unlinks whatever is still queued, then stops the thread (a clean shutdown leaves nothing behind).
 // Failures other than "missing" are counted (failed_total) and the file is left for start-up to retry.
 //
+// The queue and thread are a background_worker (storage/background_worker.h), shared with page_cache_budget.
 // Threading: thread-safe.
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <string>
-#include <thread>
+
+#include "storage/background_worker.h"
 
 namespace sd::io {
 class filesystem;
@@ -43,19 +43,13 @@ class file_deleter {
   std::uint64_t failed_total() const;
 
  private:
-  void run();
   /// Unlinks one file, counting the outcome.
   void remove_now(const std::string& path);
 
   io::filesystem& _fs;
-  mutable std::mutex _mu;
-  std::condition_variable _cv;
-  std::deque<std::string> _queue;  // guarded by _mu
-  bool _busy = false;              // the thread is unlinking what it took
-  bool _stop = false;
-  std::uint64_t _removed = 0;
-  std::uint64_t _failed = 0;
-  std::thread _thread;  // started last
+  std::atomic<std::uint64_t> _removed{0};
+  std::atomic<std::uint64_t> _failed{0};
+  background_worker<std::string> _worker;  // last: its thread uses the members above
 };
 
 }  // namespace sd::storage

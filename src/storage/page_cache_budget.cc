@@ -1,23 +1,20 @@
 #include "storage/page_cache_budget.h"
 
-#include "base/thread_name.h"
 #include "io/file.h"
 
 namespace sd::storage {
 
+namespace {
+void advise_now(written_ranges::advice& a) { a.file->drop_cache(file_pos(a.begin), a.len); }
+}  // namespace
+
 page_cache_budget::page_cache_budget(std::int64_t limit_bytes, bool background) : _ranges(limit_bytes) {
-  if (background) _thread = std::thread([this] { run(); });
+  if (background)
+    _worker = std::make_unique<background_worker<written_ranges::advice>>(
+        "sd-cache-advice", max_queued, advise_now, background_worker<written_ranges::advice>::at_stop::drop_queued);
 }
 
-page_cache_budget::~page_cache_budget() {
-  {
-    std::lock_guard lk(_queue_mu);
-    _stop = true;
-    _queue.clear();
-  }
-  _queue_cv.notify_all();
-  if (_thread.joinable()) _thread.join();
-}
+page_cache_budget::~page_cache_budget() = default;  // the worker drops pending advice (advice only)
 
 void page_cache_budget::set_limit(std::int64_t limit_bytes) {
   std::lock_guard lk(_mu);
@@ -52,44 +49,13 @@ void page_cache_budget::written(const std::shared_ptr<io::file>& f, file_pos pos
 }
 
 void page_cache_budget::advise(std::vector<written_ranges::advice>& due) {
-  if (due.empty()) return;
-  if (_thread.joinable()) {
-    std::unique_lock lk(_queue_mu);
-    if (!_stop && _queue.size() + due.size() <= max_queued) {
-      const bool was_idle = _queue.empty() && !_busy;
-      for (auto& a : due) _queue.push_back(std::move(a));
-      lk.unlock();
-      if (was_idle) _queue_cv.notify_all();
-      due.clear();
-      return;
-    }
-  }
-  for (const auto& a : due) a.file->drop_cache(file_pos(a.begin), a.len);
+  if (due.empty() || (_worker && _worker->try_push(due))) return;
+  for (auto& a : due) advise_now(a);  // no thread, or its queue is full: the caller advises
   due.clear();
 }
 
 void page_cache_budget::drain() {
-  std::unique_lock lk(_queue_mu);
-  _queue_cv.wait(lk, [&] { return _stop || (_queue.empty() && !_busy); });
-}
-
-void page_cache_budget::run() {
-  set_thread_name("sd-cache-advice");
-  std::vector<written_ranges::advice> batch;
-  std::unique_lock lk(_queue_mu);
-  for (;;) {
-    _queue_cv.wait(lk, [&] { return _stop || !_queue.empty(); });
-    if (_stop) return;
-    batch.assign(std::make_move_iterator(_queue.begin()), std::make_move_iterator(_queue.end()));
-    _queue.clear();
-    _busy = true;
-    lk.unlock();
-    for (const auto& a : batch) a.file->drop_cache(file_pos(a.begin), a.len);
-    batch.clear();  // releases the file references outside the lock
-    lk.lock();
-    _busy = false;
-    if (_queue.empty()) _queue_cv.notify_all();  // drain()
-  }
+  if (_worker) _worker->drain();
 }
 
 }  // namespace sd::storage

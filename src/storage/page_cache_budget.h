@@ -16,19 +16,18 @@
 // thread of the budget's own, so an append never waits in POSIX_FADV_DONTNEED, which starts writeback and
 // blocks when the device's queue is full. The queue is bounded (max_queued ranges); beyond it the caller
 // advises inline (back-pressure, as without the thread). Pending advice is dropped at destruction (advice
-// only: nothing is lost). Without `background`, advise() runs on the caller's thread.
+// only: nothing is lost). Without `background`, advise() runs on the caller's thread. The queue and thread
+// are a background_worker (storage/background_worker.h), shared with file_deleter.
 //
 // Threading: thread-safe; written() is called by every partition's owner thread after an append. The ranges
 // to advise are chosen under the mutex and advised after it is released.
 
 #include <cstdint>
 #include <memory>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
-#include <thread>
 #include <vector>
 
+#include "storage/background_worker.h"
 #include "storage/written_ranges.h"
 
 namespace sd::storage {
@@ -61,17 +60,9 @@ class page_cache_budget {
   std::size_t tracked_ranges() const;
 
  private:
-  void run();
-
   mutable std::mutex _mu;
   written_ranges _ranges;  // guarded by _mu
-
-  std::mutex _queue_mu;
-  std::condition_variable _queue_cv;
-  std::deque<written_ranges::advice> _queue;  // guarded by _queue_mu
-  bool _busy = false;                         // the thread is advising what it took (guarded by _queue_mu)
-  bool _stop = false;
-  std::thread _thread;  // started last, when background
+  std::unique_ptr<background_worker<written_ranges::advice>> _worker;  // when background
 };
 
 }  // namespace sd::storage

@@ -67,7 +67,9 @@ TEST_P(FilesystemSyncLogs, OneSyncfsMakesEveryPartitionOfTheRoundDurable) {
     const auto syncs_before = GetParam() ? _faulty.stats().syncs : 0;
     ASSERT_TRUE(group.try_sync(states())) << "round " << round;
     for (auto& l : logs) EXPECT_EQ(l->flushed_offset(), l->next_offset()) << "round " << round;
-    if (GetParam()) EXPECT_EQ(_faulty.stats().syncs, syncs_before + 1) << "one syncfs, no fdatasync";
+    if (GetParam()) {
+      EXPECT_EQ(_faulty.stats().syncs, syncs_before + 1) << "one syncfs, no fdatasync";
+    }
   }
   EXPECT_EQ(group.syncs_total(), 5u);
   EXPECT_EQ(probe.filesystem_syncs_total.value(), 5u);
