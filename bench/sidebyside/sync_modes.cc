@@ -32,7 +32,9 @@ namespace {
 /// files-1 helper threads that fdatasync the files of a round with the caller (like storage/sync_pool).
 class parallel_sync {
  public:
-  explicit parallel_sync(std::vector<int> fds) : _fds(std::move(fds)) {
+  // _next starts at the end: a worker that starts before the first round must find nothing to do (it once
+  // took file 0 early, and the round's count of files left then never reached 0).
+  explicit parallel_sync(std::vector<int> fds) : _fds(std::move(fds)), _next(_fds.size()) {
     for (std::size_t i = 1; i < _fds.size(); ++i) _threads.emplace_back([this] { worker(); });
   }
   ~parallel_sync() {
@@ -74,7 +76,7 @@ class parallel_sync {
   std::vector<int> _fds;
   std::mutex _mu;
   std::condition_variable _work, _done;
-  std::size_t _next = 0, _left = 0;
+  std::size_t _next, _left = 0;
   bool _stop = false;
   std::vector<std::thread> _threads;
 };
