@@ -12,7 +12,7 @@ void add_module_sections(metrics::exposition& exposition, const metric_sources& 
       [&net = s.net, &budget = s.budget](metrics::text_writer& w) { net.collect(w, budget); });
   exposition.add_section([&core = s.core](metrics::text_writer& w) { core.probe.collect(w, core.topics); });
   exposition.add_section([&core = s.core, &logs = s.logs](metrics::text_writer& w) {
-    logs.probe().collect(w, logs.flusher().rounds_total(), logs.files().stats(), logs.cache_budget().advised_bytes_total());
+    logs.probe().collect(w, logs.flusher().counts(), logs.files().stats(), logs.cache_budget().advised_bytes_total());
     core.topics.producer_probe().collect(w);
     broker::collect_partition_gauges(w,
                                      core.topics);  // storage_log_* and producer_state_entries per partition

@@ -122,6 +122,11 @@ std::uint64_t flusher::rounds_total() const {
   return _rounds;
 }
 
+flusher_counts flusher::counts() const {
+  std::lock_guard lk(_mu);
+  return {_rounds, _gathers};
+}
+
 void flusher::run() {
   set_thread_name("sd-flusher");
   std::unique_lock lk(_mu);
@@ -187,6 +192,7 @@ void flusher::run() {
       --_gather_skip;
     } else if (!_pending.empty() && _pending.size() < _expected && !_stop) {
       auto gather = std::min<std::chrono::nanoseconds>(_last_sync_duration, _max_gather);
+      ++_gathers;
       _wake_at = _expected;
       bool reached = _cv.wait_for(lk, gather, [&] { return _stop || _pending.size() >= _expected; });
       if (reached) {

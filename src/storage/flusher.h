@@ -50,6 +50,12 @@ namespace sd::storage {
 class partition_log;
 class sync_pool;
 
+/// The flusher's counters (storage_probe::collect writes them as metrics).
+struct flusher_counts {
+  std::uint64_t rounds = 0;   // group-commit rounds
+  std::uint64_t gathers = 0;  // rounds that waited to gather before syncing
+};
+
 class flusher {
  public:
   using callback = std::function<void(status)>;
@@ -81,6 +87,7 @@ class flusher {
   void stop();
 
   std::uint64_t rounds_total() const;
+  flusher_counts counts() const;
 
   /// The most dirty page cache (bytes, system-wide) under which a round of several partitions syncs them
   /// with one syncfs (storage/filesystem_sync.h); -1: always one fdatasync per file. Any thread.
@@ -102,6 +109,7 @@ class flusher {
   std::vector<std::shared_ptr<sync_state>> _watched;
   bool _stop = false;
   std::uint64_t _rounds = 0;
+  std::uint64_t _gathers = 0;
   // request() wakes the flusher thread only once _pending.size() reaches _wake_at: 1 while the thread
   // sleeps with nothing to do, the gather target while it gathers, SIZE_MAX while it runs a round (it
   // looks at _pending when the round ends, so a notify would only cost a futex call and a context switch).

@@ -1,8 +1,10 @@
 #include "storage/probe.h"
 
+#include "storage/flusher.h"
+
 namespace sd::storage {
 
-void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_rounds, const file_cache_stats& files,
+void storage_probe::collect(metrics::text_writer& w, const flusher_counts& flusher, const file_cache_stats& files,
                             std::uint64_t cache_budget_advised_bytes) const {
   using metrics::metric_type;
   w.family("streamdown_storage_fsync_duration_seconds", metric_type::histogram,
@@ -28,7 +30,11 @@ void storage_probe::collect(metrics::text_writer& w, std::uint64_t flusher_round
   w.sample(static_cast<double>(read_corrupt_batches_total.value()));
   w.family("streamdown_storage_flusher_rounds_total", metric_type::counter,
            "group-commit rounds of the flusher (one round syncs every partition waiting)");
-  w.sample(static_cast<double>(flusher_rounds));
+  w.sample(static_cast<double>(flusher.rounds));
+  w.family("streamdown_storage_flusher_gathers_total", metric_type::counter,
+           "group-commit rounds that first waited (at most one sync's duration) for the appenders the previous "
+           "round saw, so that one sync covers them");
+  w.sample(static_cast<double>(flusher.gathers));
   w.family("streamdown_storage_open_files", metric_type::gauge,
            "log files held open now (bounded by streamdown.log.open.files.max, plus files with unsynced writes)");
   w.sample(static_cast<double>(files.open));

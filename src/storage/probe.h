@@ -11,6 +11,8 @@
 
 namespace sd::storage {
 
+struct flusher_counts;  // storage/flusher.h
+
 struct storage_probe {
   /// Duration of each fdatasync of a log file, fsync of a partition directory, or syncfs serving several
   /// partitions at once (storage/filesystem_sync.h).
@@ -24,9 +26,9 @@ struct storage_probe {
   metrics::counter read_verified_bytes_total;
   metrics::counter read_corrupt_batches_total;
 
-  /// Writes the module-wide families; `flusher_rounds` is flusher::rounds_total(), `files` the log manager's
-  /// descriptor cache counters.
-  void collect(metrics::text_writer& w, std::uint64_t flusher_rounds, const file_cache_stats& files,
+  /// Writes the module-wide families; `flusher` is the flusher's counters (flusher::counts()), `files` the
+  /// log manager's descriptor cache counters.
+  void collect(metrics::text_writer& w, const flusher_counts& flusher, const file_cache_stats& files,
                std::uint64_t cache_budget_advised_bytes = 0) const;
 };
 

@@ -88,6 +88,9 @@ TEST(Metrics, CountersMatchWhatWasProducedAndConsumed) {
   EXPECT_GT(value_or_zero(page, "streamdown_storage_fsync_duration_seconds_count", {}), 0);
   EXPECT_GT(value_or_zero(page, "streamdown_storage_fsyncs_total", {}), 0);
   EXPECT_GT(value_or_zero(page, "streamdown_storage_flusher_rounds_total", {}), 0);
+  ASSERT_TRUE(page.value("streamdown_storage_flusher_gathers_total").has_value());
+  EXPECT_LE(*page.value("streamdown_storage_flusher_gathers_total"),
+            value_or_zero(page, "streamdown_storage_flusher_rounds_total", {}));
   EXPECT_GT(page.sum("streamdown_storage_log_size_bytes", t), static_cast<double>(n) * value_size);
   EXPECT_GE(page.sum("streamdown_storage_log_segments", t), partitions);
   EXPECT_EQ(page.sum("streamdown_storage_log_end_offset", t), static_cast<double>(n));

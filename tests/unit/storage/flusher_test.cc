@@ -199,11 +199,17 @@ TEST_P(GroupCommit, LoneRequestAfterABigRoundStillCompletes) {
     results.push_back(request_future(fl, *log, info.next_offset));
   }
   for (auto& f : results) EXPECT_TRUE(f.get());
+  const auto before = fl.counts();
   for (int i = 0; i < 3; ++i) {
     auto info = append(*log, 1, 100);
     EXPECT_TRUE(wait_durable(fl, *log, info.next_offset));
     EXPECT_EQ(log->flushed_offset(), info.next_offset);
   }
+  // The first lone request found fewer waiters than the big round had: that round gathered (and timed out).
+  const auto after = fl.counts();
+  EXPECT_GE(after.gathers, before.gathers + 1);
+  EXPECT_LE(after.gathers, after.rounds);
+  EXPECT_EQ(after.rounds, fl.rounds_total());
 }
 
 INSTANTIATE_TEST_SUITE_P(Fs, GroupCommit, ::testing::Values(false, true), fs_name);

@@ -1,5 +1,6 @@
 // storage_probe: every fdatasync/fsync a log runs is counted and timed, failures too.
 #include "storage/probe.h"
+#include "storage/flusher.h"
 
 #include <gtest/gtest.h>
 
@@ -63,12 +64,13 @@ TEST(StorageProbeText, CollectWritesValidFamilies) {
   file_cache_stats files;
   files.open = 3;
   files.evictions = 5;
-  p.collect(w, 7, files);
+  p.collect(w, flusher_counts{7, 2}, files);
   const auto& t = w.text();
   EXPECT_NE(t.find("streamdown_storage_open_files 3\n"), std::string::npos) << t;
   EXPECT_NE(t.find("streamdown_storage_file_cache_evictions_total 5\n"), std::string::npos) << t;
   EXPECT_NE(t.find("streamdown_storage_fsync_duration_seconds_count 1\n"), std::string::npos) << t;
   EXPECT_NE(t.find("streamdown_storage_flusher_rounds_total 7\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("streamdown_storage_flusher_gathers_total 2\n"), std::string::npos) << t;
 }
 
 }  // namespace
