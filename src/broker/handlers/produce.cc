@@ -427,9 +427,11 @@ net::awaitable<net::response_task> produce(request_context& ctx) {
 
   // Append on each owner shard, one hop per shard; for acks=-1 the same step asks the flusher, so a request
   // costs one round trip to the shard instead of two (10k single-message requests/s at acks=all: p50
-  // 1.0 -> 0.8 ms, broker CPU 81 -> 76 s/GB). Phase one waits for the appends: letting the connection read
-  // on while they run was tried and made acks=1 slower (1.40 -> 1.31 M msg/s, broker 0.44 -> 0.51 s/GB:
-  // more request buffers alive at once). Phase two waits for the flushes.
+  // 1.0 -> 0.8 ms, broker CPU 81 -> 76 s/GB). Phase one waits for the appends (acks 0 and 1): letting the
+  // connection read on while they run was tried twice and made acks=1 slower. With several 1 MB request
+  // buffers alive at once, glibc maps and unmaps them: 127,826 page faults in a 5 s run against 1,279, broker
+  // 1.3-1.8 against 0.5-0.8 s/GB (2026-12-08; docs/BENCHMARKS.md, "Produce goals"); with the faults taken
+  // away (glibc told to keep its heap) reading on gained nothing. Phase two waits for the flushes.
   // acks=-1 does not wait for the appends in phase one: the connection reads its next request at once, and
   // phase two's flush completion implies the appends (each job asks the flusher after its append). Order
   // is kept: a connection posts its requests' jobs to each owner shard in request order, and a shard runs
