@@ -43,7 +43,8 @@ bench-scale: build
 	@./bench/scale/run
 
 # The produce goals of issue 20, each a ratio within one run: acks=1 vs librdkafka's mock cluster (pinned and
-# unpinned), acks=all latency vs the disk's group-commit floor (bench/produce-goals/run; about 10 minutes).
+# unpinned), acks=all latency vs the disk's group-commit floor, with references beside them (per-byte ingest
+# CPU, disk bandwidth, the client against the mock; bench/produce-goals/run; about 13 minutes).
 bench-produce: build
 	@./bench/produce-goals/run
 
