@@ -89,6 +89,45 @@ awaitable<void> connection::read_exact(asio::mutable_buffer buf, boost::system::
     co_await asio::async_read(_socket, buf, no_throw(ec));
 }
 
+awaitable<void> connection::read_body(asio::mutable_buffer buf, boost::system::error_code& ec) {
+  if (_tls || buf.size() < k_low_water_min_frame) co_return co_await read_exact(buf, ec);
+  // A large frame arrives in many TCP segments; woken for each, the loop would take a context switch per
+  // segment. SO_RCVLOWAT makes readiness wait until the rest of the frame is queued (the kernel caps it at
+  // half its largest receive buffer and grows the buffer to match), so a frame costs about one wake-up.
+  // Contract: the reads here are non-blocking recv() calls made before every wait, so readiness is never
+  // missed (edge-triggered epoll signals each arrival that meets the mark, and lowering the mark signals
+  // at once when it is met already); the mark is back at 1 when this returns, for the next size prefix.
+  const int fd = _socket.native_handle();
+  auto* at = static_cast<char*>(buf.data());
+  std::size_t left = buf.size();
+  int mark = 1;
+  while (left > 0) {
+    ssize_t n = ::recv(fd, at, left, MSG_DONTWAIT);
+    if (n > 0) {
+      at += n;
+      left -= static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n == 0) {
+      ec = asio::error::eof;
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      ec = boost::system::error_code(errno, boost::system::system_category());
+      break;
+    }
+    int want = static_cast<int>(std::min<std::size_t>(left, k_low_water_max));
+    if (want != mark && ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &want, sizeof want) == 0) mark = want;
+    co_await _socket.async_wait(tcp::socket::wait_read, no_throw(ec));
+    if (ec) break;
+  }
+  if (mark != 1) {
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+  }
+}
+
 template <class Buffers>
 awaitable<std::size_t> connection::write_all(const Buffers& buffers) {
   if (_tls) co_return co_await asio::async_write(*_tls, buffers, use_awaitable);
@@ -140,7 +179,7 @@ awaitable<void> connection::read_loop() {
       }
       budget_lease lease = co_await _budget.acquire(static_cast<std::size_t>(size));
       inbound_frame frame{frame_bytes(static_cast<std::size_t>(size))};
-      co_await read_exact(asio::buffer(frame.data), ec);
+      co_await read_body(asio::buffer(frame.data), ec);
       if (ec) break;
       if (_handler.acknowledge_at_once(frame)) {
         // Sends the pending ACK now (quick-ack mode ends by itself; it is set again per frame).

@@ -63,6 +63,10 @@ class connection : public std::enable_shared_from_this<connection> {
   /// TLS server handshake; false (connection to be closed) on failure or timeout.
   awaitable<bool> handshake();
   awaitable<void> read_exact(asio::mutable_buffer buf, boost::system::error_code& ec);
+  /// read_exact for a request body; a large plaintext body is read with a receive low-water mark.
+  awaitable<void> read_body(asio::mutable_buffer buf, boost::system::error_code& ec);
+  static constexpr std::size_t k_low_water_min_frame = 64 * 1024;  // smaller bodies: plain read_exact
+  static constexpr std::size_t k_low_water_max = 4 * 1024 * 1024;  // the most one mark asks for
   template <class Buffers>
   awaitable<std::size_t> write_all(const Buffers& buffers);
   awaitable<void> write_loop();

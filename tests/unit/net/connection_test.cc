@@ -1,11 +1,18 @@
 // The connection and server over real loopback sockets with a test handler: responses leave in request order
 // even when later requests finish first; out-of-range sizes close the connection; the memory budget stops
-// reading when spent.
+// reading when spent; large bodies (read with a receive low-water mark) arrive whole however they trickle in,
+// the mark does not hold back the next small frame, and a peer that stops mid-body closes the connection.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "base/bytes.h"
 #include "net/server.h"
@@ -19,8 +26,10 @@ using namespace std::chrono_literals;
 class echo_handler final : public request_handler {
  public:
   std::atomic<int> refused{0};
+  std::atomic<int> dispatched{0};
   mutable std::atomic<int> ack_questions{0};
   awaitable<response_task> dispatch(const connection_info&, inbound_frame frame) override {
+    ++dispatched;
     co_return reply(bytes(frame.data.begin(), frame.data.end()));
   }
   void on_refused_frame(const connection_info&, std::int64_t) override { ++refused; }
@@ -149,6 +158,87 @@ TEST(Connection, SpentBudgetStopsReadingUntilBytesReturn) {
   watcher.join();
   EXPECT_LE(max_seen, 64u);
   EXPECT_GE(f.budget.waits_total(), 1u);  // somebody had to wait
+}
+
+/// A body of `size` bytes whose byte i is a function of i (byte 0 is 0: no delay).
+std::vector<std::uint8_t> patterned(std::size_t size) {
+  std::vector<std::uint8_t> body(size);
+  for (std::size_t i = 1; i < size; ++i) body[i] = static_cast<std::uint8_t>((i * 131) >> 7);
+  return body;
+}
+
+/// A fixture taking bodies up to 8 MiB and a client connected to it whose blocking reads fail after 5 s
+/// instead of hanging the test (reads below use recv(2) directly: Asio's synchronous read polls again after
+/// the timeout).
+struct large_frames {
+  fixture f{16 << 20, 8 << 20};
+  asio::io_context io;
+  tcp::socket s{io};
+  large_frames() {
+    s.connect(f.ep);
+    timeval tv{5, 0};
+    EXPECT_EQ(::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+  }
+};
+
+/// Reads exactly `n` bytes; false on end of stream, error or timeout.
+bool recv_exactly(tcp::socket& s, std::uint8_t* at, std::size_t n) {
+  while (n > 0) {
+    ssize_t got = ::recv(s.native_handle(), at, n, 0);
+    if (got <= 0) return false;
+    at += got;
+    n -= static_cast<std::size_t>(got);
+  }
+  return true;
+}
+
+/// Reads one echoed response and returns its body (empty when none came within the bound).
+std::vector<std::uint8_t> read_response(tcp::socket& s) {
+  std::uint8_t hdr[4];
+  if (!recv_exactly(s, hdr, 4)) return {};
+  std::vector<std::uint8_t> body(static_cast<std::size_t>(load_be<std::int32_t>(hdr)));
+  if (!recv_exactly(s, body.data(), body.size())) return {};
+  return body;
+}
+
+TEST(Connection, LargeBodyTricklingInIsReadWholeAndTheNextSmallFrameIsNotHeldBack) {
+  large_frames lf;
+  auto& [f, io, s] = lf;
+  // Sizes around the low-water path's threshold and one larger than a typical receive buffer.
+  for (std::size_t size : {std::size_t{64 * 1024 - 1}, std::size_t{64 * 1024}, std::size_t{1536 * 1024},
+                           std::size_t{5 << 20}}) {
+    SCOPED_TRACE(size);
+    bytes fr = frame(patterned(size));
+    // Pieces of 40 KiB with pauses: the reader sees the body arrive in many parts, and sometimes none.
+    for (std::size_t at = 0; at < fr.size(); at += 40 * 1024) {
+      asio::write(s, asio::buffer(fr.data() + at, std::min<std::size_t>(40 * 1024, fr.size() - at)));
+      if ((at / (40 * 1024)) % 8 == 7) std::this_thread::sleep_for(3ms);
+    }
+    EXPECT_EQ(read_response(s), patterned(size));
+    // A small frame after a pause: had the mark stayed at the large body's size, it would never be read.
+    std::this_thread::sleep_for(20ms);
+    bytes small = frame({0, 's', 'm', 'a', 'l', 'l', '!', '!'});
+    asio::write(s, asio::buffer(small));
+    EXPECT_EQ(read_response(s), (std::vector<std::uint8_t>{0, 's', 'm', 'a', 'l', 'l', '!', '!'}));
+  }
+  EXPECT_EQ(f.handler.dispatched.load(), 8);
+}
+
+TEST(Connection, PeerThatStopsMidLargeBodyIsClosedAndNothingIsDispatched) {
+  large_frames lf;
+  auto& [f, io, s] = lf;
+  bytes fr = frame(patterned(1 << 20));
+  asio::write(s, asio::buffer(fr.data(), 300 * 1024));  // the size prefix and under a third of the body
+  std::this_thread::sleep_for(20ms);                     // the reader is waiting for the rest
+  s.shutdown(tcp::socket::shutdown_send);                // FIN: the rest never comes
+  std::uint8_t b;
+  errno = 0;
+  ssize_t got = ::recv(s.native_handle(), &b, 1, 0);  // returns once the server side closes
+  EXPECT_TRUE(got == 0 || (got < 0 && errno == ECONNRESET)) << got << " " << std::strerror(errno);
+  EXPECT_EQ(f.handler.dispatched.load(), 0);
+  auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (f.budget.in_use() != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(f.budget.in_use(), 0u);  // the body's lease went back
 }
 
 }  // namespace
