@@ -14,6 +14,10 @@
 //                does, POSIX_FADV_DONTNEED of what lies more than --window bytes behind the end (which starts
 //                the writeback of those pages on the receiver's thread). Advised pages that are still dirty
 //                stay cached, so this pays for fresh pages: a naive writer, not a floor
+//   direct       recv + CRC + a copy into a 4 KiB-aligned buffer + pwrite appending with O_DIRECT: no page
+//                cache at all, what a storage engine with its own cache (Redpanda's kind) pays per byte. The
+//                write waits for the device (one thread, no queue), so its MB/s is the disk's at one write
+//                in flight, not an engine's; its CPU per GB is the figure to read
 // The modes given by --modes run in turn, --repeat times (alternating, so a drift of the machine hits all of
 // them). One JSON line per run:
 //   {"mode":M,"bytes":N,"seconds":S,"mb_per_s":X,"receiver_cpu_s_per_gb":R,"sender_cpu_s_per_gb":W}
@@ -36,6 +40,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -105,13 +110,14 @@ int run(const options& o, const std::string& mode) {
   const bool crc = mode != "recv";
   const bool append = mode == "write";
   const bool overwrite = mode == "overwrite";
-  const bool write = append || overwrite;
+  const bool direct = mode == "direct";
+  const bool write = append || overwrite || direct;
   auto [sfd, rfd] = loopback_pair();
   if (sfd < 0) return 1;
   const std::string path = o.dir + "/sd-ingest-floor.dat";
   int fd = -1;
   if (write) {
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | (direct ? O_DIRECT : 0), 0644);
     if (fd < 0) {
       std::perror(path.c_str());
       return 1;
@@ -149,6 +155,10 @@ int run(const options& o, const std::string& mode) {
   });
 
   std::vector<char> buf(static_cast<std::size_t>(o.chunk));
+  // direct: the aligned buffer the bytes are copied into (a request's batches sit at any offset in it).
+  constexpr std::size_t k_block = 4096;
+  std::unique_ptr<char, decltype(&std::free)> aligned(
+      direct ? static_cast<char*>(std::aligned_alloc(k_block, static_cast<std::size_t>(o.chunk))) : nullptr, &std::free);
   pin_this_thread(o.receiver_cpu);
   std::uint32_t sum = 0;
   long long received = 0, advised = 0;
@@ -169,7 +179,15 @@ int run(const options& o, const std::string& mode) {
     if (have == 0) break;
     if (crc)
       sum = sd::crc32c::extend(sum, reinterpret_cast<const std::uint8_t*>(buf.data()), static_cast<std::size_t>(have));
-    if (write) {
+    if (direct) {
+      // Whole blocks only: a short last chunk (the sender's end) is left out of the file, not of the figures.
+      const auto whole = static_cast<std::size_t>(have) / k_block * k_block;
+      std::memcpy(aligned.get(), buf.data(), static_cast<std::size_t>(have));
+      if (whole > 0 && ::pwrite(fd, aligned.get(), whole, received) != static_cast<ssize_t>(whole)) {
+        std::perror("pwrite O_DIRECT");
+        return 1;
+      }
+    } else if (write) {
       const long long at = overwrite ? received % (o.window - o.window % o.chunk) : received;
       if (::pwrite(fd, buf.data(), static_cast<std::size_t>(have), at) != have) {
         std::perror("pwrite");
@@ -221,8 +239,8 @@ int main(int argc, char** argv) {
       o.modes.clear();
       std::stringstream ss(next());
       for (std::string m; std::getline(ss, m, ',');) {
-        if (m != "recv" && m != "crc" && m != "overwrite" && m != "write") {
-          std::fprintf(stderr, "unknown mode %s (recv, crc, overwrite, write)\n", m.c_str());
+        if (m != "recv" && m != "crc" && m != "overwrite" && m != "write" && m != "direct") {
+          std::fprintf(stderr, "unknown mode %s (recv, crc, overwrite, write, direct)\n", m.c_str());
           return 2;
         }
         o.modes.push_back(m);
@@ -243,7 +261,7 @@ int main(int argc, char** argv) {
       o.repeat = std::atoi(next().c_str());
     } else {
       std::fprintf(stderr,
-                   "usage: sd_bench_ingest_floor [--dir D] [--modes recv,crc,overwrite,write] [--chunk BYTES] [--seconds S] "
+                   "usage: sd_bench_ingest_floor [--dir D] [--modes recv,crc,overwrite,write,direct] [--chunk BYTES] [--seconds S] "
                    "[--max-bytes N] [--window BYTES] [--repeat N] [--receiver-cpu C] [--sender-cpu C]\n");
       return 2;
     }

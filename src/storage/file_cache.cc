@@ -173,7 +173,27 @@ void cached_file::synced_through(std::uint64_t token) noexcept {
   _synced = std::max(_synced, token);
 }
 
-result<std::shared_ptr<io::file>> cached_file::hold() { return acquire(false); }
+result<std::shared_ptr<io::file>> cached_file::hold() {
+  auto f = acquire(false);
+  if (!f) return f;
+  // The same descriptor, through a pointer whose release is counted: held() is true while any is alive.
+  _holds->fetch_add(1, std::memory_order_acq_rel);
+  io::file* raw = f->get();
+  return std::shared_ptr<io::file>(raw, [open = std::move(*f), holds = _holds](io::file*) mutable {
+    open.reset();
+    holds->fetch_sub(1, std::memory_order_acq_rel);
+  });
+}
+
+std::shared_ptr<cached_file> cached_file::reading_reference(const std::shared_ptr<cached_file>& f) {
+  if (!f) return f;
+  f->_holds->fetch_add(1, std::memory_order_acq_rel);
+  cached_file* raw = f.get();
+  return std::shared_ptr<cached_file>(raw, [owner = f, holds = f->_holds](cached_file*) mutable {
+    owner.reset();
+    holds->fetch_sub(1, std::memory_order_acq_rel);
+  });
+}
 
 status cached_file::keep_open() {
   for (;;) {

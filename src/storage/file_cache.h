@@ -64,8 +64,16 @@ class cached_file final : public io::file {
   /// Opens the file if needed and fdatasyncs that descriptor, whatever this object knows of its writes (for
   /// files another process may have left dirty: recovery after a crash).
   status sync_open();
-  /// The open descriptor (opening it if needed), valid as long as the returned pointer is held.
+  /// The open descriptor (opening it if needed), valid as long as the returned pointer is held. The cache
+  /// may evict this object's descriptor meanwhile; the holder's stays open (and counts in held()).
   result<std::shared_ptr<io::file>> hold();
+  /// Whether a reader still has this file: a pointer from hold() (a fetch's file slice, a send in progress)
+  /// or from reading_reference() (a cleaning pass) is alive. A retired file that is held must keep its
+  /// content, so it is unlinked whole, never shrunk first (file_deleter.h).
+  bool held() const noexcept { return _holds->load(std::memory_order_acquire) > 0; }
+  /// `f` itself (same object, so comparisons by pointer hold), through a pointer counted in held() while
+  /// alive: for readers that keep the file object rather than a descriptor.
+  static std::shared_ptr<cached_file> reading_reference(const std::shared_ptr<cached_file>& f);
   /// Opens the file if needed and never evicts it again: call before removing or renaming the path away
   /// while others may still use this object. Returns the open error, if any.
   status keep_open();
@@ -93,6 +101,8 @@ class cached_file final : public io::file {
   bool _listed = false;  // in the cache's ring (then _slot is its index there; the cache's mutex guards _slot)
   std::size_t _slot = 0;
   std::atomic<bool> _used{false};  // CLOCK reference bit
+  // Live hold() pointers; shared with their deleters, which may run after this object is gone.
+  std::shared_ptr<std::atomic<std::int64_t>> _holds = std::make_shared<std::atomic<std::int64_t>>(0);
   mutable std::atomic<std::uint64_t> _fs_id{0};  // filesystem_id() once known
 };
 

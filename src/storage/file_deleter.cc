@@ -6,16 +6,25 @@
 
 namespace sd::storage {
 
-file_deleter::file_deleter(io::filesystem& fs)
+file_deleter::file_deleter(io::filesystem& fs, std::uint64_t step_bytes)
     : _fs(fs),
-      _worker("sd-file-delete", max_queued, [this](std::string& path) { remove_now(path); },
-              background_worker<std::string>::at_stop::run_queued) {}
+      _step(step_bytes > 0 ? step_bytes : default_step_bytes),
+      _worker(
+          "sd-file-delete", max_queued,
+          [this](removal& r) {
+            if (r.how == shrink::stepwise) shrink_now(r.path);
+            remove_now(r.path);
+          },
+          background_worker<removal>::at_stop::run_queued) {}
 
 // The worker's destructor unlinks whatever is still queued before its thread stops.
 file_deleter::~file_deleter() = default;
 
-void file_deleter::remove_later(std::string path) {
-  if (!_worker.try_push(path)) remove_now(path);  // queue full: the caller pays, as it would without the thread
+void file_deleter::remove_later(std::string path, shrink how) {
+  removal r{std::move(path), how};
+  // Queue full: the caller pays, as it would without the thread, and for an unlink only (shrinking first
+  // spreads the same work over more time, which is the deleter thread's to spend, not an owner loop's).
+  if (!_worker.try_push(r)) remove_now(r.path);
 }
 
 void file_deleter::drain() { _worker.drain(); }
@@ -23,6 +32,21 @@ void file_deleter::drain() { _worker.drain(); }
 std::uint64_t file_deleter::removed_total() const { return _removed.load(); }
 
 std::uint64_t file_deleter::failed_total() const { return _failed.load(); }
+
+std::uint64_t file_deleter::shrink_steps_total() const { return _shrink_steps.load(); }
+
+void file_deleter::shrink_now(const std::string& path) {
+  auto f = _fs.open(path, io::open_mode::read_write);
+  if (!f) return;  // missing, or not ours to open: the unlink decides what to count
+  auto size = (*f)->size();
+  if (!size) return;
+  for (std::uint64_t left = *size; left > 0;) {
+    left = left > _step ? left - _step : 0;
+    if (!(*f)->truncate(left)) break;
+    _shrink_steps.fetch_add(1, std::memory_order_relaxed);
+  }
+  (void)(*f)->close();
+}
 
 void file_deleter::remove_now(const std::string& path) {
   auto r = _fs.remove(path);

@@ -334,7 +334,9 @@ cleaning_view partition_log::view_for_cleaning() const {
   v.dir = _dir;
   for (std::size_t i = 0; i + 1 < _segments.size(); ++i) {
     const segment& s = *_segments[i];
-    v.segments.push_back({s.base, _segments[i + 1]->base, s.log, s.size, s.max_timestamp});
+    // Counted as a reader: retention must not shrink a file this pass may still read (file_deleter.h).
+    v.segments.push_back({s.base, _segments[i + 1]->base, cached_file::reading_reference(s.log), s.size,
+                          s.max_timestamp});
   }
   return v;
 }

@@ -80,6 +80,11 @@ status remove_segment_files(io::filesystem& fs, const segment& seg) {
 }
 
 status retire_segment_files(io::filesystem& fs, const segment& seg, file_deleter& deleter) {
+  // The log file may be shrunk before its unlink (file_deleter.h) only if nobody can read it any more: no
+  // fetch's slice holding its descriptor and no cleaning pass holding it (cached_file::held). Other owners of
+  // the file object (page-cache advice, a sync) do not read it. Once retired, the segment is gone from the
+  // log, so no new reader can take it.
+  const bool unread = !seg.log || !seg.log->held();
   SD_TRY(keep_referenced_log_open(seg));
   for (auto kind : {layout::segment_file_kind::log, layout::segment_file_kind::index,
                     layout::segment_file_kind::time_index}) {
@@ -90,7 +95,8 @@ status retire_segment_files(io::filesystem& fs, const segment& seg, file_deleter
       if (r.error() == std::errc::no_such_file_or_directory) continue;
       return r;
     }
-    deleter.remove_later(retired);
+    const bool shrink = unread && kind == layout::segment_file_kind::log;
+    deleter.remove_later(retired, shrink ? file_deleter::shrink::stepwise : file_deleter::shrink::no);
   }
   return ok();
 }

@@ -87,7 +87,9 @@ status remove_segment_files(io::filesystem& fs, const segment& seg);
 
 /// Retires the segment's files for deletion in the background: renames each (missing ones are fine) to
 /// "<name>.deleted", a metadata operation, and hands the new name to `deleter`, which unlinks it on its own
-/// thread. Referenced log files are kept open first, as remove_segment_files does. Only for segments whose
+/// thread. Referenced log files are kept open first, as remove_segment_files does; a log file nobody can read
+/// any more (no other owner, no held descriptor) is handed over to be shrunk stepwise before its unlink, so
+/// freeing its blocks does not stall the filesystem's other writers (file_deleter.h). Only for segments whose
 /// path no new segment takes (retention's oldest segment); compaction's swap reuses a base, so it removes.
 status retire_segment_files(io::filesystem& fs, const segment& seg, file_deleter& deleter);
 

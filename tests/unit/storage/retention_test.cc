@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "storage/cleaning.h"
 #include "storage/file_deleter.h"
 #include "storage_test_util.h"
 
@@ -75,6 +76,82 @@ TEST_P(Retention, WithADeleterSegmentsAreRenamedAtOnceAndUnlinkedInTheBackground
   EXPECT_FALSE(std::filesystem::exists(log_dir() + "/00000000000000000003.log.deleted"));
   EXPECT_FALSE(std::filesystem::exists(log_dir() + "/00000000000000000003.index.deleted"));
   expect_contiguous(*again);
+}
+
+TEST_P(Retention, AnUnreadRetiredLogIsShrunkInStepsBeforeItsUnlink) {
+  file_deleter deleter(fs(), 100);  // 100-byte steps: a 900-byte segment takes 9
+  log_config cfg = small_config();
+  open_options options;
+  options.deleter = &deleter;
+  auto opened = partition_log::open(fs(), log_dir(), cfg, options);
+  ASSERT_TRUE(opened) << opened.error().message();
+  auto& log = *opened;
+  for (int i = 0; i < 12; ++i) append(*log, 1, 239);  // 4 segments of 3 batches, 900 bytes each
+  cfg.retention_bytes = 1500;
+  log->update_config(cfg);
+  ASSERT_EQ(log->enforce_retention(10'000).value(), 2u);
+  deleter.drain();
+  EXPECT_EQ(deleter.shrink_steps_total(), 18u) << "two 900-byte logs in 100-byte steps; indexes are unlinked whole";
+  EXPECT_EQ(deleter.removed_total(), 6u);
+  EXPECT_EQ(deleter.failed_total(), 0u);
+  for (const auto& e : std::filesystem::directory_iterator(log_dir()))
+    EXPECT_FALSE(e.path().string().ends_with(".deleted")) << e.path();
+  expect_contiguous(*log);
+}
+
+TEST_P(Retention, ARetiredLogThatAReaderHoldsIsNotShrunkAndReadsWhole) {
+  file_deleter deleter(fs(), 100);
+  log_config cfg = small_config();
+  open_options options;
+  options.deleter = &deleter;
+  auto opened = partition_log::open(fs(), log_dir(), cfg, options);
+  ASSERT_TRUE(opened) << opened.error().message();
+  auto& log = *opened;
+  for (int i = 0; i < 12; ++i) append(*log, 1, 239);
+  // A fetch's slices of the first segment, still to be sent when retention retires it.
+  auto held = log->read(offset(0), 900);
+  ASSERT_TRUE(held) << held.error().message();
+  ASSERT_EQ(held->next_offset, offset(3));
+  auto before = copy_to_bytes(*held);
+  ASSERT_TRUE(before);
+  cfg.retention_bytes = 1500;
+  log->update_config(cfg);
+  ASSERT_EQ(log->enforce_retention(10'000).value(), 2u);
+  deleter.drain();
+  EXPECT_EQ(deleter.shrink_steps_total(), 9u) << "only the second segment, which nobody holds, is shrunk";
+  auto after = copy_to_bytes(*held);
+  ASSERT_TRUE(after) << after.error().message();
+  EXPECT_EQ(*after, *before);  // the reader still sends every byte it was given
+}
+
+TEST_P(Retention, ARetiredLogThatACleaningPassHoldsIsNotShrunk) {
+  file_deleter deleter(fs(), 100);
+  log_config cfg = small_config();
+  open_options options;
+  options.deleter = &deleter;
+  auto opened = partition_log::open(fs(), log_dir(), cfg, options);
+  ASSERT_TRUE(opened) << opened.error().message();
+  auto& log = *opened;
+  for (int i = 0; i < 12; ++i) append(*log, 1, 239);
+  cleaning_view view = log->view_for_cleaning();  // a pass that will read every sealed segment
+  ASSERT_EQ(view.segments.size(), 3u);
+  cfg.retention_bytes = 1500;
+  log->update_config(cfg);
+  ASSERT_EQ(log->enforce_retention(10'000).value(), 2u);
+  deleter.drain();
+  EXPECT_EQ(deleter.shrink_steps_total(), 0u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    std::vector<std::uint8_t> buf(view.segments[i].size);
+    auto n = view.segments[i].file->pread(file_pos(0), mutable_byte_span(buf.data(), buf.size()));
+    ASSERT_TRUE(n) << n.error().message();
+    EXPECT_EQ(*n, buf.size()) << "segment " << i << " must still read whole";
+  }
+  view = {};  // the pass ends: later retirements may shrink again
+  cfg.retention_bytes = 0;
+  log->update_config(cfg);
+  ASSERT_EQ(log->enforce_retention(10'000).value(), 1u);
+  deleter.drain();
+  EXPECT_EQ(deleter.shrink_steps_total(), 9u);
 }
 
 TEST_P(Retention, AFullDeleterQueueUnlinksOnTheCallersThreadAndLosesNothing) {
