@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -159,6 +160,10 @@ int run(const options& o, const std::string& mode) {
   constexpr std::size_t k_block = 4096;
   std::unique_ptr<char, decltype(&std::free)> aligned(
       direct ? static_cast<char*>(std::aligned_alloc(k_block, static_cast<std::size_t>(o.chunk))) : nullptr, &std::free);
+  if (direct && !aligned) {
+    std::perror("aligned_alloc");
+    std::exit(1);  // the sender thread is running: end the process, as its own errors do
+  }
   pin_this_thread(o.receiver_cpu);
   std::uint32_t sum = 0;
   long long received = 0, advised = 0;
@@ -185,7 +190,7 @@ int run(const options& o, const std::string& mode) {
       std::memcpy(aligned.get(), buf.data(), static_cast<std::size_t>(have));
       if (whole > 0 && ::pwrite(fd, aligned.get(), whole, received) != static_cast<ssize_t>(whole)) {
         std::perror("pwrite O_DIRECT");
-        return 1;
+        std::exit(1);  // the sender thread is running: end the process, as its own errors do
       }
     } else if (write) {
       const long long at = overwrite ? received % (o.window - o.window % o.chunk) : received;
@@ -268,6 +273,10 @@ int main(int argc, char** argv) {
   }
   if (o.chunk <= 0 || o.seconds <= 0 || o.repeat <= 0 || o.modes.empty() || o.window < o.chunk) {
     std::fprintf(stderr, "chunk, seconds and repeat must be positive, and the window at least one chunk\n");
+    return 2;
+  }
+  if (o.chunk % 4096 != 0 && std::find(o.modes.begin(), o.modes.end(), "direct") != o.modes.end()) {
+    std::fprintf(stderr, "--modes direct needs a chunk that is a multiple of 4096 (O_DIRECT writes whole blocks)\n");
     return 2;
   }
   for (int r = 0; r < o.repeat; ++r)

@@ -90,13 +90,17 @@ awaitable<void> connection::read_exact(asio::mutable_buffer buf, boost::system::
 }
 
 awaitable<void> connection::read_body(asio::mutable_buffer buf, boost::system::error_code& ec) {
-  if (_tls || buf.size() < k_low_water_min_frame) co_return co_await read_exact(buf, ec);
+  if (_tls || !_low_water || buf.size() < k_low_water_min_frame) co_return co_await read_exact(buf, ec);
   // A large frame arrives in many TCP segments; woken for each, the loop would take a context switch per
   // segment. SO_RCVLOWAT makes readiness wait until the rest of the frame is queued (the kernel caps it at
   // half its largest receive buffer and grows the buffer to match), so a frame costs about one wake-up.
   // Contract: the reads here are non-blocking recv() calls made before every wait, so readiness is never
   // missed (edge-triggered epoll signals each arrival that meets the mark, and lowering the mark signals
   // at once when it is met already); the mark is back at 1 when this returns, for the next size prefix.
+  // Guard: current kernels also report readiness when the receive window closes before the mark is met
+  // (small segments filling the buffer); older ones did not, and the wait would last until the client gave
+  // up. So a wait that sees nothing for k_low_water_guard drops the mark to 1, and this connection reads
+  // without a mark from then on (a link that slow gains nothing from it).
   const int fd = _socket.native_handle();
   auto* at = static_cast<char*>(buf.data());
   std::size_t left = buf.size();
@@ -117,12 +121,29 @@ awaitable<void> connection::read_body(asio::mutable_buffer buf, boost::system::e
       ec = boost::system::error_code(errno, boost::system::system_category());
       break;
     }
-    int want = static_cast<int>(std::min<std::size_t>(left, k_low_water_max));
+    int want = _low_water ? static_cast<int>(std::min<std::size_t>(left, k_low_water_max)) : 1;
     if (want != mark && ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &want, sizeof want) == 0) mark = want;
-    co_await _socket.async_wait(tcp::socket::wait_read, no_throw(ec));
+    if (mark == 1) {
+      co_await _socket.async_wait(tcp::socket::wait_read, no_throw(ec));
+    } else {
+      auto expired = std::make_shared<bool>(false);
+      asio::steady_timer guard(_socket.get_executor(), k_low_water_guard);
+      guard.async_wait([fd, expired, self = shared_from_this()](boost::system::error_code e) {
+        if (e || self->_closed) return;
+        int one = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);  // reports whatever is queued
+        *expired = true;
+      });
+      co_await _socket.async_wait(tcp::socket::wait_read, no_throw(ec));
+      guard.cancel();
+      if (*expired) {
+        mark = 1;
+        _low_water = false;
+      }
+    }
     if (ec) break;
   }
-  if (mark != 1) {
+  if (mark != 1 && !_closed && _socket.is_open()) {
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
   }

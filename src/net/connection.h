@@ -67,6 +67,7 @@ class connection : public std::enable_shared_from_this<connection> {
   awaitable<void> read_body(asio::mutable_buffer buf, boost::system::error_code& ec);
   static constexpr std::size_t k_low_water_min_frame = 64 * 1024;  // smaller bodies: plain read_exact
   static constexpr std::size_t k_low_water_max = 4 * 1024 * 1024;  // the most one mark asks for
+  static constexpr std::chrono::milliseconds k_low_water_guard{50};  // a marked wait this long gives up the mark
   template <class Buffers>
   awaitable<std::size_t> write_all(const Buffers& buffers);
   awaitable<void> write_loop();
@@ -95,6 +96,7 @@ class connection : public std::enable_shared_from_this<connection> {
   bool _reading_done = false;
   bool _stop_reading = false;
   bool _closed = false;
+  bool _low_water = true;  // read_body may use SO_RCVLOWAT (false once a marked wait timed out)
 };
 
 }  // namespace sd::net

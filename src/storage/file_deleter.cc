@@ -1,5 +1,6 @@
 #include "storage/file_deleter.h"
 
+#include <algorithm>
 #include <system_error>
 
 #include "io/filesystem.h"
@@ -8,7 +9,7 @@ namespace sd::storage {
 
 file_deleter::file_deleter(io::filesystem& fs, std::uint64_t step_bytes)
     : _fs(fs),
-      _step(step_bytes > 0 ? step_bytes : default_step_bytes),
+      _step((std::max<std::uint64_t>(step_bytes, 1) + page_bytes - 1) / page_bytes * page_bytes),
       _worker(
           "sd-file-delete", max_queued,
           [this](removal& r) {
@@ -35,13 +36,17 @@ std::uint64_t file_deleter::failed_total() const { return _failed.load(); }
 
 std::uint64_t file_deleter::shrink_steps_total() const { return _shrink_steps.load(); }
 
+std::uint64_t file_deleter::next_shrink_size(std::uint64_t size, std::uint64_t step) {
+  return size == 0 ? 0 : (size - 1) / step * step;
+}
+
 void file_deleter::shrink_now(const std::string& path) {
   auto f = _fs.open(path, io::open_mode::read_write);
   if (!f) return;  // missing, or not ours to open: the unlink decides what to count
   auto size = (*f)->size();
   if (!size) return;
   for (std::uint64_t left = *size; left > 0;) {
-    left = left > _step ? left - _step : 0;
+    left = next_shrink_size(left, _step);
     if (!(*f)->truncate(left)) break;
     _shrink_steps.fetch_add(1, std::memory_order_relaxed);
   }

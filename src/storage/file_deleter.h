@@ -12,6 +12,10 @@
 // the blocks go in many small transactions: the same loop's worst stall fell to 3-5 ms, and 1 GiB took
 // 0.39 s to free against 0.33 s (docs/BENCHMARKS.md, "Produce goals"). Only a file nobody may still read is
 // shrunk (a reader holding a retired segment keeps reading it until it lets go); retire_segment_files decides.
+// Every size it truncates to is a multiple of the step, and the step a multiple of the page size: truncating
+// inside a page zeroes the rest of that page in place, and a page that sendfile handed to TCP is still
+// referenced, unsent or awaiting its ACK, after the reader let go of the file (a whole page that is dropped
+// stays intact for the socket that holds it).
 //
 // Contract: remove_later(path) unlinks `path` soon, in order; a missing file is not an error. The queue is
 // bounded (max_queued paths); beyond it the caller unlinks inline (back-pressure, as without the thread). A file that a
@@ -38,6 +42,7 @@ class file_deleter {
  public:
   static constexpr std::size_t max_queued = 4096;
   static constexpr std::uint64_t default_step_bytes = 4 << 20;
+  static constexpr std::uint64_t page_bytes = 4096;  // steps are rounded up to a multiple of this
   enum class shrink { no, stepwise };
 
   explicit file_deleter(io::filesystem& fs, std::uint64_t step_bytes = default_step_bytes);
@@ -55,6 +60,8 @@ class file_deleter {
   std::uint64_t failed_total() const;
   /// Truncation steps taken before unlinks (tests: a shrunk file of n bytes takes ceil(n / step) of them).
   std::uint64_t shrink_steps_total() const;
+  /// The size a shrink step truncates `size` to: the largest multiple of `step` below it (0 for 0).
+  static std::uint64_t next_shrink_size(std::uint64_t size, std::uint64_t step);
 
  private:
   struct removal {

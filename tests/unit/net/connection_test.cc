@@ -1,7 +1,8 @@
 // The connection and server over real loopback sockets with a test handler: responses leave in request order
 // even when later requests finish first; out-of-range sizes close the connection; the memory budget stops
 // reading when spent; large bodies (read with a receive low-water mark) arrive whole however they trickle in,
-// the mark does not hold back the next small frame, and a peer that stops mid-body closes the connection.
+// also when a stall outlasts the mark's guard; the mark does not hold back the next small frame; and a peer
+// that stops mid-body closes the connection.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -222,6 +223,26 @@ TEST(Connection, LargeBodyTricklingInIsReadWholeAndTheNextSmallFrameIsNotHeldBac
     EXPECT_EQ(read_response(s), (std::vector<std::uint8_t>{0, 's', 'm', 'a', 'l', 'l', '!', '!'}));
   }
   EXPECT_EQ(f.handler.dispatched.load(), 8);
+}
+
+TEST(Connection, ABodyThatStallsLongerThanTheMarksGuardIsStillReadWhole) {
+  large_frames lf;
+  auto& [f, io, s] = lf;
+  // Twice, each body stalling 120 ms halfway (past the 50 ms guard, which gives up the mark for good on
+  // this connection): both bodies, and a small frame after them, are answered whole.
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round);
+    bytes fr = frame(patterned(1 << 20));
+    const std::size_t half = fr.size() / 2;
+    asio::write(s, asio::buffer(fr.data(), half));
+    std::this_thread::sleep_for(120ms);
+    asio::write(s, asio::buffer(fr.data() + half, fr.size() - half));
+    EXPECT_EQ(read_response(s), patterned(1 << 20));
+  }
+  bytes small = frame({0, 'a', 'f', 't', 'e', 'r', '!', '!'});
+  asio::write(s, asio::buffer(small));
+  EXPECT_EQ(read_response(s), (std::vector<std::uint8_t>{0, 'a', 'f', 't', 'e', 'r', '!', '!'}));
+  EXPECT_EQ(f.handler.dispatched.load(), 3);
 }
 
 TEST(Connection, PeerThatStopsMidLargeBodyIsClosedAndNothingIsDispatched) {

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include <unistd.h>
+
 #include "storage/cleaning.h"
 #include "storage/file_deleter.h"
 #include "storage_test_util.h"
@@ -79,7 +81,7 @@ TEST_P(Retention, WithADeleterSegmentsAreRenamedAtOnceAndUnlinkedInTheBackground
 }
 
 TEST_P(Retention, AnUnreadRetiredLogIsShrunkInStepsBeforeItsUnlink) {
-  file_deleter deleter(fs(), 100);  // 100-byte steps: a 900-byte segment takes 9
+  file_deleter deleter(fs(), 100);  // rounded up to one page: a 900-byte segment takes one step
   log_config cfg = small_config();
   open_options options;
   options.deleter = &deleter;
@@ -91,7 +93,7 @@ TEST_P(Retention, AnUnreadRetiredLogIsShrunkInStepsBeforeItsUnlink) {
   log->update_config(cfg);
   ASSERT_EQ(log->enforce_retention(10'000).value(), 2u);
   deleter.drain();
-  EXPECT_EQ(deleter.shrink_steps_total(), 18u) << "two 900-byte logs in 100-byte steps; indexes are unlinked whole";
+  EXPECT_EQ(deleter.shrink_steps_total(), 2u) << "two 900-byte logs, one step each; indexes are unlinked whole";
   EXPECT_EQ(deleter.removed_total(), 6u);
   EXPECT_EQ(deleter.failed_total(), 0u);
   for (const auto& e : std::filesystem::directory_iterator(log_dir()))
@@ -118,7 +120,7 @@ TEST_P(Retention, ARetiredLogThatAReaderHoldsIsNotShrunkAndReadsWhole) {
   log->update_config(cfg);
   ASSERT_EQ(log->enforce_retention(10'000).value(), 2u);
   deleter.drain();
-  EXPECT_EQ(deleter.shrink_steps_total(), 9u) << "only the second segment, which nobody holds, is shrunk";
+  EXPECT_EQ(deleter.shrink_steps_total(), 1u) << "only the second segment, which nobody holds, is shrunk";
   auto after = copy_to_bytes(*held);
   ASSERT_TRUE(after) << after.error().message();
   EXPECT_EQ(*after, *before);  // the reader still sends every byte it was given
@@ -151,7 +153,36 @@ TEST_P(Retention, ARetiredLogThatACleaningPassHoldsIsNotShrunk) {
   log->update_config(cfg);
   ASSERT_EQ(log->enforce_retention(10'000).value(), 1u);
   deleter.drain();
-  EXPECT_EQ(deleter.shrink_steps_total(), 9u);
+  EXPECT_EQ(deleter.shrink_steps_total(), 1u);
+}
+
+TEST(FileDeleterShrink, StepsEndOnWholeStepsSoNoPageIsZeroedInPlace) {
+  // Truncating inside a page zeroes the rest of it in place, under any socket still sending it by sendfile:
+  // every target is a multiple of the (page-sized) step, counted down from the file's end.
+  constexpr std::uint64_t step = 4 << 20;
+  EXPECT_EQ(file_deleter::next_shrink_size((10 << 20) + 5, step), std::uint64_t{8} << 20);
+  EXPECT_EQ(file_deleter::next_shrink_size(8 << 20, step), std::uint64_t{4} << 20);
+  EXPECT_EQ(file_deleter::next_shrink_size(4 << 20, step), 0u);
+  EXPECT_EQ(file_deleter::next_shrink_size(5, step), 0u);
+  EXPECT_EQ(file_deleter::next_shrink_size(0, step), 0u);
+}
+
+TEST(FileDeleterShrink, ALargeFileIsShrunkStepByStepAndRemoved) {
+  io::filesystem& fs = io::posix_filesystem();
+  auto dir = std::filesystem::temp_directory_path() / ("sd-deleter-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "00000000000000000000.log.deleted").string();
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << std::string((10 << 20) + 5, 'x');
+  }
+  file_deleter deleter(fs);
+  deleter.remove_later(path, file_deleter::shrink::stepwise);
+  deleter.drain();
+  EXPECT_EQ(deleter.shrink_steps_total(), 3u) << "10 MiB + 5 -> 8 MiB -> 4 MiB -> 0";
+  EXPECT_EQ(deleter.removed_total(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  std::filesystem::remove_all(dir);
 }
 
 TEST_P(Retention, AFullDeleterQueueUnlinksOnTheCallersThreadAndLosesNothing) {
