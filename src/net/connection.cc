@@ -126,20 +126,16 @@ awaitable<void> connection::read_body(asio::mutable_buffer buf, boost::system::e
     if (mark == 1) {
       co_await _socket.async_wait(tcp::socket::wait_read, no_throw(ec));
     } else {
-      auto expired = std::make_shared<bool>(false);
       asio::steady_timer guard(_socket.get_executor(), k_low_water_guard);
-      guard.async_wait([fd, expired, self = shared_from_this()](boost::system::error_code e) {
+      guard.async_wait([fd, self = shared_from_this()](boost::system::error_code e) {
         if (e || self->_closed) return;
         int one = 1;
         ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);  // reports whatever is queued
-        *expired = true;
+        self->_low_water = false;
       });
       co_await _socket.async_wait(tcp::socket::wait_read, no_throw(ec));
       guard.cancel();
-      if (*expired) {
-        mark = 1;
-        _low_water = false;
-      }
+      if (!_low_water) mark = 1;  // the guard fired: the socket's mark is 1 now
     }
     if (ec) break;
   }

@@ -173,26 +173,30 @@ void cached_file::synced_through(std::uint64_t token) noexcept {
   _synced = std::max(_synced, token);
 }
 
-result<std::shared_ptr<io::file>> cached_file::hold() {
-  auto f = acquire(false);
-  if (!f) return f;
-  // The same descriptor, through a pointer whose release is counted: held() is true while any is alive.
-  _holds->fetch_add(1, std::memory_order_acq_rel);
-  io::file* raw = f->get();
-  return std::shared_ptr<io::file>(raw, [open = std::move(*f), holds = _holds](io::file*) mutable {
-    open.reset();
+namespace {
+
+/// `owner`'s object through a new pointer that keeps `owner` alive and counts in `holds` while it lives.
+template <class T>
+std::shared_ptr<T> counted(std::shared_ptr<T> owner, const std::shared_ptr<std::atomic<std::int64_t>>& holds) {
+  holds->fetch_add(1, std::memory_order_acq_rel);
+  T* raw = owner.get();
+  return std::shared_ptr<T>(raw, [owner = std::move(owner), holds](T*) mutable {
+    owner.reset();  // the descriptor (or object) goes first, then the count: held() never undercounts
     holds->fetch_sub(1, std::memory_order_acq_rel);
   });
 }
 
+}  // namespace
+
+result<std::shared_ptr<io::file>> cached_file::hold() {
+  auto f = acquire(false);
+  if (!f) return f;
+  return counted(std::move(*f), _holds);  // the same descriptor, its release counted: see held()
+}
+
 std::shared_ptr<cached_file> cached_file::reading_reference(const std::shared_ptr<cached_file>& f) {
   if (!f) return f;
-  f->_holds->fetch_add(1, std::memory_order_acq_rel);
-  cached_file* raw = f.get();
-  return std::shared_ptr<cached_file>(raw, [owner = f, holds = f->_holds](cached_file*) mutable {
-    owner.reset();
-    holds->fetch_sub(1, std::memory_order_acq_rel);
-  });
+  return counted(f, f->_holds);
 }
 
 status cached_file::keep_open() {

@@ -1,15 +1,13 @@
 #include "storage/file_deleter.h"
 
-#include <algorithm>
 #include <system_error>
 
 #include "io/filesystem.h"
 
 namespace sd::storage {
 
-file_deleter::file_deleter(io::filesystem& fs, std::uint64_t step_bytes)
+file_deleter::file_deleter(io::filesystem& fs)
     : _fs(fs),
-      _step((std::max<std::uint64_t>(step_bytes, 1) + page_bytes - 1) / page_bytes * page_bytes),
       _worker(
           "sd-file-delete", max_queued,
           [this](removal& r) {
@@ -46,7 +44,7 @@ void file_deleter::shrink_now(const std::string& path) {
   auto size = (*f)->size();
   if (!size) return;
   for (std::uint64_t left = *size; left > 0;) {
-    left = next_shrink_size(left, _step);
+    left = next_shrink_size(left, step_bytes);
     if (!(*f)->truncate(left)) break;
     _shrink_steps.fetch_add(1, std::memory_order_relaxed);
   }

@@ -41,11 +41,11 @@ namespace sd::storage {
 class file_deleter {
  public:
   static constexpr std::size_t max_queued = 4096;
-  static constexpr std::uint64_t default_step_bytes = 4 << 20;
-  static constexpr std::uint64_t page_bytes = 4096;  // steps are rounded up to a multiple of this
+  static constexpr std::uint64_t step_bytes = 4 << 20;
+  static_assert(step_bytes % 4096 == 0, "a shrink step must end on a page boundary");
   enum class shrink { no, stepwise };
 
-  explicit file_deleter(io::filesystem& fs, std::uint64_t step_bytes = default_step_bytes);
+  explicit file_deleter(io::filesystem& fs);
   ~file_deleter();
   file_deleter(const file_deleter&) = delete;
   file_deleter& operator=(const file_deleter&) = delete;
@@ -58,7 +58,7 @@ class file_deleter {
 
   std::uint64_t removed_total() const;
   std::uint64_t failed_total() const;
-  /// Truncation steps taken before unlinks (tests: a shrunk file of n bytes takes ceil(n / step) of them).
+  /// Truncation steps taken before unlinks (tests: a shrunk file of n bytes takes ceil(n / step_bytes)).
   std::uint64_t shrink_steps_total() const;
   /// The size a shrink step truncates `size` to: the largest multiple of `step` below it (0 for 0).
   static std::uint64_t next_shrink_size(std::uint64_t size, std::uint64_t step);
@@ -74,7 +74,6 @@ class file_deleter {
   void remove_now(const std::string& path);
 
   io::filesystem& _fs;
-  const std::uint64_t _step;
   std::atomic<std::uint64_t> _removed{0};
   std::atomic<std::uint64_t> _failed{0};
   std::atomic<std::uint64_t> _shrink_steps{0};

@@ -202,6 +202,14 @@ std::vector<std::uint8_t> read_response(tcp::socket& s) {
   return body;
 }
 
+/// Sends one 8-byte frame and expects it echoed: a small frame after large bodies is still read.
+void expect_small_frame_answered(tcp::socket& s) {
+  const std::vector<std::uint8_t> body{0, 's', 'm', 'a', 'l', 'l', '!', '!'};
+  bytes small = frame(body);
+  asio::write(s, asio::buffer(small));
+  EXPECT_EQ(read_response(s), body);
+}
+
 TEST(Connection, LargeBodyTricklingInIsReadWholeAndTheNextSmallFrameIsNotHeldBack) {
   large_frames lf;
   auto& [f, io, s] = lf;
@@ -218,9 +226,7 @@ TEST(Connection, LargeBodyTricklingInIsReadWholeAndTheNextSmallFrameIsNotHeldBac
     EXPECT_EQ(read_response(s), patterned(size));
     // A small frame after a pause: had the mark stayed at the large body's size, it would never be read.
     std::this_thread::sleep_for(20ms);
-    bytes small = frame({0, 's', 'm', 'a', 'l', 'l', '!', '!'});
-    asio::write(s, asio::buffer(small));
-    EXPECT_EQ(read_response(s), (std::vector<std::uint8_t>{0, 's', 'm', 'a', 'l', 'l', '!', '!'}));
+    expect_small_frame_answered(s);
   }
   EXPECT_EQ(f.handler.dispatched.load(), 8);
 }
@@ -239,9 +245,7 @@ TEST(Connection, ABodyThatStallsLongerThanTheMarksGuardIsStillReadWhole) {
     asio::write(s, asio::buffer(fr.data() + half, fr.size() - half));
     EXPECT_EQ(read_response(s), patterned(1 << 20));
   }
-  bytes small = frame({0, 'a', 'f', 't', 'e', 'r', '!', '!'});
-  asio::write(s, asio::buffer(small));
-  EXPECT_EQ(read_response(s), (std::vector<std::uint8_t>{0, 'a', 'f', 't', 'e', 'r', '!', '!'}));
+  expect_small_frame_answered(s);
   EXPECT_EQ(f.handler.dispatched.load(), 3);
 }
 

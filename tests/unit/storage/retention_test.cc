@@ -11,7 +11,20 @@
 namespace sd::storage::test {
 namespace {
 
-using Retention = StorageTest;
+class Retention : public StorageTest {
+ protected:
+  /// 12 batches of 300 bytes in a fresh log whose retention hands its files to `deleter`: 4 segments of 3
+  /// batches (900 bytes each), the last one active.
+  std::unique_ptr<partition_log> filled_log_with(file_deleter& deleter, const log_config& cfg) {
+    open_options options;
+    options.deleter = &deleter;
+    auto opened = partition_log::open(fs(), log_dir(), cfg, options);
+    EXPECT_TRUE(opened) << opened.error().message();
+    if (!opened) return nullptr;
+    for (int i = 0; i < 12; ++i) append(**opened, 1, 239);
+    return std::move(*opened);
+  }
+};
 
 TEST_P(Retention, BySizeDeletesWholeOldSegments) {
   log_config cfg = small_config();
@@ -41,14 +54,10 @@ TEST_P(Retention, BySizeDeletesWholeOldSegments) {
 }
 
 TEST_P(Retention, WithADeleterSegmentsAreRenamedAtOnceAndUnlinkedInTheBackground) {
-  file_deleter deleter(fs());
+  file_deleter deleter(fs());  // 4 MiB steps: each 900-byte log takes one
   log_config cfg = small_config();
-  open_options options;
-  options.deleter = &deleter;
-  auto opened = partition_log::open(fs(), log_dir(), cfg, options);
-  ASSERT_TRUE(opened) << opened.error().message();
-  auto& log = *opened;
-  for (int i = 0; i < 12; ++i) append(*log, 1, 239);  // 4 segments of 3 batches
+  auto log = filled_log_with(deleter, cfg);
+  ASSERT_TRUE(log);
   cfg.retention_bytes = 1500;
   log->update_config(cfg);
   auto n = log->enforce_retention(10'000);
@@ -81,14 +90,10 @@ TEST_P(Retention, WithADeleterSegmentsAreRenamedAtOnceAndUnlinkedInTheBackground
 }
 
 TEST_P(Retention, AnUnreadRetiredLogIsShrunkInStepsBeforeItsUnlink) {
-  file_deleter deleter(fs(), 100);  // rounded up to one page: a 900-byte segment takes one step
+  file_deleter deleter(fs());  // 4 MiB steps: each 900-byte log takes one
   log_config cfg = small_config();
-  open_options options;
-  options.deleter = &deleter;
-  auto opened = partition_log::open(fs(), log_dir(), cfg, options);
-  ASSERT_TRUE(opened) << opened.error().message();
-  auto& log = *opened;
-  for (int i = 0; i < 12; ++i) append(*log, 1, 239);  // 4 segments of 3 batches, 900 bytes each
+  auto log = filled_log_with(deleter, cfg);
+  ASSERT_TRUE(log);
   cfg.retention_bytes = 1500;
   log->update_config(cfg);
   ASSERT_EQ(log->enforce_retention(10'000).value(), 2u);
@@ -102,14 +107,10 @@ TEST_P(Retention, AnUnreadRetiredLogIsShrunkInStepsBeforeItsUnlink) {
 }
 
 TEST_P(Retention, ARetiredLogThatAReaderHoldsIsNotShrunkAndReadsWhole) {
-  file_deleter deleter(fs(), 100);
+  file_deleter deleter(fs());  // 4 MiB steps: each 900-byte log takes one
   log_config cfg = small_config();
-  open_options options;
-  options.deleter = &deleter;
-  auto opened = partition_log::open(fs(), log_dir(), cfg, options);
-  ASSERT_TRUE(opened) << opened.error().message();
-  auto& log = *opened;
-  for (int i = 0; i < 12; ++i) append(*log, 1, 239);
+  auto log = filled_log_with(deleter, cfg);
+  ASSERT_TRUE(log);
   // A fetch's slices of the first segment, still to be sent when retention retires it.
   auto held = log->read(offset(0), 900);
   ASSERT_TRUE(held) << held.error().message();
@@ -127,14 +128,10 @@ TEST_P(Retention, ARetiredLogThatAReaderHoldsIsNotShrunkAndReadsWhole) {
 }
 
 TEST_P(Retention, ARetiredLogThatACleaningPassHoldsIsNotShrunk) {
-  file_deleter deleter(fs(), 100);
+  file_deleter deleter(fs());  // 4 MiB steps: each 900-byte log takes one
   log_config cfg = small_config();
-  open_options options;
-  options.deleter = &deleter;
-  auto opened = partition_log::open(fs(), log_dir(), cfg, options);
-  ASSERT_TRUE(opened) << opened.error().message();
-  auto& log = *opened;
-  for (int i = 0; i < 12; ++i) append(*log, 1, 239);
+  auto log = filled_log_with(deleter, cfg);
+  ASSERT_TRUE(log);
   cleaning_view view = log->view_for_cleaning();  // a pass that will read every sealed segment
   ASSERT_EQ(view.segments.size(), 3u);
   cfg.retention_bytes = 1500;
